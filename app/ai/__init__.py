@@ -1,0 +1,1 @@
+"""The AI provider port, the prompt builder and the providers (template, later Gemini)."""

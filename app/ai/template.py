@@ -1,0 +1,266 @@
+"""The offline provider: real analysis and compositing with Pillow, no account needed.
+
+It measures the cover (palette, brightness, saturation, edges -> style; the hero's head
+as the largest skin-toned region) and the photo (face, skin, hair and eye colours), then
+personalizes by placing the child's face — stylized and colour-matched to the page —
+into the hero's head region (from the book's metadata, else detected, else a framed
+portrait inset), and letters the personalized title. Same inputs, same bytes out.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
+
+from app.ai import imaging
+from app.ai.provider import ChildAnalysis, CoverAnalysis, ImageTask
+from app.assets import FONT_BOLD, font_bytes
+from app.cpu import run_cpu
+from app.domain import Box
+from app.imageio import decode_image, encode_jpeg
+
+MODEL_ID = "pressroom-template-1"
+
+
+class TemplateProvider:
+    name = "template"
+    model = MODEL_ID
+
+    def __init__(self, max_pixels: int = 60_000_000, jpeg_quality: int = 90) -> None:
+        self.max_pixels = max_pixels
+        self.jpeg_quality = jpeg_quality
+
+    async def analyze_cover(self, image: bytes) -> CoverAnalysis:
+        return await run_cpu(self._analyze_cover, image)
+
+    async def analyze_child(self, photo: bytes) -> ChildAnalysis:
+        return await run_cpu(self._analyze_child, photo)
+
+    async def generate_cover(self, task: ImageTask) -> bytes:
+        return await run_cpu(self._personalize, task)
+
+    async def personalize_page(self, task: ImageTask) -> bytes:
+        return await run_cpu(self._personalize, task)
+
+    # -- analysis ----------------------------------------------------------------------
+    def _analyze_cover(self, image: bytes) -> CoverAnalysis:
+        img = decode_image(image, "cover", self.max_pixels)
+        small = imaging.thumbnail(img, 256)
+        colours = imaging.palette(small)
+        brightness, saturation = imaging.brightness_saturation(small)
+        edges = imaging.edge_density(small)
+        style, medium = imaging.style_label(brightness, saturation, edges, imaging.flatness(small))
+        hero = imaging.largest_blob(imaging.skin_mask(imaging.thumbnail(img, 96)))
+        lighting = "bright, even" if brightness > 0.65 else "dim, moody" if brightness < 0.35 else "soft"
+        mood = (
+            "cheerful" if saturation > 0.4 and brightness > 0.5
+            else "calm" if saturation < 0.25 else "warm"
+        )
+        return CoverAnalysis(
+            art_style=style,
+            medium=medium,
+            palette=[imaging.hex_colour(rgb) for rgb, _ in colours],
+            palette_names=list(dict.fromkeys(imaging.nearest_name(rgb) for rgb, _ in colours)),
+            brightness=round(brightness, 3),
+            saturation=round(saturation, 3),
+            edge_density=round(edges, 3),
+            lighting=lighting,
+            composition=(
+                f"hero in the {imaging.position_words(hero)} of the frame"
+                if hero else "scene without a clear central figure"
+            ),
+            hero_position=[round(v, 4) for v in hero.as_list()] if hero else None,
+            hero_pose="facing the reader" if hero else "",
+            text_placement="",
+            mood=mood,
+        )
+
+    def _analyze_child(self, photo: bytes) -> ChildAnalysis:
+        img = imaging.thumbnail(decode_image(photo, "photo", self.max_pixels), 256)
+        mask = imaging.skin_mask(img)
+        face = imaging.largest_blob(mask, min_share=0.01)
+        if face is None:
+            return ChildAnalysis(expression="", distinguishing_features=[])
+        left, top, right, bottom = face.to_pixels(*img.size)
+        face_mask = np.zeros_like(mask)
+        face_mask[top:bottom, left:right] = mask[top:bottom, left:right]
+        skin = imaging.median_colour(img, face_mask)
+        hair = self._hair_colour(img, mask, face)
+        eyes = self._eye_colour(img, mask, face)
+        return ChildAnalysis(
+            apparent_age="",
+            hair_color=imaging.nearest_name(hair, imaging.HAIR_COLOURS) if hair else "",
+            hair_style="",
+            eye_color=imaging.nearest_name(eyes, imaging.EYE_COLOURS) if eyes else "",
+            skin_tone=imaging.nearest_name(skin, imaging.SKIN_TONES) if skin else "",
+            distinguishing_features=[],
+            expression="",
+            face_box=[round(v, 4) for v in face.as_list()],
+            skin_rgb=list(skin) if skin else None,
+            hair_rgb=list(hair) if hair else None,
+        )
+
+    @staticmethod
+    def _hair_colour(
+        img: Image.Image, skin: np.ndarray, face: Box
+    ) -> tuple[int, int, int] | None:
+        width, height = img.size
+        left, top, right, _ = face.to_pixels(width, height)
+        band_top = max(0, top - max(4, (right - left) // 3))
+        region = np.zeros_like(skin)
+        region[band_top : top + 2, left:right] = True
+        return imaging.median_colour(img, region & ~skin)
+
+    @staticmethod
+    def _eye_colour(img: Image.Image, skin: np.ndarray, face: Box) -> tuple[int, int, int] | None:
+        width, height = img.size
+        left, top, right, bottom = face.to_pixels(width, height)
+        band = np.zeros_like(skin)
+        band[top + (bottom - top) * 3 // 10 : top + (bottom - top) // 2, left:right] = True
+        gray = np.asarray(img.convert("L"))
+        dark = band & ~skin & (gray < 140)
+        return imaging.median_colour(img, dark) if dark.any() else None
+
+    # -- personalization ---------------------------------------------------------------
+    def _personalize(self, task: ImageTask) -> bytes:
+        page = decode_image(task.source, task.label, self.max_pixels)
+        photo = decode_image(task.photo, "photo", self.max_pixels)
+        child = task.child_analysis
+        face_box = Box.from_list(child.face_box) if child.face_box else Box(0.2, 0.15, 0.8, 0.85)
+        page_palette = [rgb for rgb, _ in imaging.palette(page)]
+        regions = list(task.hero_regions)
+        if not regions:
+            detected = imaging.largest_blob(imaging.skin_mask(imaging.thumbnail(page, 96)))
+            if detected is not None:
+                regions = [detected]
+        if regions:
+            for region in regions:
+                self._place_face(page, photo, face_box, region, page_palette)
+        else:
+            self._place_inset(page, photo, face_box, page_palette)
+        if task.title and task.title_box:
+            letter_title(page, task.title, task.title_box)
+        return encode_jpeg(page, self.jpeg_quality, dpi=300)
+
+    def _place_face(
+        self,
+        page: Image.Image,
+        photo: Image.Image,
+        face_box: Box,
+        region: Box,
+        page_palette: list[tuple[int, int, int]],
+    ) -> None:
+        left, top, right, bottom = region.to_pixels(*page.size)
+        size = (max(8, right - left), max(8, bottom - top))
+        face = stylized_face(photo, face_box, size, page_palette)
+        page.paste(face, (left, top), face)
+
+    def _place_inset(
+        self,
+        page: Image.Image,
+        photo: Image.Image,
+        face_box: Box,
+        page_palette: list[tuple[int, int, int]],
+    ) -> None:
+        width, height = page.size
+        diameter = min(width, height) // 4
+        margin = min(width, height) // 12
+        x, y = width - margin - diameter, height - margin - diameter
+        frame = page_palette[0] if page_palette else (255, 255, 255)
+        border = max(4, diameter // 24)
+        ImageDraw.Draw(page).ellipse(
+            (x - border, y - border, x + diameter + border, y + diameter + border),
+            fill=_contrast(frame),
+        )
+        face = stylized_face(photo, face_box, (diameter, diameter), page_palette)
+        page.paste(face, (x, y), face)
+
+
+def stylized_face(
+    photo: Image.Image,
+    face_box: Box,
+    size: tuple[int, int],
+    page_palette: list[tuple[int, int, int]],
+) -> Image.Image:
+    """The child's face (with hair), flattened into a few colours pulled toward the page's
+    palette, inked round the edge, on an elliptical alpha mask."""
+    width, height = photo.size
+    left, top, right, bottom = face_box.to_pixels(width, height)
+    fw, fh = right - left, bottom - top
+    crop = photo.crop(
+        (
+            max(0, left - fw // 8),
+            max(0, top - fh * 3 // 10),
+            min(width, right + fw // 8),
+            min(height, bottom + fh // 20),
+        )
+    )
+    work = ImageOps.fit(crop, (max(16, size[0] // 2), max(16, size[1] // 2)), Image.Resampling.LANCZOS)
+    work = work.filter(ImageFilter.MedianFilter(3)).filter(ImageFilter.SMOOTH_MORE)
+    quantized = work.quantize(colors=8, method=Image.Quantize.MEDIANCUT)
+    flat = quantized.getpalette() or []
+    if page_palette:
+        shifted: list[int] = []
+        for i in range(0, min(len(flat), 8 * 3), 3):
+            own = (flat[i], flat[i + 1], flat[i + 2])
+            ref = min(page_palette, key=lambda c: sum((a - b) ** 2 for a, b in zip(c, own, strict=True)))
+            shifted.extend(round(0.78 * a + 0.22 * b) for a, b in zip(own, ref, strict=True))
+        quantized.putpalette(shifted + flat[len(shifted) :])
+    face = quantized.convert("RGB").resize(size, Image.Resampling.NEAREST)
+    ink = min(page_palette, key=sum) if page_palette else (30, 30, 30)
+    mask = _ellipse_mask(size)
+    rim = mask.filter(ImageFilter.MaxFilter(3))
+    outline = Image.new("RGB", size, ink)
+    outline.paste(face, (0, 0), mask.filter(ImageFilter.MinFilter(_odd(max(3, size[0] // 40)))))
+    outline.putalpha(rim)
+    return outline
+
+
+def _odd(n: int) -> int:
+    return n if n % 2 else n + 1
+
+
+def _ellipse_mask(size: tuple[int, int], scale: int = 4) -> Image.Image:
+    big = Image.new("L", (size[0] * scale, size[1] * scale), 0)
+    ImageDraw.Draw(big).ellipse((0, 0, big.width - 1, big.height - 1), fill=255)
+    return big.resize(size, Image.Resampling.LANCZOS)
+
+
+def _contrast(rgb: tuple[int, int, int]) -> tuple[int, int, int]:
+    luminance = 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2]
+    return (30, 30, 30) if luminance > 140 else (250, 250, 245)
+
+
+def letter_title(page: Image.Image, title: str, box: Box) -> None:
+    """Paint over the original title's banner with its own colour and letter `title`."""
+    left, top, right, bottom = box.to_pixels(*page.size)
+    inset_x, inset_y = (right - left) // 10, (bottom - top) // 10
+    interior = np.asarray(
+        page.crop((left + inset_x, top + inset_y, right - inset_x, bottom - inset_y))
+    ).reshape(-1, 3)
+    r, g, b = (int(v) for v in np.median(interior, axis=0))  # lettering is the minority
+    draw = ImageDraw.Draw(page)
+    radius = (bottom - top) // 5
+    draw.rounded_rectangle((left, top, right, bottom), radius=radius, fill=(r, g, b))
+    font_size = _fit_font_size(draw, title, right - left, bottom - top)
+    font = ImageFont.truetype(io.BytesIO(font_bytes(FONT_BOLD)), font_size)
+    draw.text(
+        ((left + right) / 2, (top + bottom) / 2),
+        title,
+        font=font,
+        fill=_contrast((r, g, b)),
+        anchor="mm",
+    )
+
+
+def _fit_font_size(draw: ImageDraw.ImageDraw, text: str, width: int, height: int) -> int:
+    size = max(8, int(height * 0.55))
+    while size > 8:
+        font = ImageFont.truetype(io.BytesIO(font_bytes(FONT_BOLD)), size)
+        l, t, r, b = draw.textbbox((0, 0), text, font=font)
+        if r - l <= width * 0.9 and b - t <= height * 0.8:
+            return size
+        size = int(size * 0.9)
+    return size

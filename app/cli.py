@@ -1,0 +1,266 @@
+"""The `pressroom` command. Headless: imports no Qt.
+
+Bad input or a failed stage ends with a non-zero exit status and one readable line;
+tracebacks go to the log file only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from app.config import TRIM_SIZES_MM, Settings
+from app.domain import PressroomError, Status
+from app.events import Event, MessageEvent, ProgressEvent
+from app.logs import setup_logging
+
+log = logging.getLogger("pressroom")
+
+EXIT_OK, EXIT_UNEXPECTED, EXIT_BAD_INPUT, EXIT_FAILED = 0, 1, 2, 3
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, object] = {}
+    for name in ("data_dir", "orders_at_once", "pages_at_once", "trim_size"):
+        value = getattr(args, name, None)
+        if value is not None:
+            overrides[name] = value
+    if getattr(args, "review", False):
+        overrides["review_mode"] = True
+    if getattr(args, "poll_interval", None):
+        overrides["poll_interval_ms"] = args.poll_interval
+    return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def _print_events(event: Event) -> None:
+    """One console line per stage (and per message) while a worker runs."""
+    if isinstance(event, ProgressEvent):
+        if event.done == event.total or event.done == 0:
+            state = "done" if event.done == event.total else "started"
+            print(f"{event.item_id[:8]}  {event.stage.value:<13} {state} "
+                  f"({event.done}/{event.total})", flush=True)
+    elif isinstance(event, MessageEvent):
+        prefix = f"{event.item_id[:8]}  " if event.item_id else ""
+        print(f"{prefix}{logging.getLevelName(event.level).lower()}: {event.text}", flush=True)
+
+
+async def _run_monitor(services: object, until: set[str] | None) -> None:
+    from app.monitor import Monitor
+
+    monitor = Monitor(services)  # type: ignore[arg-type]
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, monitor.stop)
+    if until is None:
+        await monitor.run()
+    else:
+        await monitor.run_until_idle(until)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from app.catalog import load_demo_catalog, place_demo_orders
+    from app.runtime import build_services
+
+    services = build_services(_settings(args))
+    if not args.quiet:
+        services.events.subscribe(_print_events)
+    books = load_demo_catalog(services.store, services.blobs)
+    items = place_demo_orders(services.store, services.blobs, books)
+    print(f"Placed {len(items)} paid demo orders; processing with the "
+          f"{services.provider.name} provider in {services.settings.data_dir}", flush=True)
+    asyncio.run(_run_monitor(services, {i.id for i in items}))
+    return _summarize([services.store.get_item(i.id) for i in items], services)
+
+
+def _summarize(items: Sequence[object], services: object) -> int:
+    from app.pipeline.checkpoints import PDF, Checkpoints
+
+    status = EXIT_OK
+    print()
+    for item in items:
+        who = item.personalization.child_name  # type: ignore[attr-defined]
+        book = item.book_id  # type: ignore[attr-defined]
+        state = item.generation_status  # type: ignore[attr-defined]
+        if state is Status.COMPLETED:
+            print(f"{book} for {who}: {item.pdf_url}")  # type: ignore[attr-defined]
+        elif state is Status.AWAITING_REVIEW:
+            draft = Checkpoints(services.blobs, item.id).key(PDF)  # type: ignore[attr-defined]
+            print(f"{book} for {who}: awaiting review (draft {services.blobs.url(draft)})")  # type: ignore[attr-defined]
+        else:
+            print(f"{book} for {who}: {state.value}: {item.last_error}")  # type: ignore[attr-defined]
+            status = EXIT_FAILED
+    return status
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from app.runtime import build_services
+
+    services = build_services(_settings(args))
+    services.events.subscribe(_print_events)
+    print(f"Worker watching {services.settings.data_dir} every "
+          f"{services.settings.poll_interval:g} s (Ctrl-C to stop)", flush=True)
+    asyncio.run(_run_monitor(services, None))
+    return EXIT_OK
+
+
+def cmd_order(args: argparse.Namespace) -> int:
+    """Place a paid order (what the mobile app does), for trying a worker by hand."""
+    from app.catalog import load_demo_catalog, upload_photo
+    from app.domain import Personalization
+    from app.imageio import decode_image, read_file
+    from app.runtime import build_services
+
+    services = build_services(_settings(args))
+    load_demo_catalog(services.store, services.blobs)
+    data = read_file(args.photo, "photo")
+    decode_image(data, str(args.photo), services.settings.max_image_pixels)
+    key = upload_photo(services.blobs, args.customer, data, Path(args.photo).suffix.lower())
+    who = Personalization(args.name, args.age, args.gender, key)
+    _, items = services.store.place_order(args.customer, [(args.book, who)], paid=True)
+    print(items[0].id)
+    return EXIT_OK
+
+
+def cmd_cover(args: argparse.Namespace) -> int:
+    from app.ai.prompt import build_cover_prompt
+    from app.ai.provider import ImageTask
+    from app.domain import Book, Box, Personalization
+    from app.imageio import decode_image, read_file
+    from app.runtime import build_services
+
+    settings = _settings(args)
+    services = build_services(settings)
+    cover = read_file(args.cover, "cover")
+    photo = read_file(args.photo, "photo")
+    decode_image(cover, str(args.cover), settings.max_image_pixels)
+    decode_image(photo, str(args.photo), settings.max_image_pixels)
+    provider = services.provider
+
+    async def generate() -> tuple[bytes, str]:
+        cover_a, child_a = await asyncio.gather(
+            provider.analyze_cover(cover), provider.analyze_child(photo)
+        )
+        book = Book("adhoc", args.title or "", args.genre, "", args.hero or "the hero", "", ())
+        who = Personalization(args.name, args.age, args.gender)
+        prompt = build_cover_prompt(cover_a, child_a, book, who)
+        regions = (Box.from_list(cover_a.hero_position),) if cover_a.hero_position else ()
+        task = ImageTask(cover, photo, prompt, cover_a, child_a, args.name, regions)
+        return await provider.generate_cover(task), prompt
+
+    image, prompt = asyncio.run(generate())
+    out = Path(args.output)
+    if out.suffix.lower() == ".png":
+        from PIL import Image
+
+        from app.imageio import encode_png
+
+        image = encode_png(Image.open(__import__("io").BytesIO(image)))
+    out.write_bytes(image)
+    if args.show_prompt:
+        print(prompt)
+    print(f"wrote {out}")
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from app.runtime import build_services
+
+    services = build_services(_settings(args))
+    for item in services.store.list_items(limit=args.limit):
+        stage = f"{item.stage.value} {item.progress_done}/{item.progress_total}" if item.stage else ""
+        print(f"{item.id[:8]}  {item.book_id:<14} {item.generation_status.value:<15} "
+              f"{stage:<18} {item.last_error or ''}")
+    return EXIT_OK
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from app.bench import run_bench
+
+    return run_bench(pages=args.pages, books=args.books, rounds=args.pickups)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pressroom", description="Turn paid orders into personalized children's books."
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details to the console")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(name: str, fn: Callable[[argparse.Namespace], int], help_: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_, description=help_)
+        p.set_defaults(func=fn)
+        p.add_argument("--data-dir", type=Path, help="where the embedded store lives")
+        return p
+
+    demo = add("demo", cmd_demo, "load the demo catalog, order each book paid, and make the books")
+    demo.add_argument("--review", action="store_true", help="stop at awaiting_review")
+    demo.add_argument("--quiet", action="store_true", help="print only the summary")
+    demo.add_argument("--trim-size", choices=sorted(TRIM_SIZES_MM))
+    worker = add("worker", cmd_worker, "run the monitor headless until Ctrl-C")
+    worker.add_argument("--orders-at-once", type=int)
+    worker.add_argument("--pages-at-once", type=int)
+    worker.add_argument("--poll-interval", type=int, help="milliseconds")
+    worker.add_argument("--review", action="store_true")
+    order = add("order", cmd_order, "place a paid order for a catalog book")
+    order.add_argument("--book", required=True)
+    order.add_argument("--photo", required=True, type=Path)
+    order.add_argument("--name", required=True)
+    order.add_argument("--age", type=int)
+    order.add_argument("--gender")
+    order.add_argument("--customer", default="walk-in")
+    cover = add("cover", cmd_cover, "personalize one cover with the configured provider")
+    cover.add_argument("--cover", required=True, type=Path)
+    cover.add_argument("--photo", required=True, type=Path)
+    cover.add_argument("--name", required=True)
+    cover.add_argument("--age", type=int)
+    cover.add_argument("--gender")
+    cover.add_argument("--title", help="the book's title (to personalize in the prompt)")
+    cover.add_argument("--hero", help="the hero's name in the original book")
+    cover.add_argument("--genre", default="")
+    cover.add_argument("--show-prompt", action="store_true")
+    cover.add_argument("-o", "--output", required=True, type=Path)
+    status = add("status", cmd_status, "list order items and their state")
+    status.add_argument("--limit", type=int, default=50)
+    bench = add("bench", cmd_bench, "measure speed and memory on a demo book")
+    bench.add_argument("--pages", type=int, default=24)
+    bench.add_argument("--books", type=int, default=5, help="books at once for the RSS figure")
+    bench.add_argument("--pickups", type=int, default=7, help="pickup latency samples")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_OK
+    try:
+        secrets = Settings().secrets()
+    except Exception as exc:  # settings themselves are bad: say so plainly
+        print(f"pressroom: invalid settings: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    log_file = setup_logging(
+        secrets, console_level=logging.INFO if args.verbose else logging.CRITICAL + 1
+    )
+    try:
+        return int(args.func(args))
+    except PressroomError as exc:
+        log.info("%s failed: %s", args.command, exc, exc_info=True)
+        print(f"pressroom: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        log.exception("%s crashed", args.command)
+        print(f"pressroom: unexpected error ({type(exc).__name__}: {exc}); "
+              f"details in {log_file}", file=sys.stderr)
+        return EXIT_UNEXPECTED
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

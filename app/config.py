@@ -1,0 +1,91 @@
+"""Settings from the environment, a `.env` file and (later) the settings dialog.
+
+The seed's variable names are accepted as they are (GOOGLE_AI_API_KEY, SUPABASE_URL,
+SUPABASE_SERVICE_KEY, PORT, AUTO_START_MONITOR, POLL_INTERVAL in milliseconds); Pressroom's
+own settings use the PRESSROOM_ prefix.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import platformdirs
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+APP_NAME = "pressroom"
+
+TRIM_SIZES_MM: dict[str, tuple[float, float]] = {
+    "8x8in": (203.2, 203.2),
+    "8.5x8.5in": (215.9, 215.9),
+    "8x10in": (203.2, 254.0),
+    "a4": (210.0, 297.0),
+    "a5": (148.0, 210.0),
+}
+BLEED_MM = 3.175
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def default_log_dir() -> Path:
+    return Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="PRESSROOM_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    data_dir: Path = Field(default_factory=default_data_dir, description="SQLite + blob folder")
+    gemini_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("GOOGLE_AI_API_KEY", "GEMINI_API_KEY")
+    )
+    supabase_url: str | None = Field(default=None, validation_alias="SUPABASE_URL")
+    supabase_service_key: SecretStr | None = Field(
+        default=None, validation_alias="SUPABASE_SERVICE_KEY"
+    )
+    port: int = Field(default=5000, validation_alias=AliasChoices("PORT", "PRESSROOM_PORT"))
+    auto_start_monitor: bool = Field(
+        default=True,
+        validation_alias=AliasChoices("AUTO_START_MONITOR", "PRESSROOM_AUTO_START_MONITOR"),
+    )
+    poll_interval_ms: int = Field(
+        default=10_000,
+        ge=100,
+        validation_alias=AliasChoices("POLL_INTERVAL", "PRESSROOM_POLL_INTERVAL"),
+        description="how often the monitor looks for paid items (milliseconds, as the seed)",
+    )
+    orders_at_once: int = Field(default=5, ge=1, le=64, description="book jobs run concurrently")
+    pages_at_once: int = Field(default=4, ge=1, le=32, description="pages personalized at once")
+    review_mode: bool = Field(default=False, description="stop at awaiting_review for approval")
+    max_attempts: int = Field(default=3, ge=1, description="claims of one item before it fails")
+    call_retries: int = Field(default=3, ge=1, description="tries of one provider call")
+    retry_base_seconds: float = Field(default=2.0, ge=0.0)
+    lease_seconds: int = Field(default=120, ge=5)
+    trim_size: str = Field(default="8x8in", description=f"one of {', '.join(TRIM_SIZES_MM)}")
+    target_dpi: int = Field(default=300, ge=1)
+    min_dpi: int = Field(default=150, ge=1, description="refuse page images below this")
+    max_image_pixels: int = Field(default=60_000_000, ge=1_000_000)
+    max_upload_bytes: int = Field(default=40 * 1024 * 1024, ge=1024)
+    cpu_workers: int = Field(default=2, ge=1, description="threads for image and PDF work")
+    worker_id: str | None = None
+
+    @property
+    def trim_mm(self) -> tuple[float, float]:
+        try:
+            return TRIM_SIZES_MM[self.trim_size]
+        except KeyError:
+            raise ValueError(
+                f"unknown trim size {self.trim_size!r}; choose one of {', '.join(TRIM_SIZES_MM)}"
+            ) from None
+
+    @property
+    def poll_interval(self) -> float:
+        return self.poll_interval_ms / 1000.0
+
+    def secrets(self) -> list[str]:
+        """Values that must never reach a log line."""
+        values = [self.gemini_api_key, self.supabase_service_key]
+        return [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]

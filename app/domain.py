@@ -1,0 +1,208 @@
+"""The shop's vocabulary: books, orders, items, the generation state machine and error kinds.
+
+Status values are a contract with the customers' mobile app (the seed's `pending`,
+`processing`, `completed`, `failed`, plus `awaiting_review` and `publishing`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    PENDING = "pending"
+    PROCESSING = "processing"
+    AWAITING_REVIEW = "awaiting_review"
+    PUBLISHING = "publishing"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+class Stage(StrEnum):
+    ANALYZE_COVER = "analyze_cover"
+    ANALYZE_CHILD = "analyze_child"
+    PROMPT = "prompt"
+    COVER = "cover"
+    PAGES = "pages"
+    PDF = "pdf"
+    PUBLISH = "publish"
+
+
+STAGE_ORDER: tuple[Stage, ...] = tuple(Stage)
+
+# The one place transitions are decided. Claiming (pending -> processing, and reclaiming a
+# lease-expired processing/publishing item) is the store's claim operation.
+ALLOWED_TRANSITIONS: dict[Status, frozenset[Status]] = {
+    Status.PENDING: frozenset({Status.PROCESSING}),
+    Status.PROCESSING: frozenset(
+        {Status.PUBLISHING, Status.AWAITING_REVIEW, Status.FAILED, Status.PENDING}
+    ),
+    Status.AWAITING_REVIEW: frozenset({Status.PUBLISHING, Status.PENDING, Status.FAILED}),
+    Status.PUBLISHING: frozenset({Status.COMPLETED, Status.FAILED, Status.PENDING}),
+    Status.COMPLETED: frozenset(),
+    Status.FAILED: frozenset({Status.PENDING}),
+}
+
+CLAIMABLE_WHEN_LEASE_EXPIRED: frozenset[Status] = frozenset(
+    {Status.PROCESSING, Status.PUBLISHING}
+)
+
+
+class PressroomError(Exception):
+    """Base of every error Pressroom reports to an operator; str() is the readable reason."""
+
+
+class IllegalTransition(PressroomError):
+    def __init__(self, src: Status, dst: Status) -> None:
+        super().__init__(f"an item cannot go from {src.value} to {dst.value}")
+        self.src, self.dst = src, dst
+
+
+class LeaseLost(PressroomError):
+    """A compare-and-set found the item changed: another worker or the operator owns it now."""
+
+
+class TransientError(PressroomError):
+    """Worth retrying later: rate limits, 5xx, timeouts, storage hiccups."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class QuotaExhausted(PressroomError):
+    """A daily quota is spent: pause the queue instead of burning retries."""
+
+
+class PermanentError(PressroomError):
+    """Retrying will not help: a bad photo, an unsupported file, a rejected request."""
+
+
+class BadInput(PermanentError):
+    """An input file is unusable; the message names the file and what is wrong with it."""
+
+
+class SafetyBlocked(PressroomError):
+    """The model refused to produce an image; the item goes to review with the reason."""
+
+
+def check_transition(src: Status, dst: Status) -> None:
+    if dst not in ALLOWED_TRANSITIONS[src]:
+        raise IllegalTransition(src, dst)
+
+
+@dataclass(frozen=True)
+class Box:
+    """A rectangle in normalized image coordinates (0..1), left/top/right/bottom."""
+
+    left: float
+    top: float
+    right: float
+    bottom: float
+
+    def to_pixels(self, width: int, height: int) -> tuple[int, int, int, int]:
+        return (
+            round(self.left * width),
+            round(self.top * height),
+            round(self.right * width),
+            round(self.bottom * height),
+        )
+
+    @classmethod
+    def from_list(cls, values: list[float] | tuple[float, ...]) -> Box:
+        left, top, right, bottom = (float(v) for v in values)
+        return cls(left, top, right, bottom)
+
+    def as_list(self) -> list[float]:
+        return [self.left, self.top, self.right, self.bottom]
+
+
+@dataclass(frozen=True)
+class Page:
+    index: int
+    image: str  # blob key of the illustration
+    text: str
+    hero_regions: tuple[Box, ...] = ()
+
+
+@dataclass(frozen=True)
+class Book:
+    id: str
+    title: str
+    genre: str
+    age_range: str
+    hero_name: str
+    cover_image: str  # blob key
+    pages: tuple[Page, ...]
+    cover_hero_regions: tuple[Box, ...] = ()
+    title_box: Box | None = None  # where the title is lettered on the cover
+    hero_gender: str | None = None  # lets pronouns follow the child's gender
+
+
+@dataclass(frozen=True)
+class Personalization:
+    child_name: str
+    age: int | None = None
+    gender: str | None = None
+    photo: str | None = None  # blob key of the child's photo
+
+
+@dataclass(frozen=True)
+class Order:
+    id: str
+    customer_id: str
+    payment_status: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class OrderItem:
+    id: str
+    order_id: str
+    customer_id: str
+    book_id: str
+    personalization: Personalization
+    generation_status: Status
+    payment_status: str = "pending"
+    stage: Stage | None = None
+    progress_done: int = 0
+    progress_total: int = 0
+    attempts: int = 0
+    last_error: str | None = None
+    claimed_by: str | None = None
+    lease_expires_at: datetime | None = None
+    pdf_url: str | None = None
+    cover_image_url: str | None = None
+    generated_at: datetime | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    def with_(self, **changes: object) -> OrderItem:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Notification:
+    id: str
+    user_id: str
+    order_item_id: str | None
+    title: str
+    body: str
+    created_at: datetime
+    read: bool = False
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What a worker holds while it works on an item: every later write is checked against it."""
+
+    item_id: str
+    worker_id: str
+    attempt: int
+
+
+@dataclass
+class StageTimings:
+    seconds: dict[str, float] = field(default_factory=dict)

@@ -1,0 +1,306 @@
+"""The monitor: claims paid items and runs up to N book jobs at once on asyncio.
+
+It polls every POLL_INTERVAL, right after a job finishes, and — when the store offers a
+cheap change marker (SQLite's data_version) — as soon as another connection commits, so
+an idle monitor picks up a fresh paid order within a fraction of a second. Jobs heartbeat
+their lease; transient errors requeue the item with backoff until max_attempts; permanent
+errors fail it with a readable reason; no single job can take the monitor down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.domain import (
+    Claim,
+    LeaseLost,
+    OrderItem,
+    PermanentError,
+    PressroomError,
+    QuotaExhausted,
+    SafetyBlocked,
+    Status,
+    TransientError,
+)
+from app.events import StatusEvent
+from app.pipeline.job import BookJob, JobServices
+
+log = logging.getLogger(__name__)
+
+MARKER_CHECK_SECONDS = 0.2
+
+
+def new_worker_id() -> str:
+    import socket
+
+    return f"{socket.gethostname()}-{uuid.uuid4().hex[:8]}"
+
+
+@dataclass
+class MonitorStatus:
+    is_running: bool
+    processing: int
+    poll_interval_ms: int
+    paused_reason: str | None
+    worker_id: str
+    completed: int
+    failed: int
+    in_flight: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "isRunning": self.is_running,
+            "processingOrders": self.processing,
+            "pollInterval": self.poll_interval_ms,
+            "pausedReason": self.paused_reason,
+            "workerId": self.worker_id,
+            "completed": self.completed,
+            "failed": self.failed,
+            "inFlight": self.in_flight,
+        }
+
+
+class Monitor:
+    def __init__(self, services: JobServices, worker_id: str | None = None) -> None:
+        self.s = services
+        self.worker_id = worker_id or services.settings.worker_id or new_worker_id()
+        self._jobs: dict[str, asyncio.Task[None]] = {}
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._running = False
+        self.paused_reason: str | None = None
+        self.completed = 0
+        self.failed = 0
+        self._last_marker: object | None = None
+
+    # -- control -----------------------------------------------------------------------
+    @property
+    def is_running(self) -> bool:
+        return self._running
+
+    def status(self) -> MonitorStatus:
+        return MonitorStatus(
+            is_running=self._running,
+            processing=len(self._jobs),
+            poll_interval_ms=self.s.settings.poll_interval_ms,
+            paused_reason=self.paused_reason,
+            worker_id=self.worker_id,
+            completed=self.completed,
+            failed=self.failed,
+            in_flight=sorted(self._jobs),
+        )
+
+    def wake(self) -> None:
+        """Look for work now (e.g. right after this process placed or retried an order)."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+
+    def resume(self) -> None:
+        self.paused_reason = None
+        self.wake()
+
+    async def run(self) -> None:
+        """Run until stop(): on stop, jobs in flight are cancelled (their checkpoints stay)
+        and their items released so any worker can resume them."""
+        self._running = True
+        self._stopping.clear()
+        self.s.events.message(logging.INFO, f"monitor started as {self.worker_id}")
+        marker_task = asyncio.create_task(self._watch_marker())
+        try:
+            while not self._stopping.is_set():
+                await self._poll_once()
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.s.settings.poll_interval)
+        finally:
+            marker_task.cancel()
+            await self._shutdown_jobs()
+            self._running = False
+            self.s.events.message(logging.INFO, "monitor stopped")
+
+    async def run_until_idle(self, item_ids: set[str], timeout: float | None = None) -> None:
+        """Run until every item in `item_ids` has left the queue (done, failed or in review)."""
+        settled = {Status.COMPLETED, Status.FAILED, Status.AWAITING_REVIEW}
+        runner = asyncio.create_task(self.run())
+        deadline = time.monotonic() + timeout if timeout else None
+        try:
+            while True:
+                items = await asyncio.to_thread(lambda: [self.s.store.get_item(i) for i in item_ids])
+                if all(i.generation_status in settled for i in items):
+                    return
+                if runner.done():
+                    runner.result()
+                    return
+                if deadline and time.monotonic() > deadline:
+                    raise TimeoutError("the books were not finished in time")
+                await asyncio.sleep(0.1)
+        finally:
+            self.stop()
+            await runner
+
+    # -- polling -----------------------------------------------------------------------
+    async def _watch_marker(self) -> None:
+        while True:
+            await asyncio.sleep(MARKER_CHECK_SECONDS)
+            try:
+                marker = await asyncio.to_thread(self.s.store.change_marker)
+            except Exception:
+                log.debug("change marker unavailable", exc_info=True)
+                return
+            if marker is None:
+                return
+            if marker != self._last_marker:
+                self._last_marker = marker
+                self._wake.set()
+
+    async def _poll_once(self) -> None:
+        capacity = self.s.settings.orders_at_once - len(self._jobs)
+        if capacity <= 0 or self.paused_reason:
+            return
+        try:
+            items = await asyncio.to_thread(
+                self.s.store.claim, self.worker_id, capacity, self.s.settings.lease_seconds
+            )
+        except Exception as exc:
+            self.s.events.message(logging.ERROR, f"could not claim work: {exc}")
+            return
+        for item in items:
+            self._start_job(item)
+
+    def _start_job(self, item: OrderItem) -> None:
+        claim = Claim(item.id, self.worker_id, item.attempts)
+        self.s.events.emit(StatusEvent(item.id, Status.PROCESSING, f"attempt {item.attempts}"))
+        self.s.events.message(logging.INFO, f"claimed (attempt {item.attempts})", item.id)
+        task = asyncio.create_task(self._guarded(item, claim), name=f"job-{item.id}")
+        self._jobs[item.id] = task
+
+    async def _guarded(self, item: OrderItem, claim: Claim) -> None:
+        heartbeat = asyncio.create_task(self._heartbeat(claim))
+        try:
+            if item.attempts > self.s.settings.max_attempts:
+                await self._fail(claim, f"gave up after {item.attempts - 1} attempts")
+                return
+            job = BookJob(self.s, item, claim)
+            result = await job.run()
+            self._report_outcome(result)
+        except asyncio.CancelledError:
+            raise
+        except LeaseLost as exc:
+            self.s.events.message(logging.WARNING, f"stopped: {exc}", item.id)
+        except SafetyBlocked as exc:
+            await self._settle(claim, Status.AWAITING_REVIEW, f"blocked by the model: {exc}")
+        except QuotaExhausted as exc:
+            self.paused_reason = str(exc)
+            self.s.events.message(logging.ERROR, f"queue paused: {exc}", item.id)
+            await self._settle(claim, Status.PENDING, str(exc), attempts=claim.attempt - 1)
+        except TransientError as exc:
+            await self._retry_later(claim, exc)
+        except PermanentError as exc:
+            await self._fail(claim, str(exc))
+        except PressroomError as exc:
+            await self._fail(claim, str(exc))
+        except Exception as exc:
+            log.exception("job %s crashed", item.id)
+            await self._fail(claim, f"internal error: {type(exc).__name__}: {exc}")
+        finally:
+            heartbeat.cancel()
+            self._jobs.pop(item.id, None)
+            self._wake.set()
+
+    def _report_outcome(self, item: OrderItem) -> None:
+        if item.generation_status is Status.COMPLETED:
+            self.completed += 1
+        self.s.events.emit(StatusEvent(item.id, item.generation_status))
+        self.s.events.message(logging.INFO, item.generation_status.value, item.id)
+
+    async def _retry_later(self, claim: Claim, exc: TransientError) -> None:
+        if claim.attempt >= self.s.settings.max_attempts:
+            await self._fail(claim, f"{exc} (gave up after {claim.attempt} attempts)")
+            return
+        base = self.s.settings.retry_base_seconds * (2 ** (claim.attempt - 1))
+        delay = max(exc.retry_after or 0.0, random.uniform(base / 2, base * 1.5))
+        await self._settle(
+            claim, Status.PENDING, f"{exc} (will retry in {delay:.0f} s)",
+            retry_at=time.time() + delay,
+        )
+
+    async def _fail(self, claim: Claim, reason: str) -> None:
+        if await self._settle(claim, Status.FAILED, reason):
+            self.failed += 1
+
+    async def _settle(
+        self, claim: Claim, dst: Status, reason: str, retry_at: float | None = None,
+        attempts: int | None = None,
+    ) -> bool:
+        changes: dict[str, Any] = {"last_error": reason}
+        if retry_at is not None:
+            changes["retry_at"] = retry_at
+        if attempts is not None:
+            changes["attempts"] = attempts
+        current = await asyncio.to_thread(self.s.store.get_item, claim.item_id)
+        try:
+            await asyncio.to_thread(
+                self.s.store.transition, claim.item_id, current.generation_status, dst,
+                claim=claim, changes=changes, actor=self.worker_id, note=reason,
+            )
+        except PressroomError as exc:
+            self.s.events.message(logging.WARNING, f"could not record outcome: {exc}", claim.item_id)
+            return False
+        level = logging.ERROR if dst is Status.FAILED else logging.WARNING
+        self.s.events.emit(StatusEvent(claim.item_id, dst, reason))
+        self.s.events.message(level, f"{dst.value}: {reason}", claim.item_id)
+        return True
+
+    async def _heartbeat(self, claim: Claim) -> None:
+        interval = max(1.0, self.s.settings.lease_seconds / 3)
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                held = await asyncio.to_thread(
+                    self.s.store.heartbeat, claim, self.s.settings.lease_seconds
+                )
+            except Exception as exc:
+                self.s.events.message(logging.WARNING, f"heartbeat failed: {exc}", claim.item_id)
+                continue
+            if not held:
+                task = self._jobs.get(claim.item_id)
+                self.s.events.message(logging.WARNING, "lease lost; stopping the job", claim.item_id)
+                if task is not None:
+                    task.cancel()
+                return
+
+    async def _shutdown_jobs(self) -> None:
+        jobs = dict(self._jobs)
+        for task in jobs.values():
+            task.cancel()
+        await asyncio.gather(*jobs.values(), return_exceptions=True)
+        for item_id in jobs:
+            await self._release(item_id)
+
+    async def _release(self, item_id: str) -> None:
+        """Give an interrupted item back to the queue without counting the attempt."""
+        try:
+            item = await asyncio.to_thread(self.s.store.get_item, item_id)
+            if item.claimed_by != self.worker_id or item.generation_status not in (
+                Status.PROCESSING, Status.PUBLISHING
+            ):
+                return
+            await asyncio.to_thread(
+                self.s.store.transition, item_id, item.generation_status, Status.PENDING,
+                claim=Claim(item_id, self.worker_id, item.attempts),
+                changes={"attempts": item.attempts - 1}, actor=self.worker_id,
+                note="released at shutdown",
+            )
+            self.s.events.message(logging.INFO, "released for another worker", item_id)
+        except PressroomError as exc:
+            self.s.events.message(logging.WARNING, f"could not release: {exc}", item_id)

@@ -1,0 +1,1 @@
+"""One book job: stages, checkpoints, image intake, PDF composition and publishing."""

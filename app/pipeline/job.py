@@ -1,0 +1,327 @@
+"""One book job: turn one claimed order item into a personalized, published book.
+
+Stages (DESIGN.md): analyze cover and child (concurrently), prompt, cover, pages (K at a
+time), pdf, then publish — or stop at awaiting_review in review mode. Every finished stage
+and page is a checkpoint in the blob store; a reclaimed job skips what is already there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from app.ai.prompt import build_cover_prompt, build_page_prompt, personalized_title
+from app.ai.provider import ChildAnalysis, CoverAnalysis, ImageTask, Provider
+from app.config import Settings
+from app.cpu import run_cpu
+from app.domain import (
+    BadInput,
+    Book,
+    Box,
+    Claim,
+    LeaseLost,
+    OrderItem,
+    PermanentError,
+    Stage,
+    Status,
+)
+from app.events import EventBus, ProgressEvent
+from app.imageio import decode_image, sha256
+from app.names import personalize_text
+from app.pipeline import checkpoints as ck
+from app.pipeline.calls import CallRunner
+from app.pipeline.pdf import BookPage, PrintSpec, compose_book
+from app.pipeline.publish import publish_item
+from app.store.ports import BlobNotFound, BlobStore, OrderStore
+
+
+@dataclass
+class JobServices:
+    store: OrderStore
+    blobs: BlobStore
+    provider: Provider
+    settings: Settings
+    events: EventBus
+
+    @property
+    def print_spec(self) -> PrintSpec:
+        s = self.settings
+        return PrintSpec(trim_mm=s.trim_mm, target_dpi=s.target_dpi, min_dpi=s.min_dpi)
+
+
+class BookJob:
+    def __init__(self, services: JobServices, item: OrderItem, claim: Claim) -> None:
+        self.s = services
+        self.item = item
+        self.claim = claim
+        self.ck = ck.Checkpoints(services.blobs, item.id)
+        self.calls = CallRunner(
+            attempts=services.settings.call_retries,
+            base_seconds=services.settings.retry_base_seconds,
+            on_retry=self._on_retry,
+        )
+        self.timings: dict[str, float] = {}
+        self.generated_pages = 0
+
+    # -- the whole job -----------------------------------------------------------------
+    async def run(self) -> OrderItem:
+        """Run every stage not yet checkpointed; returns the item in its new state."""
+        started = time.perf_counter()
+        book = await asyncio.to_thread(self.s.store.get_book, self.item.book_id)
+        photo = await self._load_photo()
+        cover_src = await self._load_blob(book.cover_image, "the book's cover")
+        cover_a, child_a = await self._analyses(cover_src, photo)
+        prompts = await self._prompts(book, cover_a, child_a)
+        cover = await self._cover(book, cover_src, photo, cover_a, child_a, prompts)
+        await self._pages(book, photo, cover, cover_a, child_a, prompts)
+        warnings = await self._pdf(book)
+        self.timings["total"] = time.perf_counter() - started
+        await asyncio.to_thread(self._write_provenance, book, cover_src, photo, warnings)
+        if self.s.settings.review_mode and not await self._io(self.ck.has, ck.APPROVED):
+            return await asyncio.to_thread(
+                self.s.store.transition, self.item.id, Status.PROCESSING,
+                Status.AWAITING_REVIEW, claim=self.claim, actor=self.claim.worker_id,
+                changes={"last_error": None}, note="ready for review",
+            )
+        return await self._publish(book)
+
+    # -- inputs ------------------------------------------------------------------------
+    async def _load_blob(self, key: str, what: str) -> bytes:
+        try:
+            return await asyncio.to_thread(self.s.blobs.get, key)
+        except BlobNotFound:
+            raise PermanentError(f"{what} is missing from storage ({key})") from None
+
+    async def _load_photo(self) -> bytes:
+        key = self.item.personalization.photo
+        if not key:
+            raise BadInput("the order has no child photo")
+        try:
+            data = await asyncio.to_thread(self.s.blobs.get, key)
+        except BlobNotFound:
+            raise BadInput(f"child photo {key}: not found in storage") from None
+        await run_cpu(decode_image, data, f"child photo {key.rsplit('/', 1)[-1]}",
+                      self.s.settings.max_image_pixels)
+        return data
+
+    # -- stages ------------------------------------------------------------------------
+    async def _analyses(self, cover: bytes, photo: bytes) -> tuple[CoverAnalysis, ChildAnalysis]:
+        async def cover_analysis() -> CoverAnalysis:
+            cached = await self._io(self.ck.get_json, ck.COVER_ANALYSIS)
+            if cached is not None:
+                return CoverAnalysis.model_validate(cached)
+            await self._progress(Stage.ANALYZE_COVER, 0, 1)
+            result = await self._timed(
+                Stage.ANALYZE_COVER,
+                self.calls.call("cover analysis", lambda: self.s.provider.analyze_cover(cover)),
+            )
+            await self._io(self.ck.put_json, ck.COVER_ANALYSIS, result.model_dump())
+            await self._progress(Stage.ANALYZE_COVER, 1, 1)
+            return result
+
+        async def child_analysis() -> ChildAnalysis:
+            cached = await self._io(self.ck.get_json, ck.CHILD_ANALYSIS)
+            if cached is not None:
+                return ChildAnalysis.model_validate(cached)
+            await self._progress(Stage.ANALYZE_CHILD, 0, 1)
+            result = await self._timed(
+                Stage.ANALYZE_CHILD,
+                self.calls.call("photo analysis", lambda: self.s.provider.analyze_child(photo)),
+            )
+            await self._io(self.ck.put_json, ck.CHILD_ANALYSIS, result.model_dump())
+            await self._progress(Stage.ANALYZE_CHILD, 1, 1)
+            return result
+
+        cover_a, child_a = await asyncio.gather(cover_analysis(), child_analysis())
+        return cover_a, child_a
+
+    async def _prompts(
+        self, book: Book, cover_a: CoverAnalysis, child_a: ChildAnalysis
+    ) -> dict[str, Any]:
+        cached = await self._io(self.ck.get_json, ck.PROMPTS)
+        if cached is not None:
+            return dict(cached)
+        notes = await self._io(self.ck.get_json, ck.INSTRUCTIONS, {}) or {}
+        page_notes = notes.get("pages", {})
+        who = self.item.personalization
+        prompts = {
+            "cover": build_cover_prompt(cover_a, child_a, book, who, notes.get("cover")),
+            "pages": {
+                str(p.index): build_page_prompt(
+                    cover_a, child_a, book, who, p, page_notes.get(str(p.index))
+                )
+                for p in book.pages
+            },
+        }
+        await self._io(self.ck.put_json, ck.PROMPTS, prompts)
+        await self._progress(Stage.PROMPT, 1, 1)
+        return prompts
+
+    async def _cover(
+        self,
+        book: Book,
+        source: bytes,
+        photo: bytes,
+        cover_a: CoverAnalysis,
+        child_a: ChildAnalysis,
+        prompts: dict[str, Any],
+    ) -> bytes:
+        if await self._io(self.ck.has, ck.COVER):
+            return await self._io(self.ck.get, ck.COVER)
+        await self._progress(Stage.COVER, 0, 1)
+        regions = book.cover_hero_regions or (
+            (Box.from_list(cover_a.hero_position),) if cover_a.hero_position else ()
+        )
+        task = ImageTask(
+            source=source, photo=photo, prompt=prompts["cover"], cover_analysis=cover_a,
+            child_analysis=child_a, child_name=self.item.personalization.child_name,
+            hero_regions=regions, title=personalized_title(book, self.item.personalization),
+            title_box=book.title_box, label="cover",
+        )
+        image = await self._timed(
+            Stage.COVER, self.calls.call("cover", lambda: self.s.provider.generate_cover(task))
+        )
+        await self._io(self.ck.put, ck.COVER, image, "image/jpeg")
+        await self._progress(Stage.COVER, 1, 1)
+        return image
+
+    async def _pages(
+        self,
+        book: Book,
+        photo: bytes,
+        cover: bytes,
+        cover_a: CoverAnalysis,
+        child_a: ChildAnalysis,
+        prompts: dict[str, Any],
+    ) -> None:
+        total = len(book.pages)
+        todo = [p for p in book.pages if not await self._io(self.ck.has, ck.page_name(p.index))]
+        done = total - len(todo)
+        await self._progress(Stage.PAGES, done, total)
+        gate = asyncio.Semaphore(self.s.settings.pages_at_once)
+        started = time.perf_counter()
+
+        async def one(page_index: int, image_key: str) -> None:
+            nonlocal done
+            async with gate:
+                source = await self._load_blob(image_key, f"page {page_index} of the book")
+                task = ImageTask(
+                    source=source, photo=photo, prompt=prompts["pages"][str(page_index)],
+                    cover_analysis=cover_a, child_analysis=child_a,
+                    child_name=self.item.personalization.child_name,
+                    hero_regions=next(p.hero_regions for p in book.pages if p.index == page_index),
+                    reference=cover, label=f"page {page_index}",
+                )
+                image = await self.calls.call(
+                    f"page {page_index}", lambda: self.s.provider.personalize_page(task)
+                )
+                await self._io(self.ck.put, ck.page_name(page_index), image, "image/jpeg")
+                self.generated_pages += 1
+                done += 1
+                await self._progress(Stage.PAGES, done, total)
+
+        tasks = [asyncio.create_task(one(p.index, p.image)) for p in todo]
+        try:
+            await asyncio.gather(*tasks)
+        except BaseException:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+        self.timings[Stage.PAGES.value] = time.perf_counter() - started
+
+    async def _pdf(self, book: Book) -> list[str]:
+        if await self._io(self.ck.has, ck.PDF):
+            return []
+        await self._progress(Stage.PDF, 0, 1)
+        who = self.item.personalization
+        pages = [
+            BookPage(
+                await self._io(self.ck.get, ck.page_name(p.index)),
+                personalize_text(p.text, book.hero_name, book.hero_gender, who.child_name,
+                                 who.gender),
+                f"page {p.index}",
+            )
+            for p in book.pages
+        ]
+        started = time.perf_counter()
+        composed = await run_cpu(
+            compose_book, await self._io(self.ck.get, ck.COVER), pages, self.s.print_spec,
+            title=personalized_title(book, who), child_name=who.child_name,
+        )
+        self.timings[Stage.PDF.value] = time.perf_counter() - started
+        await self._io(self.ck.put, ck.PDF, composed.pdf, "application/pdf")
+        for warning in composed.warnings:
+            self.s.events.message(30, warning, self.item.id)
+        await self._progress(Stage.PDF, 1, 1)
+        return composed.warnings
+
+    async def _publish(self, book: Book) -> OrderItem:
+        await asyncio.to_thread(
+            self.s.store.transition, self.item.id, Status.PROCESSING, Status.PUBLISHING,
+            claim=self.claim, actor=self.claim.worker_id,
+        )
+        await self._progress(Stage.PUBLISH, 0, 1)
+        started = time.perf_counter()
+        title = personalized_title(book, self.item.personalization)
+        item = await asyncio.to_thread(
+            publish_item, self.s.store, self.s.blobs, self.claim, self.item, self.ck, title
+        )
+        self.timings[Stage.PUBLISH.value] = time.perf_counter() - started
+        return item
+
+    # -- bookkeeping -------------------------------------------------------------------
+    @staticmethod
+    async def _io(fn: Any, *args: Any) -> Any:
+        """Blob I/O goes to a thread: on Supabase Storage it is a network call."""
+        return await asyncio.to_thread(fn, *args)
+
+    async def _timed(self, stage: Stage, awaitable: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return await awaitable
+        finally:
+            self.timings[stage.value] = time.perf_counter() - started
+
+    async def _progress(self, stage: Stage, done: int, total: int) -> None:
+        self.s.events.emit(ProgressEvent(self.item.id, stage, done, total))
+        held = await asyncio.to_thread(self.s.store.report_progress, self.claim, stage, done, total)
+        if not held:
+            raise LeaseLost(f"order item {self.item.id} is no longer held by this worker")
+
+    def _on_retry(self, label: str, exc: BaseException, delay: float) -> None:
+        self.s.events.message(30, f"{label}: {exc}; retrying in {delay:.1f} s", self.item.id)
+
+    def _write_provenance(
+        self, book: Book, cover: bytes, photo: bytes, warnings: list[str]
+    ) -> None:
+        previous = self.ck.get_json(ck.PROVENANCE, {}) or {}
+        provider = self.s.provider
+        self.ck.put_json(
+            ck.PROVENANCE,
+            {
+                "provider": provider.name,
+                "model": provider.model,
+                "book_id": book.id,
+                "inputs": {
+                    "cover_sha256": sha256(cover),
+                    "photo_sha256": sha256(photo),
+                    "page_images": {str(p.index): p.image for p in book.pages},
+                },
+                "runs": [
+                    *previous.get("runs", []),
+                    {
+                        "attempt": self.claim.attempt,
+                        "worker": self.claim.worker_id,
+                        "stage_seconds": {k: round(v, 4) for k, v in self.timings.items()},
+                        "provider_seconds": round(self.calls.provider_seconds, 4),
+                        "provider_calls": self.calls.calls,
+                        "retries": self.calls.retries,
+                        "pages_generated": self.generated_pages,
+                        "warnings": warnings,
+                    },
+                ],
+            },
+        )

@@ -1,0 +1,34 @@
+"""Publishing: upload the cover and the PDF under the customer's folders, then complete the
+item and notify the customer in one store transaction (exactly once, even if retried)."""
+
+from __future__ import annotations
+
+from app.domain import Claim, OrderItem
+from app.pipeline.checkpoints import COVER, PDF, Checkpoints
+from app.store.ports import BlobStore, OrderStore
+
+
+def storage_keys(item: OrderItem) -> tuple[str, str]:
+    """(cover key, pdf key) as the mobile app expects them."""
+    return f"covers/{item.customer_id}/{item.id}.jpg", f"books/{item.customer_id}/{item.id}.pdf"
+
+
+def publish_item(
+    store: OrderStore,
+    blobs: BlobStore,
+    claim: Claim,
+    item: OrderItem,
+    checkpoints: Checkpoints,
+    title: str,
+) -> OrderItem:
+    """Upload and complete an item the caller holds in `publishing`. Safe to repeat: uploads
+    overwrite, and the store completes and notifies only once."""
+    cover_key, pdf_key = storage_keys(item)
+    blobs.put(cover_key, checkpoints.get(COVER), "image/jpeg")
+    blobs.put(pdf_key, checkpoints.get(PDF), "application/pdf")
+    return store.complete(
+        claim,
+        pdf_url=blobs.url(pdf_key),
+        cover_image_url=blobs.url(cover_key),
+        notification_body=f"\u201c{title}\u201d is ready to read and download. \U0001f4da",
+    )

@@ -1,0 +1,76 @@
+"""Operator decisions on items: approve (publish), reject, regenerate, retry.
+
+Each is a compare-and-set transition recorded in the item's history with who and when.
+These are plain functions; the console calls them off the UI thread.
+"""
+
+from __future__ import annotations
+
+import time
+
+from app.domain import Claim, OrderItem, Status
+from app.names import replace_hero_name
+from app.pipeline import checkpoints as ck
+from app.pipeline.publish import publish_item
+from app.store.ports import BlobStore, OrderStore
+
+
+def approve(
+    store: OrderStore, blobs: BlobStore, item_id: str, operator: str, lease_seconds: float = 120
+) -> OrderItem:
+    """Publish an item waiting for review: upload, complete, notify."""
+    item = store.transition(
+        item_id, Status.AWAITING_REVIEW, Status.PUBLISHING, actor=operator,
+        note="approved", lease_seconds=lease_seconds,
+    )
+    checkpoints = ck.Checkpoints(blobs, item_id)
+    checkpoints.put_json(ck.APPROVED, {"by": operator, "at": time.time()})
+    book = store.get_book(item.book_id)
+    title = replace_hero_name(book.title, book.hero_name, item.personalization.child_name)
+    return publish_item(store, blobs, Claim(item_id, operator, item.attempts), item,
+                        checkpoints, title)
+
+
+def reject(store: OrderStore, item_id: str, operator: str, reason: str) -> OrderItem:
+    return store.transition(
+        item_id, Status.AWAITING_REVIEW, Status.FAILED, actor=operator,
+        changes={"last_error": f"rejected by {operator}: {reason}"}, note=reason,
+    )
+
+
+def regenerate(
+    store: OrderStore,
+    blobs: BlobStore,
+    item_id: str,
+    operator: str,
+    *,
+    cover: bool = False,
+    pages: list[int] | None = None,
+    instruction: str | None = None,
+) -> OrderItem:
+    """Send an item in review back through the pipeline for its cover and/or chosen pages,
+    with an optional instruction added to their prompts. Everything else is kept."""
+    checkpoints = ck.Checkpoints(blobs, item_id)
+    notes = checkpoints.get_json(ck.INSTRUCTIONS, {}) or {}
+    if instruction:
+        if cover:
+            notes["cover"] = instruction
+        for index in pages or []:
+            notes.setdefault("pages", {})[str(index)] = instruction
+        checkpoints.put_json(ck.INSTRUCTIONS, notes)
+    targets = [ck.page_name(i) for i in pages or []]
+    if cover:  # a new cover is a new reference for every page
+        targets += [ck.COVER, "pages"]
+    checkpoints.drop(ck.PROMPTS, ck.PDF, *targets)
+    what = ", ".join(["cover"] * cover + [f"page {i}" for i in pages or []]) or "book"
+    return store.transition(
+        item_id, Status.AWAITING_REVIEW, Status.PENDING, actor=operator,
+        changes={"attempts": 0, "last_error": None}, note=f"regenerate {what}: {instruction or ''}",
+    )
+
+
+def retry(store: OrderStore, item_id: str, operator: str) -> OrderItem:
+    return store.transition(
+        item_id, Status.FAILED, Status.PENDING, actor=operator,
+        changes={"attempts": 0, "last_error": None}, note="retry",
+    )

@@ -1,0 +1,486 @@
+"""The default store: one SQLite file plus a folder of blobs, no account needed.
+
+It gives the guarantees the Supabase store gives with Postgres: a claim is one write
+transaction (BEGIN IMMEDIATE serializes writers across processes), and every later
+change is a compare-and-set on (status, claimed_by, attempts).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from app.domain import (
+    Book,
+    Claim,
+    LeaseLost,
+    Notification,
+    Order,
+    OrderItem,
+    Personalization,
+    PressroomError,
+    Stage,
+    Status,
+    check_transition,
+)
+from app.store.codec import (
+    book_from_dict,
+    book_to_dict,
+    personalization_from_dict,
+    personalization_to_dict,
+)
+from app.store.ports import READY_TITLE, BlobNotFound
+
+SCHEMA = """
+create table if not exists books (
+    id text primary key,
+    data text not null
+);
+create table if not exists orders (
+    id text primary key,
+    customer_id text not null,
+    payment_status text not null default 'pending',
+    created_at real not null
+);
+create table if not exists order_items (
+    id text primary key,
+    order_id text not null references orders(id),
+    book_id text not null references books(id),
+    personalization text not null,
+    generation_status text not null default 'pending',
+    stage text,
+    progress_done integer not null default 0,
+    progress_total integer not null default 0,
+    attempts integer not null default 0,
+    last_error text,
+    claimed_by text,
+    lease_expires_at real,
+    retry_at real,
+    pdf_url text,
+    cover_image_url text,
+    generated_at real,
+    created_at real not null,
+    updated_at real not null
+);
+create index if not exists idx_order_items_claimable
+    on order_items(generation_status, created_at);
+create index if not exists idx_order_items_cover_image_url
+    on order_items(cover_image_url) where cover_image_url is not null;
+create table if not exists notifications (
+    id text primary key,
+    user_id text not null,
+    order_item_id text,
+    kind text not null,
+    title text not null,
+    body text not null,
+    read integer not null default 0,
+    created_at real not null,
+    unique (order_item_id, kind)
+);
+create table if not exists item_events (
+    id integer primary key autoincrement,
+    item_id text not null,
+    at real not null,
+    actor text not null,
+    action text not null,
+    note text not null default ''
+);
+create index if not exists idx_item_events_item on item_events(item_id);
+"""
+
+_RELEASING = {Status.PENDING, Status.AWAITING_REVIEW, Status.FAILED, Status.COMPLETED}
+_SETTABLE = {"last_error", "retry_at", "stage", "attempts", "progress_done", "progress_total"}
+
+
+def _ts(value: float | None) -> datetime | None:
+    return datetime.fromtimestamp(value, UTC) if value is not None else None
+
+
+def _new_id() -> str:
+    return uuid.uuid4().hex
+
+
+class EmbeddedOrderStore:
+    """OrderStore on SQLite. Safe to share between threads and processes."""
+
+    def __init__(self, path: Path, clock: Any = time.time) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._clock = clock
+        self._local = threading.local()
+        self._marker_conn: sqlite3.Connection | None = None
+        self._marker_lock = threading.Lock()
+        self._conn().executescript(SCHEMA)
+
+    # -- connections -------------------------------------------------------------------
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+            conn.row_factory = sqlite3.Row
+            conn.execute("pragma journal_mode=wal")
+            conn.execute("pragma synchronous=normal")
+            conn.execute("pragma foreign_keys=on")
+            self._local.conn = conn
+        return conn
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        db = self._conn()
+        db.execute("begin immediate")
+        try:
+            yield db
+        except BaseException:
+            db.execute("rollback")
+            raise
+        else:
+            db.execute("commit")
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+        if self._marker_conn is not None:
+            self._marker_conn.close()
+            self._marker_conn = None
+
+    def change_marker(self) -> object | None:
+        with self._marker_lock:
+            if self._marker_conn is None:
+                self._marker_conn = sqlite3.connect(
+                    self.path, timeout=30.0, isolation_level=None, check_same_thread=False
+                )
+            return self._marker_conn.execute("pragma data_version").fetchone()[0]
+
+    # -- catalog -----------------------------------------------------------------------
+    def save_book(self, book: Book) -> None:
+        with self._tx() as db:
+            db.execute(
+                "insert into books(id, data) values (?, ?) "
+                "on conflict(id) do update set data = excluded.data",
+                (book.id, json.dumps(book_to_dict(book))),
+            )
+
+    def get_book(self, book_id: str) -> Book:
+        row = self._conn().execute("select data from books where id = ?", (book_id,)).fetchone()
+        if row is None:
+            raise PressroomError(f"book {book_id!r} is not in the catalog")
+        return book_from_dict(json.loads(row["data"]))
+
+    def list_books(self) -> list[Book]:
+        rows = self._conn().execute("select data from books order by id").fetchall()
+        return [book_from_dict(json.loads(r["data"])) for r in rows]
+
+    # -- orders ------------------------------------------------------------------------
+    def place_order(
+        self,
+        customer_id: str,
+        items: Sequence[tuple[str, Personalization]],
+        *,
+        paid: bool = False,
+    ) -> tuple[Order, list[OrderItem]]:
+        now = self._clock()
+        order_id = _new_id()
+        item_ids = [_new_id() for _ in items]
+        with self._tx() as db:
+            db.execute(
+                "insert into orders(id, customer_id, payment_status, created_at) values (?,?,?,?)",
+                (order_id, customer_id, "paid" if paid else "pending", now),
+            )
+            for n, (item_id, (book_id, who)) in enumerate(zip(item_ids, items, strict=True)):
+                db.execute(
+                    "insert into order_items(id, order_id, book_id, personalization, "
+                    "created_at, updated_at) values (?,?,?,?,?,?)",
+                    (
+                        item_id,
+                        order_id,
+                        book_id,
+                        json.dumps(personalization_to_dict(who)),
+                        now + n * 1e-6,
+                        now,
+                    ),
+                )
+        order = Order(order_id, customer_id, "paid" if paid else "pending", _ts(now))  # type: ignore[arg-type]
+        return order, [self.get_item(i) for i in item_ids]
+
+    def set_payment_status(self, order_id: str, payment_status: str) -> None:
+        with self._tx() as db:
+            db.execute("update orders set payment_status = ? where id = ?", (payment_status, order_id))
+
+    # -- work --------------------------------------------------------------------------
+    def claim(self, worker_id: str, max_items: int, lease_seconds: float) -> list[OrderItem]:
+        now = self._clock()
+        with self._tx() as db:
+            rows = db.execute(
+                """
+                select oi.id from order_items oi join orders o on o.id = oi.order_id
+                where o.payment_status = 'paid' and (
+                    (oi.generation_status = 'pending' and coalesce(oi.retry_at, 0) <= :now)
+                    or (oi.generation_status in ('processing', 'publishing')
+                        and oi.lease_expires_at < :now))
+                order by oi.created_at limit :n
+                """,
+                {"now": now, "n": max_items},
+            ).fetchall()
+            ids = [r["id"] for r in rows]
+            for item_id in ids:
+                db.execute(
+                    "update order_items set generation_status = 'processing', claimed_by = ?, "
+                    "lease_expires_at = ?, attempts = attempts + 1, retry_at = null, "
+                    "updated_at = ? where id = ?",
+                    (worker_id, now + lease_seconds, now, item_id),
+                )
+                self._log_event(db, item_id, worker_id, "claimed", now=now)
+        return [self.get_item(i) for i in ids]
+
+    def heartbeat(self, claim: Claim, lease_seconds: float) -> bool:
+        now = self._clock()
+        with self._tx() as db:
+            cur = db.execute(
+                "update order_items set lease_expires_at = ? where id = ? and claimed_by = ? "
+                "and attempts = ? and generation_status in ('processing', 'publishing')",
+                (now + lease_seconds, claim.item_id, claim.worker_id, claim.attempt),
+            )
+        return cur.rowcount == 1
+
+    def report_progress(self, claim: Claim, stage: Stage, done: int, total: int) -> bool:
+        with self._tx() as db:
+            cur = db.execute(
+                "update order_items set stage = ?, progress_done = ?, progress_total = ?, "
+                "updated_at = ? where id = ? and claimed_by = ? and attempts = ? "
+                "and generation_status in ('processing', 'publishing')",
+                (stage.value, done, total, self._clock(), claim.item_id, claim.worker_id,
+                 claim.attempt),
+            )
+        return cur.rowcount == 1
+
+    def transition(
+        self,
+        item_id: str,
+        src: Status,
+        dst: Status,
+        *,
+        claim: Claim | None = None,
+        changes: Mapping[str, Any] | None = None,
+        actor: str = "system",
+        note: str = "",
+        lease_seconds: float | None = None,
+    ) -> OrderItem:
+        check_transition(src, dst)
+        now = self._clock()
+        sets: dict[str, Any] = {"generation_status": dst.value, "updated_at": now}
+        for key, value in (changes or {}).items():
+            if key not in _SETTABLE:
+                raise ValueError(f"transition cannot set {key!r}")
+            sets[key] = value.value if isinstance(value, Stage) else value
+        if dst in _RELEASING:
+            sets.update(claimed_by=None, lease_expires_at=None)
+        elif src is Status.AWAITING_REVIEW and dst is Status.PUBLISHING:
+            sets.update(claimed_by=actor, lease_expires_at=now + (lease_seconds or 120))
+        where = "id = :id and generation_status = :src"
+        params: dict[str, Any] = {"id": item_id, "src": src.value}
+        if claim is not None:
+            where += " and claimed_by = :worker and attempts = :attempt"
+            params.update(worker=claim.worker_id, attempt=claim.attempt)
+        assignments = ", ".join(f"{k} = :set_{k}" for k in sets)
+        params.update({f"set_{k}": v for k, v in sets.items()})
+        with self._tx() as db:
+            cur = db.execute(f"update order_items set {assignments} where {where}", params)
+            if cur.rowcount != 1:
+                raise LeaseLost(self._why_not(db, item_id, src, claim))
+            self._log_event(db, item_id, actor, dst.value, note, now=now)
+        return self.get_item(item_id)
+
+    def complete(
+        self, claim: Claim, *, pdf_url: str, cover_image_url: str, notification_body: str
+    ) -> OrderItem:
+        now = self._clock()
+        with self._tx() as db:
+            cur = db.execute(
+                "update order_items set generation_status = 'completed', pdf_url = ?, "
+                "cover_image_url = ?, generated_at = ?, claimed_by = null, "
+                "lease_expires_at = null, last_error = null, updated_at = ? "
+                "where id = ? and generation_status = 'publishing' and claimed_by = ? "
+                "and attempts = ?",
+                (pdf_url, cover_image_url, now, now, claim.item_id, claim.worker_id,
+                 claim.attempt),
+            )
+            if cur.rowcount != 1:
+                raise LeaseLost(self._why_not(db, claim.item_id, Status.PUBLISHING, claim))
+            user_id = db.execute(
+                "select o.customer_id from order_items oi join orders o on o.id = oi.order_id "
+                "where oi.id = ?",
+                (claim.item_id,),
+            ).fetchone()[0]
+            db.execute(
+                "insert into notifications(id, user_id, order_item_id, kind, title, body, "
+                "created_at) values (?,?,?,?,?,?,?) on conflict(order_item_id, kind) do nothing",
+                (_new_id(), user_id, claim.item_id, "book_ready", READY_TITLE,
+                 notification_body, now),
+            )
+            self._log_event(db, claim.item_id, claim.worker_id, "completed", now=now)
+        return self.get_item(claim.item_id)
+
+    # -- reading -----------------------------------------------------------------------
+    _ITEM_SELECT = (
+        "select oi.*, o.customer_id, o.payment_status from order_items oi "
+        "join orders o on o.id = oi.order_id "
+    )
+
+    def get_item(self, item_id: str) -> OrderItem:
+        row = self._conn().execute(self._ITEM_SELECT + "where oi.id = ?", (item_id,)).fetchone()
+        if row is None:
+            raise PressroomError(f"order item {item_id} does not exist")
+        return self._item(row)
+
+    def list_items(self, status: Status | None = None, limit: int = 1000) -> list[OrderItem]:
+        if status is None:
+            rows = self._conn().execute(
+                self._ITEM_SELECT + "order by oi.created_at desc limit ?", (limit,)
+            ).fetchall()
+        else:
+            rows = self._conn().execute(
+                self._ITEM_SELECT + "where oi.generation_status = ? "
+                "order by oi.created_at desc limit ?",
+                (status.value, limit),
+            ).fetchall()
+        return [self._item(r) for r in rows]
+
+    def list_notifications(self, user_id: str) -> list[Notification]:
+        rows = self._conn().execute(
+            "select * from notifications where user_id = ? order by created_at", (user_id,)
+        ).fetchall()
+        return [
+            Notification(
+                id=r["id"],
+                user_id=r["user_id"],
+                order_item_id=r["order_item_id"],
+                title=r["title"],
+                body=r["body"],
+                created_at=_ts(r["created_at"]),  # type: ignore[arg-type]
+                read=bool(r["read"]),
+            )
+            for r in rows
+        ]
+
+    def history(self, item_id: str) -> list[dict[str, Any]]:
+        rows = self._conn().execute(
+            "select at, actor, action, note from item_events where item_id = ? order by id",
+            (item_id,),
+        ).fetchall()
+        return [{**dict(r), "at": _ts(r["at"])} for r in rows]
+
+    # -- helpers -----------------------------------------------------------------------
+    @staticmethod
+    def _item(row: sqlite3.Row) -> OrderItem:
+        return OrderItem(
+            id=row["id"],
+            order_id=row["order_id"],
+            customer_id=row["customer_id"],
+            book_id=row["book_id"],
+            personalization=personalization_from_dict(json.loads(row["personalization"])),
+            generation_status=Status(row["generation_status"]),
+            payment_status=row["payment_status"],
+            stage=Stage(row["stage"]) if row["stage"] else None,
+            progress_done=row["progress_done"],
+            progress_total=row["progress_total"],
+            attempts=row["attempts"],
+            last_error=row["last_error"],
+            claimed_by=row["claimed_by"],
+            lease_expires_at=_ts(row["lease_expires_at"]),
+            pdf_url=row["pdf_url"],
+            cover_image_url=row["cover_image_url"],
+            generated_at=_ts(row["generated_at"]),
+            created_at=_ts(row["created_at"]),
+            updated_at=_ts(row["updated_at"]),
+        )
+
+    @staticmethod
+    def _log_event(
+        db: sqlite3.Connection, item_id: str, actor: str, action: str, note: str = "", *,
+        now: float,
+    ) -> None:
+        db.execute(
+            "insert into item_events(item_id, at, actor, action, note) values (?,?,?,?,?)",
+            (item_id, now, actor, action, note),
+        )
+
+    @staticmethod
+    def _why_not(db: sqlite3.Connection, item_id: str, src: Status, claim: Claim | None) -> str:
+        row = db.execute(
+            "select generation_status, claimed_by, attempts from order_items where id = ?",
+            (item_id,),
+        ).fetchone()
+        if row is None:
+            return f"order item {item_id} does not exist"
+        if row["generation_status"] != src.value:
+            return f"order item {item_id} is {row['generation_status']} now, not {src.value}"
+        assert claim is not None
+        return (
+            f"order item {item_id} is no longer held by {claim.worker_id} "
+            f"(attempt {claim.attempt}); held by {row['claimed_by']} attempt {row['attempts']}"
+        )
+
+
+class FolderBlobStore:
+    """BlobStore on a local folder; writes are atomic (temp file, then rename)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, key: str) -> Path:
+        parts = key.split("/")
+        if not key or key.startswith("/") or any(p in ("", ".", "..") for p in parts):
+            raise ValueError(f"invalid blob key {key!r}")
+        return self.root.joinpath(*parts)
+
+    def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+
+    def get(self, key: str) -> bytes:
+        try:
+            return self._path(key).read_bytes()
+        except FileNotFoundError:
+            raise BlobNotFound(key) from None
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+    def url(self, key: str) -> str:
+        return self._path(key).resolve().as_uri()
+
+    def local_path(self, key: str) -> Path:
+        return self._path(key)
+
+    def list(self, prefix: str) -> list[str]:
+        base = self._path(prefix.rstrip("/")) if prefix.strip("/") else self.root
+        if base.is_file():
+            return [prefix.rstrip("/")]
+        if not base.is_dir():
+            return []
+        return sorted(
+            p.relative_to(self.root).as_posix()
+            for p in base.rglob("*")
+            if p.is_file() and not p.name.startswith(".")
+        )
+
+    def delete_prefix(self, prefix: str) -> int:
+        keys = self.list(prefix)
+        for key in keys:
+            self._path(key).unlink(missing_ok=True)
+        return len(keys)

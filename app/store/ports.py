@@ -1,0 +1,97 @@
+"""The two storage ports every backend implements: orders (a database) and blobs (files).
+
+Every state change after a claim is a compare-and-set on (status, claimed_by, attempt):
+a worker that lost its lease gets `LeaseLost` instead of overwriting newer state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+from app.domain import (
+    Book,
+    Claim,
+    Notification,
+    Order,
+    OrderItem,
+    Personalization,
+    Stage,
+    Status,
+)
+
+READY_TITLE = "Your book is ready!"
+
+
+class BlobNotFound(KeyError):
+    def __str__(self) -> str:
+        return f"no stored file at {self.args[0]!r}"
+
+
+class OrderStore(Protocol):
+    # catalog
+    def save_book(self, book: Book) -> None: ...
+    def get_book(self, book_id: str) -> Book: ...
+    def list_books(self) -> list[Book]: ...
+
+    # orders, as the mobile app writes them
+    def place_order(
+        self,
+        customer_id: str,
+        items: Sequence[tuple[str, Personalization]],
+        *,
+        paid: bool = False,
+    ) -> tuple[Order, list[OrderItem]]: ...
+    def set_payment_status(self, order_id: str, payment_status: str) -> None: ...
+
+    # work
+    def claim(self, worker_id: str, max_items: int, lease_seconds: float) -> list[OrderItem]: ...
+    def heartbeat(self, claim: Claim, lease_seconds: float) -> bool: ...
+    def report_progress(self, claim: Claim, stage: Stage, done: int, total: int) -> bool: ...
+    def transition(
+        self,
+        item_id: str,
+        src: Status,
+        dst: Status,
+        *,
+        claim: Claim | None = None,
+        changes: Mapping[str, Any] | None = None,
+        actor: str = "system",
+        note: str = "",
+        lease_seconds: float | None = None,
+    ) -> OrderItem:
+        """Move an item from `src` to `dst` if it is still there (and still `claim`'s).
+
+        `changes` may set last_error, retry_at (unix seconds), stage and attempts.
+        Entering pending/awaiting_review/failed releases the lease; entering publishing
+        from awaiting_review makes `actor` the holder for `lease_seconds`.
+        """
+        ...
+
+    def complete(
+        self, claim: Claim, *, pdf_url: str, cover_image_url: str, notification_body: str
+    ) -> OrderItem:
+        """publishing -> completed with the URLs and generated_at, and the in-app
+        notification, in one transaction: exactly one notification per item."""
+        ...
+
+    # reading
+    def get_item(self, item_id: str) -> OrderItem: ...
+    def list_items(self, status: Status | None = None, limit: int = 1000) -> list[OrderItem]: ...
+    def list_notifications(self, user_id: str) -> list[Notification]: ...
+    def history(self, item_id: str) -> list[dict[str, Any]]: ...
+    def change_marker(self) -> object | None:
+        """A cheap value that changes when another connection commits, or None if the
+        backend has no such thing (then the monitor relies on its poll interval)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class BlobStore(Protocol):
+    def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None: ...
+    def get(self, key: str) -> bytes: ...
+    def exists(self, key: str) -> bool: ...
+    def url(self, key: str) -> str: ...
+    def list(self, prefix: str) -> list[str]: ...
+    def delete_prefix(self, prefix: str) -> int: ...

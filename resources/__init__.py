@@ -1,0 +1,1 @@
+"""Data files shipped with Pressroom (installed as the ``app.resources`` package)."""
