@@ -196,3 +196,27 @@ def position_words(box: Box) -> str:
     horizontal = "left" if cx < 0.38 else "right" if cx > 0.62 else "centre"
     vertical = "upper" if cy < 0.38 else "lower" if cy > 0.62 else "middle"
     return f"{vertical} {horizontal}"
+
+
+def face_region(img: Image.Image, min_share: float = 0.004) -> tuple[Box, np.ndarray] | None:
+    """The face: the largest skin-toned region, refined to the pixels close to its median
+    colour (brown hair and skin share the YCbCr skin range; their colours differ)."""
+    mask = skin_mask(img)
+    rough = largest_blob(mask, min_share)
+    if rough is None:
+        return None
+    left, top, right, bottom = rough.to_pixels(img.width, img.height)
+    inside = np.zeros_like(mask)
+    inside[top:bottom, left:right] = mask[top:bottom, left:right]
+    centre = median_colour(img, inside)
+    if centre is None:
+        return None
+    pixels = np.asarray(img.convert("RGB"), dtype=np.int16)
+    close = np.sqrt(((pixels - np.array(centre)) ** 2).sum(axis=2)) < 60
+    refined = largest_blob(inside & close, min_share)
+    if refined is None:
+        return rough, inside
+    l2, t2, r2, b2 = refined.to_pixels(img.width, img.height)
+    face = np.zeros_like(mask)
+    face[t2:b2, l2:r2] = (inside & close)[t2:b2, l2:r2]
+    return refined, face

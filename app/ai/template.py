@@ -52,7 +52,8 @@ class TemplateProvider:
         brightness, saturation = imaging.brightness_saturation(small)
         edges = imaging.edge_density(small)
         style, medium = imaging.style_label(brightness, saturation, edges, imaging.flatness(small))
-        hero = imaging.largest_blob(imaging.skin_mask(imaging.thumbnail(img, 96)))
+        found = imaging.face_region(imaging.thumbnail(img, 96))
+        hero = found[0] if found else None
         lighting = "bright, even" if brightness > 0.65 else "dim, moody" if brightness < 0.35 else "soft"
         mood = (
             "cheerful" if saturation > 0.4 and brightness > 0.5
@@ -79,16 +80,13 @@ class TemplateProvider:
 
     def _analyze_child(self, photo: bytes) -> ChildAnalysis:
         img = imaging.thumbnail(decode_image(photo, "photo", self.max_pixels), 256)
-        mask = imaging.skin_mask(img)
-        face = imaging.largest_blob(mask, min_share=0.01)
-        if face is None:
-            return ChildAnalysis(expression="", distinguishing_features=[])
-        left, top, right, bottom = face.to_pixels(*img.size)
-        face_mask = np.zeros_like(mask)
-        face_mask[top:bottom, left:right] = mask[top:bottom, left:right]
+        found = imaging.face_region(img, min_share=0.01)
+        if found is None:
+            return ChildAnalysis()
+        face, face_mask = found
         skin = imaging.median_colour(img, face_mask)
-        hair = self._hair_colour(img, mask, face)
-        eyes = self._eye_colour(img, mask, face)
+        hair = self._hair_colour(img, face_mask, face, skin)
+        eyes = self._eye_colour(img, face_mask, face)
         return ChildAnalysis(
             apparent_age="",
             hair_color=imaging.nearest_name(hair, imaging.HAIR_COLOURS) if hair else "",
@@ -104,24 +102,32 @@ class TemplateProvider:
 
     @staticmethod
     def _hair_colour(
-        img: Image.Image, skin: np.ndarray, face: Box
+        img: Image.Image, face_mask: np.ndarray, face: Box, skin: tuple[int, int, int] | None
     ) -> tuple[int, int, int] | None:
-        width, height = img.size
-        left, top, right, _ = face.to_pixels(width, height)
-        band_top = max(0, top - max(4, (right - left) // 3))
-        region = np.zeros_like(skin)
-        region[band_top : top + 2, left:right] = True
-        return imaging.median_colour(img, region & ~skin)
+        """Just above the face, whatever is not face-coloured is hair."""
+        left, top, right, bottom = face.to_pixels(img.width, img.height)
+        height = max(3, (bottom - top) // 8)
+        band = np.zeros_like(face_mask)
+        inner = (right - left) // 5
+        band[max(0, top - height) : top, left + inner : right - inner] = True
+        if skin is not None:
+            pixels = np.asarray(img, dtype=np.int16)
+            far = np.sqrt(((pixels - np.array(skin)) ** 2).sum(axis=2)) >= 60
+            band &= far
+        return imaging.median_colour(img, band) if band.any() else None
 
     @staticmethod
-    def _eye_colour(img: Image.Image, skin: np.ndarray, face: Box) -> tuple[int, int, int] | None:
-        width, height = img.size
-        left, top, right, bottom = face.to_pixels(width, height)
-        band = np.zeros_like(skin)
-        band[top + (bottom - top) * 3 // 10 : top + (bottom - top) // 2, left:right] = True
+    def _eye_colour(
+        img: Image.Image, face_mask: np.ndarray, face: Box
+    ) -> tuple[int, int, int] | None:
+        """Irises: mid-dark, non-skin pixels in the eye band (pupils and whites excluded)."""
+        left, top, right, bottom = face.to_pixels(img.width, img.height)
+        h, w = bottom - top, right - left
+        band = np.zeros_like(face_mask)
+        band[top + h // 10 : top + h * 2 // 5, left + w // 6 : right - w // 6] = True
         gray = np.asarray(img.convert("L"))
-        dark = band & ~skin & (gray < 140)
-        return imaging.median_colour(img, dark) if dark.any() else None
+        iris = band & ~face_mask & (gray >= 30) & (gray < 140)
+        return imaging.median_colour(img, iris) if iris.any() else None
 
     # -- personalization ---------------------------------------------------------------
     def _personalize(self, task: ImageTask) -> bytes:
@@ -132,9 +138,9 @@ class TemplateProvider:
         page_palette = [rgb for rgb, _ in imaging.palette(page)]
         regions = list(task.hero_regions)
         if not regions:
-            detected = imaging.largest_blob(imaging.skin_mask(imaging.thumbnail(page, 96)))
+            detected = imaging.face_region(imaging.thumbnail(page, 96))
             if detected is not None:
-                regions = [detected]
+                regions = [detected[0]]
         if regions:
             for region in regions:
                 self._place_face(page, photo, face_box, region, page_palette)

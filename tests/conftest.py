@@ -1,0 +1,102 @@
+"""Shared fixtures: fresh settings and stores per test, a small fast book, and a clean
+environment (no real keys, no .env from the developer's folder)."""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from app.catalog import DEMO_CHILDREN, demo_photo, load_demo_catalog, upload_photo
+from app.config import Settings
+from app.domain import Book, OrderItem, Page, Personalization
+from app.events import EventBus
+from app.pipeline.job import JobServices
+from app.runtime import build_services
+
+ENV_TO_CLEAR = (
+    "GOOGLE_AI_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY", "SUPABASE_URL",
+    "SUPABASE_SERVICE_KEY", "PORT", "AUTO_START_MONITOR", "POLL_INTERVAL",
+)
+
+SMALL_SIDE = 520  # ~63 DPI at 8.25 in: fast, and accepted by the settings below
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in ENV_TO_CLEAR:
+        monkeypatch.delenv(name, raising=False)
+    for name in list(os.environ):
+        if name.startswith("PRESSROOM_"):
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+
+
+def make_settings(tmp_path: Path, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "data_dir": tmp_path / "data",
+        "poll_interval_ms": 200,
+        "retry_base_seconds": 0.01,
+        "target_dpi": 60,
+        "min_dpi": 50,
+        "lease_seconds": 30,
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path)
+
+
+@pytest.fixture
+def services(settings: Settings) -> Iterator[JobServices]:
+    services = build_services(settings, EventBus())
+    yield services
+    services.store.close()
+
+
+def shrink(data: bytes, side: int = SMALL_SIDE) -> bytes:
+    img = Image.open(io.BytesIO(data)).convert("RGB").resize((side, side))
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+def save_small_book(services: JobServices, pages: int = 4, book_id: str = "small") -> Book:
+    """The first demo book, shrunk to `pages` small pages: quick to personalize."""
+    demo = load_demo_catalog(services.store, services.blobs)[0]
+    blobs = services.blobs
+    cover_key = f"catalog/{book_id}/cover.jpg"
+    blobs.put(cover_key, shrink(blobs.get(demo.cover_image)))
+    book_pages = []
+    for n in range(1, pages + 1):
+        source = demo.pages[(n - 1) % len(demo.pages)]
+        key = f"catalog/{book_id}/page-{n:02d}.jpg"
+        blobs.put(key, shrink(blobs.get(source.image)))
+        book_pages.append(Page(n, key, source.text, source.hero_regions))
+    book = Book(
+        id=book_id, title=demo.title, genre=demo.genre, age_range=demo.age_range,
+        hero_name=demo.hero_name, cover_image=cover_key, pages=tuple(book_pages),
+        cover_hero_regions=demo.cover_hero_regions, title_box=demo.title_box,
+        hero_gender=demo.hero_gender,
+    )
+    services.store.save_book(book)
+    return book
+
+
+def order_book(
+    services: JobServices, book: Book, *, paid: bool = True, customer: str = "cust-1",
+    child: int = 0, photo: bytes | None = None,
+) -> OrderItem:
+    kid = DEMO_CHILDREN[child]
+    key = upload_photo(services.blobs, customer, photo if photo is not None else demo_photo(kid.photo))
+    who = Personalization(kid.name, kid.age, kid.gender, key)
+    _, items = services.store.place_order(customer, [(book.id, who)], paid=paid)
+    return items[0]

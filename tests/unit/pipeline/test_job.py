@@ -1,0 +1,109 @@
+"""A book job end to end on small pages, and resuming from checkpoints after a kill."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pymupdf
+import pytest
+
+from app.domain import Claim, Stage, Status
+from app.events import EventBus, ProgressEvent
+from app.pipeline import checkpoints as ck
+from app.pipeline.job import BookJob, JobServices
+from app.store.embedded import EmbeddedOrderStore, FolderBlobStore
+from tests.conftest import make_settings, order_book, save_small_book
+from tests.fakes.provider import ScriptedProvider
+
+
+class Clock:
+    now = 2_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def job_services(tmp_path: Path, clock: Clock) -> JobServices:
+    settings = make_settings(tmp_path, pages_at_once=1)
+    return JobServices(
+        store=EmbeddedOrderStore(settings.data_dir / "db.sqlite3", clock=clock),
+        blobs=FolderBlobStore(settings.data_dir / "blobs"),
+        provider=ScriptedProvider(),
+        settings=settings,
+        events=EventBus(),
+    )
+
+
+def test_a_job_makes_and_publishes_the_book(job_services: JobServices) -> None:
+    book = save_small_book(job_services, pages=4)
+    item = order_book(job_services, book, child=1)
+    [claimed] = job_services.store.claim("w1", 1, 60)
+    events: list[ProgressEvent] = []
+    job_services.events.subscribe(lambda e: events.append(e) if isinstance(e, ProgressEvent) else None)
+    done = asyncio.run(BookJob(job_services, claimed, Claim(item.id, "w1", 1)).run())
+
+    assert done.generation_status is Status.COMPLETED
+    pdf_key = f"books/{item.customer_id}/{item.id}.pdf"
+    assert done.pdf_url == job_services.blobs.url(pdf_key)
+    assert done.cover_image_url == job_services.blobs.url(f"covers/{item.customer_id}/{item.id}.jpg")
+    with pymupdf.open(stream=job_services.blobs.get(pdf_key), filetype="pdf") as doc:
+        assert doc.page_count == 5
+        assert doc.metadata["title"] == "Kofi and the Moon Boat"
+        assert "Kofi" in doc[1].get_text() and "Leo" not in doc[1].get_text()
+    stages = [e.stage for e in events]
+    assert stages.index(Stage.COVER) < stages.index(Stage.PAGES) < stages.index(Stage.PDF)
+    assert ProgressEvent(item.id, Stage.PAGES, 4, 4) in events
+    provenance = ck.Checkpoints(job_services.blobs, item.id).get_json(ck.PROVENANCE)
+    assert provenance["provider"] == "scripted-template"
+    assert provenance["model"] == "pressroom-template-1"
+    assert len(provenance["inputs"]["photo_sha256"]) == 64
+    assert provenance["runs"][0]["pages_generated"] == 4
+    checkpoints = ck.Checkpoints(job_services.blobs, item.id)
+    assert "art_style" in checkpoints.get_json(ck.COVER_ANALYSIS)
+    assert "Kofi" in checkpoints.get_json(ck.PROMPTS)["cover"]
+    assert [n.order_item_id for n in job_services.store.list_notifications(item.customer_id)] == [
+        item.id
+    ]
+
+
+def test_killed_job_resumes_without_redoing_finished_pages(
+    job_services: JobServices, clock: Clock
+) -> None:
+    book = save_small_book(job_services, pages=5)
+    item = order_book(job_services, book)
+    first = ScriptedProvider(stall_on={"page 3"})
+    job_services.provider = first
+    [claimed] = job_services.store.claim("w1", 1, 60)
+
+    async def run_until_killed() -> None:
+        task = asyncio.create_task(BookJob(job_services, claimed, Claim(item.id, "w1", 1)).run())
+        await asyncio.wait_for(first.stalled.wait(), 30)
+        task.cancel()  # the worker dies mid-pages: no release, the lease just runs out
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(run_until_killed())
+    assert first.calls["page 1"] == first.calls["page 2"] == 1
+    stuck = job_services.store.get_item(item.id)
+    assert (stuck.generation_status, stuck.stage, stuck.progress_done) == (
+        Status.PROCESSING, Stage.PAGES, 2)
+
+    clock.now += 61
+    [reclaimed] = job_services.store.claim("w2", 1, 60)
+    assert reclaimed.attempts == 2
+    second = ScriptedProvider()
+    job_services.provider = second
+    done = asyncio.run(BookJob(job_services, reclaimed, Claim(item.id, "w2", 2)).run())
+
+    assert done.generation_status is Status.COMPLETED
+    assert second.calls["cover analysis"] == second.calls["photo analysis"] == 0
+    assert second.calls["cover"] == 0
+    assert sorted(k for k in second.calls if k.startswith("page ")) == ["page 3", "page 4", "page 5"]
+    assert second.page_calls == 3

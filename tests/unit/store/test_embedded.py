@@ -1,0 +1,204 @@
+from __future__ import annotations
+
+import multiprocessing
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.domain import Book, Claim, LeaseLost, Page, Personalization, Stage, Status
+from app.store.embedded import EmbeddedOrderStore, FolderBlobStore
+from app.store.ports import READY_TITLE, BlobNotFound
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+BOOK = Book("b1", "Leo Sails", "Adventure", "3-6", "Leo", "catalog/b1/cover.jpg",
+            (Page(1, "catalog/b1/p1.jpg", "Leo sails."),))
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def store(tmp_path: Path, clock: Clock) -> EmbeddedOrderStore:
+    s = EmbeddedOrderStore(tmp_path / "db.sqlite3", clock=clock)
+    s.save_book(BOOK)
+    return s
+
+
+def place(store: EmbeddedOrderStore, paid: bool = True, n: int = 1) -> list[str]:
+    _, items = store.place_order(
+        "cust", [("b1", Personalization(f"Kid{i}", 5, "girl", "p.jpg")) for i in range(n)],
+        paid=paid,
+    )
+    return [i.id for i in items]
+
+
+def test_claim_takes_only_paid_pending_items_oldest_first(store: EmbeddedOrderStore) -> None:
+    unpaid = place(store, paid=False)
+    paid = place(store, n=3)
+    claimed = store.claim("w1", 2, 60)
+    assert [i.id for i in claimed] == paid[:2]
+    assert all(i.generation_status is Status.PROCESSING and i.claimed_by == "w1" for i in claimed)
+    assert all(i.attempts == 1 for i in claimed)
+    assert [i.id for i in store.claim("w2", 5, 60)] == [paid[2]]
+    assert store.claim("w3", 5, 60) == []
+    assert store.get_item(unpaid[0]).generation_status is Status.PENDING
+
+
+def test_marking_an_order_paid_makes_it_claimable(store: EmbeddedOrderStore) -> None:
+    [item_id] = place(store, paid=False)
+    assert store.claim("w1", 1, 60) == []
+    store.set_payment_status(store.get_item(item_id).order_id, "paid")
+    assert [i.id for i in store.claim("w1", 1, 60)] == [item_id]
+
+
+def test_lease_expiry_lets_another_worker_reclaim(store: EmbeddedOrderStore, clock: Clock) -> None:
+    [item_id] = place(store)
+    [first] = store.claim("w1", 1, 60)
+    clock.now += 30
+    assert store.claim("w2", 1, 60) == []
+    assert store.heartbeat(Claim(item_id, "w1", 1), 60)  # extends to now + 60
+    clock.now += 59
+    assert store.claim("w2", 1, 60) == []
+    clock.now += 2
+    [again] = store.claim("w2", 1, 60)
+    assert again.claimed_by == "w2" and again.attempts == first.attempts + 1
+
+
+def test_lost_lease_cannot_progress_or_complete_item(store: EmbeddedOrderStore, clock: Clock) -> None:
+    [item_id] = place(store)
+    store.claim("w1", 1, 60)
+    stale = Claim(item_id, "w1", 1)
+    clock.now += 61
+    store.claim("w2", 1, 60)
+    assert not store.heartbeat(stale, 60)
+    assert not store.report_progress(stale, Stage.PAGES, 3, 10)
+    with pytest.raises(LeaseLost, match="no longer held by w1"):
+        store.transition(item_id, Status.PROCESSING, Status.PUBLISHING, claim=stale)
+    fresh = Claim(item_id, "w2", 2)
+    store.transition(item_id, Status.PROCESSING, Status.PUBLISHING, claim=fresh)
+    with pytest.raises(LeaseLost):
+        store.complete(stale, pdf_url="x", cover_image_url="y", notification_body="b")
+    done = store.complete(fresh, pdf_url="file:///b.pdf", cover_image_url="file:///c.jpg",
+                          notification_body="ready")
+    assert done.generation_status is Status.COMPLETED
+    assert done.pdf_url == "file:///b.pdf" and done.generated_at is not None
+    assert done.claimed_by is None
+
+
+def test_transition_from_a_status_the_item_has_left_is_refused(store: EmbeddedOrderStore) -> None:
+    [item_id] = place(store)
+    store.claim("w1", 1, 60)
+    store.transition(item_id, Status.PROCESSING, Status.FAILED, claim=Claim(item_id, "w1", 1),
+                     changes={"last_error": "bad photo"})
+    with pytest.raises(LeaseLost, match="is failed now, not processing"):
+        store.transition(item_id, Status.PROCESSING, Status.PUBLISHING)
+
+
+def test_completion_notifies_exactly_once(store: EmbeddedOrderStore) -> None:
+    [item_id] = place(store)
+    store.claim("w1", 1, 60)
+    claim = Claim(item_id, "w1", 1)
+    store.transition(item_id, Status.PROCESSING, Status.PUBLISHING, claim=claim)
+    store.complete(claim, pdf_url="a", cover_image_url="b", notification_body="ready")
+    with pytest.raises(LeaseLost):
+        store.complete(claim, pdf_url="a", cover_image_url="b", notification_body="ready")
+    notes = store.list_notifications("cust")
+    assert [(n.title, n.order_item_id) for n in notes] == [(READY_TITLE, item_id)]
+
+
+def test_every_transition_is_recorded_with_actor(store: EmbeddedOrderStore) -> None:
+    [item_id] = place(store)
+    store.claim("w1", 1, 60)
+    store.transition(item_id, Status.PROCESSING, Status.AWAITING_REVIEW,
+                     claim=Claim(item_id, "w1", 1))
+    store.transition(item_id, Status.AWAITING_REVIEW, Status.FAILED, actor="operator-jo",
+                     note="face looks wrong")
+    history = store.history(item_id)
+    assert [(h["actor"], h["action"]) for h in history] == [
+        ("w1", "claimed"), ("system", "awaiting_review"), ("operator-jo", "failed"),
+    ]
+    assert history[-1]["note"] == "face looks wrong"
+
+
+def test_retry_at_delays_the_next_claim(store: EmbeddedOrderStore, clock: Clock) -> None:
+    [item_id] = place(store)
+    store.claim("w1", 1, 60)
+    store.transition(item_id, Status.PROCESSING, Status.PENDING, claim=Claim(item_id, "w1", 1),
+                     changes={"retry_at": clock.now + 10, "last_error": "503"})
+    assert store.claim("w1", 1, 60) == []
+    clock.now += 11
+    assert [i.attempts for i in store.claim("w1", 1, 60)] == [2]
+
+
+def test_change_marker_moves_when_another_connection_commits(tmp_path: Path) -> None:
+    watcher = EmbeddedOrderStore(tmp_path / "db.sqlite3")
+    writer = EmbeddedOrderStore(tmp_path / "db.sqlite3")
+    writer.save_book(BOOK)
+    before = watcher.change_marker()
+    assert watcher.change_marker() == before
+    place(writer)
+    assert watcher.change_marker() != before
+
+
+def _claim_all(path: str, worker: str, out: str, start: Any) -> None:
+    store = EmbeddedOrderStore(Path(path))
+    got: list[str] = []
+    start.wait(30)
+    while True:
+        time.sleep(0.001)  # a little work between claims, so the two interleave
+        items = store.claim(worker, 3, 600)
+        if not items:
+            break
+        got.extend(i.id for i in items)
+    Path(out).write_text("\n".join(got))
+
+
+def test_two_processes_never_claim_the_same_item(tmp_path: Path) -> None:
+    store = EmbeddedOrderStore(tmp_path / "db.sqlite3")
+    store.save_book(BOOK)
+    ids = set(place(store, n=300))
+    ctx = multiprocessing.get_context("spawn")
+    start = ctx.Barrier(2)
+    outs = [tmp_path / f"w{i}.txt" for i in range(2)]
+    procs = [
+        ctx.Process(target=_claim_all, args=(str(tmp_path / "db.sqlite3"), f"w{i}", str(outs[i]), start))
+        for i in range(2)
+    ]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+        assert p.exitcode == 0
+    claimed = [o.read_text().split() for o in outs]
+    assert set(claimed[0]).isdisjoint(claimed[1])
+    assert set(claimed[0]) | set(claimed[1]) == ids
+    assert len(claimed[0]) + len(claimed[1]) == len(ids)
+    assert claimed[0] and claimed[1], "both processes should have won some claims"
+
+
+def test_folder_blobs_round_trip_list_and_refuse_escapes(tmp_path: Path) -> None:
+    blobs = FolderBlobStore(tmp_path / "blobs")
+    blobs.put("work/a/pages/001.jpg", b"one")
+    blobs.put("work/a/cover.jpg", b"two")
+    assert blobs.get("work/a/cover.jpg") == b"two"
+    assert blobs.list("work/a") == ["work/a/cover.jpg", "work/a/pages/001.jpg"]
+    assert blobs.url("work/a/cover.jpg").startswith("file://")
+    assert blobs.delete_prefix("work/a/pages") == 1
+    assert not blobs.exists("work/a/pages/001.jpg")
+    with pytest.raises(BlobNotFound):
+        blobs.get("work/a/pages/001.jpg")
+    for bad in ("../x", "/etc/passwd", "a//b", ""):
+        with pytest.raises(ValueError, match="invalid blob key"):
+            blobs.put(bad, b"x")

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from app.domain import BadInput
+from app.imageio import decode_image, read_file
+
+LIMIT = 10_000_000
+
+
+def encoded(img: Image.Image, fmt: str, **kwargs: object) -> bytes:
+    out = io.BytesIO()
+    img.save(out, fmt, **kwargs)
+    return out.getvalue()
+
+
+def landscape() -> Image.Image:
+    img = Image.new("RGB", (40, 20), (200, 30, 30))
+    img.paste((30, 30, 200), (0, 0, 10, 20))  # blue strip on the left
+    return img
+
+
+def test_jpeg_png_and_webp_are_accepted() -> None:
+    for fmt in ("JPEG", "PNG", "WEBP"):
+        img = decode_image(encoded(landscape(), fmt), f"x.{fmt}", LIMIT)
+        assert (img.mode, img.size) == ("RGB", (40, 20))
+
+
+def test_png_alpha_is_flattened_onto_white() -> None:
+    rgba = Image.new("RGBA", (10, 10), (0, 0, 0, 0))
+    rgba.paste((255, 0, 0, 255), (0, 0, 5, 10))
+    img = decode_image(encoded(rgba, "PNG"), "a.png", LIMIT)
+    assert img.getpixel((8, 5)) == (255, 255, 255)
+    assert img.getpixel((2, 5)) == (255, 0, 0)
+
+
+def test_cmyk_jpeg_becomes_rgb_with_its_colour() -> None:
+    cmyk = Image.new("CMYK", (16, 16), (0, 255, 255, 0))  # pure red in CMYK
+    img = decode_image(encoded(cmyk, "JPEG", quality=95), "cmyk.jpg", LIMIT)
+    r, g, b = img.getpixel((8, 8))
+    assert img.mode == "RGB" and r > 200 and g < 60 and b < 60
+
+
+def test_exif_rotation_is_honoured() -> None:
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise to display
+    data = encoded(landscape(), "JPEG", exif=exif.tobytes(), quality=95)
+    img = decode_image(data, "rotated.jpg", LIMIT)
+    assert img.size == (20, 40)
+    r, g, b = img.getpixel((10, 2))  # the blue strip is now on top
+    assert b > 150 and r < 100
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"", "empty"),
+        (b"hello, this is not a picture" * 10, "not an image"),
+        (encoded(Image.new("RGB", (8, 8)), "GIF"), "GIF images are not supported"),
+    ],
+)
+def test_unusable_files_are_refused_with_a_reason(data: bytes, reason: str) -> None:
+    with pytest.raises(BadInput, match=reason) as info:
+        decode_image(data, "photo.jpg", LIMIT)
+    assert str(info.value).startswith("photo.jpg: ")
+
+
+def test_truncated_jpeg_is_refused() -> None:
+    noisy = Image.effect_noise((400, 400), 60).convert("RGB")
+    data = encoded(noisy, "JPEG", quality=95)
+    with pytest.raises(BadInput, match="truncated or damaged"):
+        decode_image(data[: len(data) // 2], "half.jpg", LIMIT)
+
+
+def test_decompression_bomb_is_refused_before_decoding() -> None:
+    bomb = encoded(Image.new("L", (5000, 5000)), "PNG")  # small file, 25 MP
+    assert len(bomb) < 100_000
+    with pytest.raises(BadInput, match="image too large .*5000x5000.* limit is 10 MP"):
+        decode_image(bomb, "bomb.png", LIMIT)
+
+
+def test_missing_file_is_named(tmp_path: Path) -> None:
+    with pytest.raises(BadInput, match="nope.jpg: photo not found"):
+        read_file(tmp_path / "nope.jpg", "photo")
