@@ -42,8 +42,11 @@ def _print_events(event: Event) -> None:
     if isinstance(event, ProgressEvent):
         if event.done == event.total or event.done == 0:
             state = "done" if event.done == event.total else "started"
-            print(f"{event.item_id[:8]}  {event.stage.value:<13} {state} "
-                  f"({event.done}/{event.total})", flush=True)
+            print(
+                f"{event.item_id[:8]}  {event.stage.value:<13} {state} "
+                f"({event.done}/{event.total})",
+                flush=True,
+            )
     elif isinstance(event, MessageEvent):
         prefix = f"{event.item_id[:8]}  " if event.item_id else ""
         print(f"{prefix}{logging.getLevelName(event.level).lower()}: {event.text}", flush=True)
@@ -71,8 +74,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
         services.events.subscribe(_print_events)
     books = load_demo_catalog(services.store, services.blobs)
     items = place_demo_orders(services.store, services.blobs, books)
-    print(f"Placed {len(items)} paid demo orders; processing with the "
-          f"{services.provider.name} provider in {services.settings.data_dir}", flush=True)
+    print(
+        f"Placed {len(items)} paid demo orders; processing with the "
+        f"{services.provider.name} provider in {services.settings.data_dir}",
+        flush=True,
+    )
     asyncio.run(_run_monitor(services, {i.id for i in items}))
     return _summarize([services.store.get_item(i.id) for i in items], services)
 
@@ -102,8 +108,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     services = build_services(_settings(args))
     services.events.subscribe(_print_events)
-    print(f"Worker watching {services.settings.data_dir} every "
-          f"{services.settings.poll_interval:g} s (Ctrl-C to stop)", flush=True)
+    print(
+        f"Worker watching {services.settings.data_dir} every "
+        f"{services.settings.poll_interval:g} s (Ctrl-C to stop)",
+        flush=True,
+    )
     asyncio.run(_run_monitor(services, None))
     return EXIT_OK
 
@@ -172,9 +181,13 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     services = build_services(_settings(args))
     for item in services.store.list_items(limit=args.limit):
-        stage = f"{item.stage.value} {item.progress_done}/{item.progress_total}" if item.stage else ""
-        print(f"{item.id[:8]}  {item.book_id:<14} {item.generation_status.value:<15} "
-              f"{stage:<18} {item.last_error or ''}")
+        stage = (
+            f"{item.stage.value} {item.progress_done}/{item.progress_total}" if item.stage else ""
+        )
+        print(
+            f"{item.id[:8]}  {item.book_id:<14} {item.generation_status.value:<15} "
+            f"{stage:<18} {item.last_error or ''}"
+        )
     return EXIT_OK
 
 
@@ -191,7 +204,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to the console")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    def add(name: str, fn: Callable[[argparse.Namespace], int], help_: str) -> argparse.ArgumentParser:
+    def add(
+        name: str, fn: Callable[[argparse.Namespace], int], help_: str
+    ) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_, description=help_)
         p.set_defaults(func=fn)
         p.add_argument("--data-dir", type=Path, help="where the embedded store lives")
@@ -257,8 +272,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as exc:
         log.exception("%s crashed", args.command)
-        print(f"pressroom: unexpected error ({type(exc).__name__}: {exc}); "
-              f"details in {log_file}", file=sys.stderr)
+        print(
+            f"pressroom: unexpected error ({type(exc).__name__}: {exc}); details in {log_file}",
+            file=sys.stderr,
+        )
         return EXIT_UNEXPECTED
 
 

@@ -45,9 +45,7 @@ ALLOWED_TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.FAILED: frozenset({Status.PENDING}),
 }
 
-CLAIMABLE_WHEN_LEASE_EXPIRED: frozenset[Status] = frozenset(
-    {Status.PROCESSING, Status.PUBLISHING}
-)
+CLAIMABLE_WHEN_LEASE_EXPIRED: frozenset[Status] = frozenset({Status.PROCESSING, Status.PUBLISHING})
 
 
 class PressroomError(Exception):

@@ -7,6 +7,7 @@ format, a truncated file, more pixels than the configured limit (decompression b
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import warnings
@@ -42,7 +43,7 @@ def decode_image(data: bytes, name: str, max_pixels: int) -> Image.Image:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            img = Image.open(io.BytesIO(data))
+            img: Image.Image = Image.open(io.BytesIO(data))
     except UnidentifiedImageError:
         raise BadInput(f"{name}: not an image (expected JPEG, PNG or WebP)") from None
     except Exception as exc:
@@ -59,12 +60,10 @@ def decode_image(data: bytes, name: str, max_pixels: int) -> Image.Image:
         img.load()
     except OSError as exc:
         raise BadInput(f"{name}: the image file is truncated or damaged ({exc})") from None
-    except Exception as exc:  # noqa: BLE001 - decoders raise many kinds; all mean "bad file"
+    except Exception as exc:
         raise BadInput(f"{name}: the image cannot be decoded ({exc})") from None
-    try:
+    with contextlib.suppress(Exception):  # a broken EXIF block should not reject a picture
         img = ImageOps.exif_transpose(img)
-    except Exception:  # noqa: BLE001 - a broken EXIF block should not reject a good picture
-        pass
     return to_rgb(img)
 
 

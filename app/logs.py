@@ -43,7 +43,9 @@ class RedactSecrets(logging.Filter):
 
 
 def setup_logging(
-    secrets: Iterable[str] = (), *, console_level: int = logging.WARNING,
+    secrets: Iterable[str] = (),
+    *,
+    console_level: int = logging.WARNING,
     log_dir: Path | None = None,
 ) -> Path:
     """Configure the root logger; returns the log file's path."""
@@ -64,7 +66,8 @@ def setup_logging(
     console = logging.StreamHandler()
     console.setFormatter(logging.Formatter(CONSOLE_FORMAT, "%H:%M:%S"))
     console.setLevel(console_level)
-    for handler in (file_handler, console):
+    handlers: list[logging.Handler] = [file_handler, console]
+    for handler in handlers:
         handler.addFilter(redact)
         handler._pressroom = True  # type: ignore[attr-defined]
         root.addHandler(handler)

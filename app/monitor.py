@@ -135,7 +135,9 @@ class Monitor:
         deadline = time.monotonic() + timeout if timeout else None
         try:
             while True:
-                items = await asyncio.to_thread(lambda: [self.s.store.get_item(i) for i in item_ids])
+                items = await asyncio.to_thread(
+                    lambda: [self.s.store.get_item(i) for i in item_ids]
+                )
                 if all(i.generation_status in settled for i in items):
                     return
                 if runner.done():
@@ -230,7 +232,9 @@ class Monitor:
         base = self.s.settings.retry_base_seconds * (2 ** (claim.attempt - 1))
         delay = max(exc.retry_after or 0.0, random.uniform(base / 2, base * 1.5))
         await self._settle(
-            claim, Status.PENDING, f"{exc} (will retry in {delay:.0f} s)",
+            claim,
+            Status.PENDING,
+            f"{exc} (will retry in {delay:.0f} s)",
             retry_at=time.time() + delay,
         )
 
@@ -239,7 +243,11 @@ class Monitor:
             self.failed += 1
 
     async def _settle(
-        self, claim: Claim, dst: Status, reason: str, retry_at: float | None = None,
+        self,
+        claim: Claim,
+        dst: Status,
+        reason: str,
+        retry_at: float | None = None,
         attempts: int | None = None,
     ) -> bool:
         changes: dict[str, Any] = {"last_error": reason}
@@ -250,11 +258,19 @@ class Monitor:
         current = await asyncio.to_thread(self.s.store.get_item, claim.item_id)
         try:
             await asyncio.to_thread(
-                self.s.store.transition, claim.item_id, current.generation_status, dst,
-                claim=claim, changes=changes, actor=self.worker_id, note=reason,
+                self.s.store.transition,
+                claim.item_id,
+                current.generation_status,
+                dst,
+                claim=claim,
+                changes=changes,
+                actor=self.worker_id,
+                note=reason,
             )
         except PressroomError as exc:
-            self.s.events.message(logging.WARNING, f"could not record outcome: {exc}", claim.item_id)
+            self.s.events.message(
+                logging.WARNING, f"could not record outcome: {exc}", claim.item_id
+            )
             return False
         level = logging.ERROR if dst is Status.FAILED else logging.WARNING
         self.s.events.emit(StatusEvent(claim.item_id, dst, reason))
@@ -274,7 +290,9 @@ class Monitor:
                 continue
             if not held:
                 task = self._jobs.get(claim.item_id)
-                self.s.events.message(logging.WARNING, "lease lost; stopping the job", claim.item_id)
+                self.s.events.message(
+                    logging.WARNING, "lease lost; stopping the job", claim.item_id
+                )
                 if task is not None:
                     task.cancel()
                 return
@@ -292,13 +310,18 @@ class Monitor:
         try:
             item = await asyncio.to_thread(self.s.store.get_item, item_id)
             if item.claimed_by != self.worker_id or item.generation_status not in (
-                Status.PROCESSING, Status.PUBLISHING
+                Status.PROCESSING,
+                Status.PUBLISHING,
             ):
                 return
             await asyncio.to_thread(
-                self.s.store.transition, item_id, item.generation_status, Status.PENDING,
+                self.s.store.transition,
+                item_id,
+                item.generation_status,
+                Status.PENDING,
                 claim=Claim(item_id, self.worker_id, item.attempts),
-                changes={"attempts": item.attempts - 1}, actor=self.worker_id,
+                changes={"attempts": item.attempts - 1},
+                actor=self.worker_id,
                 note="released at shutdown",
             )
             self.s.events.message(logging.INFO, "released for another worker", item_id)

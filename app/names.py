@@ -37,8 +37,35 @@ _FEMININE = {"girl", "female", "f", "she"}
 _MASCULINE = {"boy", "male", "m", "he"}
 # After "her", these words mean "her" is an object ("gave her a", "saw her.") -> "him".
 _OBJECT_FOLLOWERS = frozenset(
-    "a an the to and or but with at in on up down out back home that this so as "
-    "if when then too again goodbye hello".split()
+    [
+        "a",
+        "an",
+        "the",
+        "to",
+        "and",
+        "or",
+        "but",
+        "with",
+        "at",
+        "in",
+        "on",
+        "up",
+        "down",
+        "out",
+        "back",
+        "home",
+        "that",
+        "this",
+        "so",
+        "as",
+        "if",
+        "when",
+        "then",
+        "too",
+        "again",
+        "goodbye",
+        "hello",
+    ]
 )
 
 
@@ -86,6 +113,4 @@ def swap_pronouns(text: str, hero_gender: str | None, child_gender: str | None) 
 def personalize_text(
     text: str, hero_name: str, hero_gender: str | None, child_name: str, child_gender: str | None
 ) -> str:
-    return swap_pronouns(
-        replace_hero_name(text, hero_name, child_name), hero_gender, child_gender
-    )
+    return swap_pronouns(replace_hero_name(text, hero_name, child_name), hero_gender, child_gender)

@@ -19,8 +19,14 @@ from app.pipeline.job import JobServices
 from app.runtime import build_services
 
 ENV_TO_CLEAR = (
-    "GOOGLE_AI_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY", "SUPABASE_URL",
-    "SUPABASE_SERVICE_KEY", "PORT", "AUTO_START_MONITOR", "POLL_INTERVAL",
+    "GOOGLE_AI_API_KEY",
+    "GEMINI_API_KEY",
+    "GOOGLE_API_KEY",
+    "SUPABASE_URL",
+    "SUPABASE_SERVICE_KEY",
+    "PORT",
+    "AUTO_START_MONITOR",
+    "POLL_INTERVAL",
 )
 
 SMALL_SIDE = 520  # ~63 DPI at 8.25 in: fast, and accepted by the settings below
@@ -82,9 +88,15 @@ def save_small_book(services: JobServices, pages: int = 4, book_id: str = "small
         blobs.put(key, shrink(blobs.get(source.image)))
         book_pages.append(Page(n, key, source.text, source.hero_regions))
     book = Book(
-        id=book_id, title=demo.title, genre=demo.genre, age_range=demo.age_range,
-        hero_name=demo.hero_name, cover_image=cover_key, pages=tuple(book_pages),
-        cover_hero_regions=demo.cover_hero_regions, title_box=demo.title_box,
+        id=book_id,
+        title=demo.title,
+        genre=demo.genre,
+        age_range=demo.age_range,
+        hero_name=demo.hero_name,
+        cover_image=cover_key,
+        pages=tuple(book_pages),
+        cover_hero_regions=demo.cover_hero_regions,
+        title_box=demo.title_box,
         hero_gender=demo.hero_gender,
     )
     services.store.save_book(book)
@@ -92,11 +104,18 @@ def save_small_book(services: JobServices, pages: int = 4, book_id: str = "small
 
 
 def order_book(
-    services: JobServices, book: Book, *, paid: bool = True, customer: str = "cust-1",
-    child: int = 0, photo: bytes | None = None,
+    services: JobServices,
+    book: Book,
+    *,
+    paid: bool = True,
+    customer: str = "cust-1",
+    child: int = 0,
+    photo: bytes | None = None,
 ) -> OrderItem:
     kid = DEMO_CHILDREN[child]
-    key = upload_photo(services.blobs, customer, photo if photo is not None else demo_photo(kid.photo))
+    key = upload_photo(
+        services.blobs, customer, photo if photo is not None else demo_photo(kid.photo)
+    )
     who = Personalization(kid.name, kid.age, kid.gender, key)
     _, items = services.store.place_order(customer, [(book.id, who)], paid=paid)
     return items[0]

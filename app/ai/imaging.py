@@ -107,11 +107,9 @@ def palette(img: Image.Image, colours: int = 6) -> list[tuple[RGB, float]]:
     small = thumbnail(img, 128).convert("RGB")
     quantized = small.quantize(colors=colours, method=Image.Quantize.MEDIANCUT)
     flat = quantized.getpalette() or []
-    counts = sorted(quantized.getcolors() or [], reverse=True)
+    counts: list[tuple[int, int]] = sorted(quantized.getcolors() or [], reverse=True)  # type: ignore[arg-type]
     total = sum(c for c, _ in counts) or 1
-    return [
-        ((flat[i * 3], flat[i * 3 + 1], flat[i * 3 + 2]), count / total) for count, i in counts
-    ]
+    return [((flat[i * 3], flat[i * 3 + 1], flat[i * 3 + 2]), count / total) for count, i in counts]
 
 
 def brightness_saturation(img: Image.Image) -> tuple[float, float]:

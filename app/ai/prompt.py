@@ -58,7 +58,7 @@ def build_cover_prompt(
 ) -> str:
     lines = [
         f"Recreate this children's book cover for the {book.genre.lower() or 'picture'} book "
-        f"\"{book.title}\" (for ages {book.age_range or 'all'}), keeping its "
+        f'"{book.title}" (for ages {book.age_range or "all"}), keeping its '
         f"{describe_style(cover)}.",
         f"Replace the main character, {book.hero_name}, with {describe_child(child, who)}, "
         "matching the face in the reference photo while drawing it in the cover's own style.",
@@ -70,8 +70,12 @@ def build_cover_prompt(
             + "."
         )
     lines.append(
-        f"Letter the title \"{personalized_title(book, who)}\""
-        + (f" where the original title is ({cover.text_placement})." if cover.text_placement else ".")
+        f'Letter the title "{personalized_title(book, who)}"'
+        + (
+            f" where the original title is ({cover.text_placement})."
+            if cover.text_placement
+            else "."
+        )
     )
     if instruction:
         lines.append(f"Operator's note: {instruction}")
@@ -88,12 +92,12 @@ def build_page_prompt(
 ) -> str:
     text = personalize_text(page.text, book.hero_name, book.hero_gender, who.child_name, who.gender)
     lines = [
-        f"Redraw page {page.index} of \"{personalized_title(book, who)}\" exactly as the first "
+        f'Redraw page {page.index} of "{personalized_title(book, who)}" exactly as the first '
         f"reference image, in its {describe_style(cover)}.",
         f"Wherever {book.hero_name} appears, draw {describe_child(child, who)} instead, looking "
         "the same as on the personalized cover (third reference) and like the photo (second).",
         "Change nothing else; add no text to the picture.",
-        f"The page's text, for context: \"{text}\"",
+        f'The page\'s text, for context: "{text}"',
     ]
     if instruction:
         lines.append(f"Operator's note: {instruction}")

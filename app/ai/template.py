@@ -54,10 +54,15 @@ class TemplateProvider:
         style, medium = imaging.style_label(brightness, saturation, edges, imaging.flatness(small))
         found = imaging.face_region(imaging.thumbnail(img, 96))
         hero = found[0] if found else None
-        lighting = "bright, even" if brightness > 0.65 else "dim, moody" if brightness < 0.35 else "soft"
+        lighting = (
+            "bright, even" if brightness > 0.65 else "dim, moody" if brightness < 0.35 else "soft"
+        )
         mood = (
-            "cheerful" if saturation > 0.4 and brightness > 0.5
-            else "calm" if saturation < 0.25 else "warm"
+            "cheerful"
+            if saturation > 0.4 and brightness > 0.5
+            else "calm"
+            if saturation < 0.25
+            else "warm"
         )
         return CoverAnalysis(
             art_style=style,
@@ -70,7 +75,8 @@ class TemplateProvider:
             lighting=lighting,
             composition=(
                 f"hero in the {imaging.position_words(hero)} of the frame"
-                if hero else "scene without a clear central figure"
+                if hero
+                else "scene without a clear central figure"
             ),
             hero_position=[round(v, 4) for v in hero.as_list()] if hero else None,
             hero_pose="facing the reader" if hero else "",
@@ -203,7 +209,9 @@ def stylized_face(
             min(height, bottom + fh // 20),
         )
     )
-    work = ImageOps.fit(crop, (max(16, size[0] // 2), max(16, size[1] // 2)), Image.Resampling.LANCZOS)
+    work = ImageOps.fit(
+        crop, (max(16, size[0] // 2), max(16, size[1] // 2)), Image.Resampling.LANCZOS
+    )
     work = work.filter(ImageFilter.MedianFilter(3)).filter(ImageFilter.SMOOTH_MORE)
     quantized = work.quantize(colors=8, method=Image.Quantize.MEDIANCUT)
     flat = quantized.getpalette() or []
@@ -211,7 +219,9 @@ def stylized_face(
         shifted: list[int] = []
         for i in range(0, min(len(flat), 8 * 3), 3):
             own = (flat[i], flat[i + 1], flat[i + 2])
-            ref = min(page_palette, key=lambda c: sum((a - b) ** 2 for a, b in zip(c, own, strict=True)))
+            ref = min(
+                page_palette, key=lambda c: sum((a - b) ** 2 for a, b in zip(c, own, strict=True))
+            )
             shifted.extend(round(0.78 * a + 0.22 * b) for a, b in zip(own, ref, strict=True))
         quantized.putpalette(shifted + flat[len(shifted) :])
     face = quantized.convert("RGB").resize(size, Image.Resampling.NEAREST)
@@ -265,8 +275,8 @@ def _fit_font_size(draw: ImageDraw.ImageDraw, text: str, width: int, height: int
     size = max(8, int(height * 0.55))
     while size > 8:
         font = ImageFont.truetype(io.BytesIO(font_bytes(FONT_BOLD)), size)
-        l, t, r, b = draw.textbbox((0, 0), text, font=font)
-        if r - l <= width * 0.9 and b - t <= height * 0.8:
+        left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
+        if right - left <= width * 0.9 and bottom - top <= height * 0.8:
             return size
         size = int(size * 0.9)
     return size

@@ -81,9 +81,14 @@ class BookJob:
         await asyncio.to_thread(self._write_provenance, book, cover_src, photo, warnings)
         if self.s.settings.review_mode and not await self._io(self.ck.has, ck.APPROVED):
             return await asyncio.to_thread(
-                self.s.store.transition, self.item.id, Status.PROCESSING,
-                Status.AWAITING_REVIEW, claim=self.claim, actor=self.claim.worker_id,
-                changes={"last_error": None}, note="ready for review",
+                self.s.store.transition,
+                self.item.id,
+                Status.PROCESSING,
+                Status.AWAITING_REVIEW,
+                claim=self.claim,
+                actor=self.claim.worker_id,
+                changes={"last_error": None},
+                note="ready for review",
             )
         return await self._publish(book)
 
@@ -102,8 +107,12 @@ class BookJob:
             data = await asyncio.to_thread(self.s.blobs.get, key)
         except BlobNotFound:
             raise BadInput(f"child photo {key}: not found in storage") from None
-        await run_cpu(decode_image, data, f"child photo {key.rsplit('/', 1)[-1]}",
-                      self.s.settings.max_image_pixels)
+        await run_cpu(
+            decode_image,
+            data,
+            f"child photo {key.rsplit('/', 1)[-1]}",
+            self.s.settings.max_image_pixels,
+        )
         return data
 
     # -- stages ------------------------------------------------------------------------
@@ -175,10 +184,16 @@ class BookJob:
             (Box.from_list(cover_a.hero_position),) if cover_a.hero_position else ()
         )
         task = ImageTask(
-            source=source, photo=photo, prompt=prompts["cover"], cover_analysis=cover_a,
-            child_analysis=child_a, child_name=self.item.personalization.child_name,
-            hero_regions=regions, title=personalized_title(book, self.item.personalization),
-            title_box=book.title_box, label="cover",
+            source=source,
+            photo=photo,
+            prompt=prompts["cover"],
+            cover_analysis=cover_a,
+            child_analysis=child_a,
+            child_name=self.item.personalization.child_name,
+            hero_regions=regions,
+            title=personalized_title(book, self.item.personalization),
+            title_box=book.title_box,
+            label="cover",
         )
         image = await self._timed(
             Stage.COVER, self.calls.call("cover", lambda: self.s.provider.generate_cover(task))
@@ -208,11 +223,15 @@ class BookJob:
             async with gate:
                 source = await self._load_blob(image_key, f"page {page_index} of the book")
                 task = ImageTask(
-                    source=source, photo=photo, prompt=prompts["pages"][str(page_index)],
-                    cover_analysis=cover_a, child_analysis=child_a,
+                    source=source,
+                    photo=photo,
+                    prompt=prompts["pages"][str(page_index)],
+                    cover_analysis=cover_a,
+                    child_analysis=child_a,
                     child_name=self.item.personalization.child_name,
                     hero_regions=next(p.hero_regions for p in book.pages if p.index == page_index),
-                    reference=cover, label=f"page {page_index}",
+                    reference=cover,
+                    label=f"page {page_index}",
                 )
                 image = await self.calls.call(
                     f"page {page_index}", lambda: self.s.provider.personalize_page(task)
@@ -240,16 +259,21 @@ class BookJob:
         pages = [
             BookPage(
                 await self._io(self.ck.get, ck.page_name(p.index)),
-                personalize_text(p.text, book.hero_name, book.hero_gender, who.child_name,
-                                 who.gender),
+                personalize_text(
+                    p.text, book.hero_name, book.hero_gender, who.child_name, who.gender
+                ),
                 f"page {p.index}",
             )
             for p in book.pages
         ]
         started = time.perf_counter()
         composed = await run_cpu(
-            compose_book, await self._io(self.ck.get, ck.COVER), pages, self.s.print_spec,
-            title=personalized_title(book, who), child_name=who.child_name,
+            compose_book,
+            await self._io(self.ck.get, ck.COVER),
+            pages,
+            self.s.print_spec,
+            title=personalized_title(book, who),
+            child_name=who.child_name,
         )
         self.timings[Stage.PDF.value] = time.perf_counter() - started
         await self._io(self.ck.put, ck.PDF, composed.pdf, "application/pdf")
@@ -260,8 +284,12 @@ class BookJob:
 
     async def _publish(self, book: Book) -> OrderItem:
         await asyncio.to_thread(
-            self.s.store.transition, self.item.id, Status.PROCESSING, Status.PUBLISHING,
-            claim=self.claim, actor=self.claim.worker_id,
+            self.s.store.transition,
+            self.item.id,
+            Status.PROCESSING,
+            Status.PUBLISHING,
+            claim=self.claim,
+            actor=self.claim.worker_id,
         )
         await self._progress(Stage.PUBLISH, 0, 1)
         started = time.perf_counter()

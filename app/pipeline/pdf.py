@@ -111,8 +111,12 @@ def _set_text(page: pymupdf.Page, text: str, spec: PrintSpec) -> None:
     bottom = page.rect.height - margin
     panel = pymupdf.Rect(margin, bottom - box_h, page.rect.width - margin, bottom)
     page.draw_rect(
-        panel + (-fontsize / 2, 0, fontsize / 2, 0),
-        color=None, fill=(1, 1, 1), fill_opacity=0.86, radius=0.15, overlay=True,
+        pymupdf.Rect(panel.x0 - fontsize / 2, panel.y0, panel.x1 + fontsize / 2, panel.y1),
+        color=None,
+        fill=(1, 1, 1),
+        fill_opacity=0.86,
+        radius=0.15,
+        overlay=True,
     )
     writer = pymupdf.TextWriter(page.rect)
     y = panel.y0 + fontsize * 0.5 + fontsize
@@ -133,8 +137,8 @@ def compose_book(
 ) -> ComposedBook:
     warnings: list[str] = []
     all_pages = [BookPage(cover, "", "cover"), *pages]
-    for page in all_pages:
-        _check_resolution(page, spec, warnings)
+    for book_page in all_pages:
+        _check_resolution(book_page, spec, warnings)
     width, height = spec.page_size_pt
     bleed = spec.bleed_mm * MM
     doc = pymupdf.open()

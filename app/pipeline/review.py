@@ -20,21 +20,30 @@ def approve(
 ) -> OrderItem:
     """Publish an item waiting for review: upload, complete, notify."""
     item = store.transition(
-        item_id, Status.AWAITING_REVIEW, Status.PUBLISHING, actor=operator,
-        note="approved", lease_seconds=lease_seconds,
+        item_id,
+        Status.AWAITING_REVIEW,
+        Status.PUBLISHING,
+        actor=operator,
+        note="approved",
+        lease_seconds=lease_seconds,
     )
     checkpoints = ck.Checkpoints(blobs, item_id)
     checkpoints.put_json(ck.APPROVED, {"by": operator, "at": time.time()})
     book = store.get_book(item.book_id)
     title = replace_hero_name(book.title, book.hero_name, item.personalization.child_name)
-    return publish_item(store, blobs, Claim(item_id, operator, item.attempts), item,
-                        checkpoints, title)
+    return publish_item(
+        store, blobs, Claim(item_id, operator, item.attempts), item, checkpoints, title
+    )
 
 
 def reject(store: OrderStore, item_id: str, operator: str, reason: str) -> OrderItem:
     return store.transition(
-        item_id, Status.AWAITING_REVIEW, Status.FAILED, actor=operator,
-        changes={"last_error": f"rejected by {operator}: {reason}"}, note=reason,
+        item_id,
+        Status.AWAITING_REVIEW,
+        Status.FAILED,
+        actor=operator,
+        changes={"last_error": f"rejected by {operator}: {reason}"},
+        note=reason,
     )
 
 
@@ -64,13 +73,21 @@ def regenerate(
     checkpoints.drop(ck.PROMPTS, ck.PDF, *targets)
     what = ", ".join(["cover"] * cover + [f"page {i}" for i in pages or []]) or "book"
     return store.transition(
-        item_id, Status.AWAITING_REVIEW, Status.PENDING, actor=operator,
-        changes={"attempts": 0, "last_error": None}, note=f"regenerate {what}: {instruction or ''}",
+        item_id,
+        Status.AWAITING_REVIEW,
+        Status.PENDING,
+        actor=operator,
+        changes={"attempts": 0, "last_error": None},
+        note=f"regenerate {what}: {instruction or ''}",
     )
 
 
 def retry(store: OrderStore, item_id: str, operator: str) -> OrderItem:
     return store.transition(
-        item_id, Status.FAILED, Status.PENDING, actor=operator,
-        changes={"attempts": 0, "last_error": None}, note="retry",
+        item_id,
+        Status.FAILED,
+        Status.PENDING,
+        actor=operator,
+        changes={"attempts": 0, "last_error": None},
+        note="retry",
     )

@@ -215,7 +215,9 @@ class EmbeddedOrderStore:
 
     def set_payment_status(self, order_id: str, payment_status: str) -> None:
         with self._tx() as db:
-            db.execute("update orders set payment_status = ? where id = ?", (payment_status, order_id))
+            db.execute(
+                "update orders set payment_status = ? where id = ?", (payment_status, order_id)
+            )
 
     # -- work --------------------------------------------------------------------------
     def claim(self, worker_id: str, max_items: int, lease_seconds: float) -> list[OrderItem]:
@@ -259,8 +261,15 @@ class EmbeddedOrderStore:
                 "update order_items set stage = ?, progress_done = ?, progress_total = ?, "
                 "updated_at = ? where id = ? and claimed_by = ? and attempts = ? "
                 "and generation_status in ('processing', 'publishing')",
-                (stage.value, done, total, self._clock(), claim.item_id, claim.worker_id,
-                 claim.attempt),
+                (
+                    stage.value,
+                    done,
+                    total,
+                    self._clock(),
+                    claim.item_id,
+                    claim.worker_id,
+                    claim.attempt,
+                ),
             )
         return cur.rowcount == 1
 
@@ -312,8 +321,7 @@ class EmbeddedOrderStore:
                 "lease_expires_at = null, last_error = null, updated_at = ? "
                 "where id = ? and generation_status = 'publishing' and claimed_by = ? "
                 "and attempts = ?",
-                (pdf_url, cover_image_url, now, now, claim.item_id, claim.worker_id,
-                 claim.attempt),
+                (pdf_url, cover_image_url, now, now, claim.item_id, claim.worker_id, claim.attempt),
             )
             if cur.rowcount != 1:
                 raise LeaseLost(self._why_not(db, claim.item_id, Status.PUBLISHING, claim))
@@ -325,8 +333,15 @@ class EmbeddedOrderStore:
             db.execute(
                 "insert into notifications(id, user_id, order_item_id, kind, title, body, "
                 "created_at) values (?,?,?,?,?,?,?) on conflict(order_item_id, kind) do nothing",
-                (_new_id(), user_id, claim.item_id, "book_ready", READY_TITLE,
-                 notification_body, now),
+                (
+                    _new_id(),
+                    user_id,
+                    claim.item_id,
+                    "book_ready",
+                    READY_TITLE,
+                    notification_body,
+                    now,
+                ),
             )
             self._log_event(db, claim.item_id, claim.worker_id, "completed", now=now)
         return self.get_item(claim.item_id)
@@ -345,21 +360,31 @@ class EmbeddedOrderStore:
 
     def list_items(self, status: Status | None = None, limit: int = 1000) -> list[OrderItem]:
         if status is None:
-            rows = self._conn().execute(
-                self._ITEM_SELECT + "order by oi.created_at desc limit ?", (limit,)
-            ).fetchall()
+            rows = (
+                self._conn()
+                .execute(self._ITEM_SELECT + "order by oi.created_at desc limit ?", (limit,))
+                .fetchall()
+            )
         else:
-            rows = self._conn().execute(
-                self._ITEM_SELECT + "where oi.generation_status = ? "
-                "order by oi.created_at desc limit ?",
-                (status.value, limit),
-            ).fetchall()
+            rows = (
+                self._conn()
+                .execute(
+                    self._ITEM_SELECT + "where oi.generation_status = ? "
+                    "order by oi.created_at desc limit ?",
+                    (status.value, limit),
+                )
+                .fetchall()
+            )
         return [self._item(r) for r in rows]
 
     def list_notifications(self, user_id: str) -> list[Notification]:
-        rows = self._conn().execute(
-            "select * from notifications where user_id = ? order by created_at", (user_id,)
-        ).fetchall()
+        rows = (
+            self._conn()
+            .execute(
+                "select * from notifications where user_id = ? order by created_at", (user_id,)
+            )
+            .fetchall()
+        )
         return [
             Notification(
                 id=r["id"],
@@ -374,10 +399,14 @@ class EmbeddedOrderStore:
         ]
 
     def history(self, item_id: str) -> list[dict[str, Any]]:
-        rows = self._conn().execute(
-            "select at, actor, action, note from item_events where item_id = ? order by id",
-            (item_id,),
-        ).fetchall()
+        rows = (
+            self._conn()
+            .execute(
+                "select at, actor, action, note from item_events where item_id = ? order by id",
+                (item_id,),
+            )
+            .fetchall()
+        )
         return [{**dict(r), "at": _ts(r["at"])} for r in rows]
 
     # -- helpers -----------------------------------------------------------------------
@@ -407,7 +436,12 @@ class EmbeddedOrderStore:
 
     @staticmethod
     def _log_event(
-        db: sqlite3.Connection, item_id: str, actor: str, action: str, note: str = "", *,
+        db: sqlite3.Connection,
+        item_id: str,
+        actor: str,
+        action: str,
+        note: str = "",
+        *,
         now: float,
     ) -> None:
         db.execute(

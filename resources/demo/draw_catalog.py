@@ -26,6 +26,7 @@ RGB = tuple[int, int, int]
 SKIN = (236, 188, 150)  # inside the YCbCr skin range, so the hero's head can be detected
 INK = (40, 34, 48)
 
+
 def lerp(a: RGB, b: RGB, t: float) -> RGB:
     return (
         round(a[0] + (b[0] - a[0]) * t),
@@ -33,11 +34,13 @@ def lerp(a: RGB, b: RGB, t: float) -> RGB:
         round(a[2] + (b[2] - a[2]) * t),
     )
 
+
 def gradient(top: RGB, bottom: RGB) -> Image.Image:
     column = Image.new("RGB", (1, SIDE))
     for y in range(SIDE):
         column.putpixel((0, y), lerp(top, bottom, y / (SIDE - 1)))
     return column.resize((SIDE, SIDE))
+
 
 def draw_hero(
     draw: ImageDraw.ImageDraw, cx: int, ground: int, scale: float, shirt: RGB, hair: RGB
@@ -51,62 +54,94 @@ def draw_hero(
     for dx in (-body_w // 4, body_w // 4):  # legs
         draw.rounded_rectangle(
             (cx + dx - body_w // 9, ground - leg, cx + dx + body_w // 9, ground),
-            radius=body_w // 10, fill=(60, 70, 120), outline=INK, width=max(3, int(6 * scale)),
+            radius=body_w // 10,
+            fill=(60, 70, 120),
+            outline=INK,
+            width=max(3, int(6 * scale)),
         )
     for side in (-1, 1):  # arms
         x0 = cx + side * body_w // 2
         draw.line(
             (x0, top_body + body_h // 5, x0 + side * body_w // 3, top_body + body_h // 2),
-            fill=SKIN, width=int(46 * scale),
+            fill=SKIN,
+            width=int(46 * scale),
         )
     draw.rounded_rectangle(
         (cx - body_w // 2, top_body, cx + body_w // 2, ground - leg + 10),
-        radius=body_w // 4, fill=shirt, outline=INK, width=max(3, int(6 * scale)),
+        radius=body_w // 4,
+        fill=shirt,
+        outline=INK,
+        width=max(3, int(6 * scale)),
     )
     hy = top_body - head + int(20 * scale)
     box = (cx - head, hy - head, cx + head, hy + head)
     draw.ellipse(box, fill=SKIN, outline=INK, width=max(3, int(7 * scale)))
     draw.chord(
         (cx - head, hy - head - int(12 * scale), cx + head, hy + int(head * 0.2)),
-        180, 360, fill=hair, outline=INK, width=max(3, int(6 * scale)),
+        180,
+        360,
+        fill=hair,
+        outline=INK,
+        width=max(3, int(6 * scale)),
     )
     eye = int(16 * scale)
     for dx in (-head // 3, head // 3):
-        draw.ellipse((cx + dx - eye, hy + head // 5 - eye, cx + dx + eye, hy + head // 5 + eye), fill=INK)
+        draw.ellipse(
+            (cx + dx - eye, hy + head // 5 - eye, cx + dx + eye, hy + head // 5 + eye), fill=INK
+        )
     draw.arc(
         (cx - head // 3, hy + head // 4, cx + head // 3, hy + head * 2 // 3),
-        20, 160, fill=INK, width=max(3, int(8 * scale)),
+        20,
+        160,
+        fill=INK,
+        width=max(3, int(8 * scale)),
     )
     pad = int(head * 0.12)
     left, top, right, bottom = box[0] - pad, box[1] - pad, box[2] + pad, box[3] + pad
     return [round(v / SIDE, 4) for v in (left, top, right, bottom)]
 
+
 def star(draw: ImageDraw.ImageDraw, x: int, y: int, r: int, colour: RGB) -> None:
     draw.polygon([(x, y - r), (x + r // 3, y), (x, y + r), (x - r // 3, y)], fill=colour)
     draw.polygon([(x - r, y), (x, y + r // 3), (x + r, y), (x, y - r // 3)], fill=colour)
+
 
 def moon_scene(index: int) -> tuple[Image.Image, list[list[float]]]:
     rng = random.Random(f"moon-{index}")
     img = gradient((18, 28, 78), (70, 60, 140))
     draw = ImageDraw.Draw(img)
     for _ in range(60):
-        star(draw, rng.randrange(SIDE), rng.randrange(SIDE // 2), rng.randrange(12, 34), (250, 250, 230))
+        star(
+            draw,
+            rng.randrange(SIDE),
+            rng.randrange(SIDE // 2),
+            rng.randrange(12, 34),
+            (250, 250, 230),
+        )
     mx, my = rng.randrange(300, SIDE - 300), rng.randrange(250, 650)
     draw.ellipse((mx - 190, my - 190, mx + 190, my + 190), fill=(248, 248, 228))
     sea = int(SIDE * 0.68)
     for band in range(6):
-        draw.rectangle((0, sea + band * 130, SIDE, SIDE), fill=lerp((40, 90, 160), (20, 40, 90), band / 5))
+        draw.rectangle(
+            (0, sea + band * 130, SIDE, SIDE), fill=lerp((40, 90, 160), (20, 40, 90), band / 5)
+        )
     for _ in range(14):
         x, y = rng.randrange(SIDE), rng.randrange(sea, SIDE)
         draw.arc((x - 120, y - 40, x + 120, y + 40), 200, 340, fill=(150, 200, 240), width=10)
     cx = rng.randrange(700, SIDE - 700)
     draw.polygon(
         [(cx - 600, sea - 40), (cx + 600, sea - 40), (cx + 420, sea + 180), (cx - 420, sea + 180)],
-        fill=(190, 90, 50), outline=INK,
+        fill=(190, 90, 50),
+        outline=INK,
     )
     draw.line((cx + 250, sea - 40, cx + 250, sea - 900), fill=INK, width=22)
-    draw.polygon([(cx + 270, sea - 880), (cx + 270, sea - 160), (cx + 700, sea - 200)], fill=(245, 240, 225))
-    return img, [draw_hero(draw, cx - 150, sea - 40, 1.3 + 0.05 * (index % 3), (230, 180, 40), (90, 55, 30))]
+    draw.polygon(
+        [(cx + 270, sea - 880), (cx + 270, sea - 160), (cx + 700, sea - 200)], fill=(245, 240, 225)
+    )
+    return img, [
+        draw_hero(draw, cx - 150, sea - 40, 1.3 + 0.05 * (index % 3), (230, 180, 40), (90, 55, 30))
+    ]
+
 
 def garden_scene(index: int) -> tuple[Image.Image, list[list[float]]]:
     rng = random.Random(f"garden-{index}")
@@ -130,14 +165,28 @@ def garden_scene(index: int) -> tuple[Image.Image, list[list[float]]]:
             dx, dy = [(0, -1), (1, 0), (0, 1), (-1, 0), (1, -1), (1, 1), (-1, 1), (-1, -1)][k]
             px, py = x + dx * 150, ground - h + dy * 150
             draw.ellipse((px - 120, py - 120, px + 120, py + 120), fill=petal, outline=INK, width=6)
-        draw.ellipse((x - 110, ground - h - 110, x + 110, ground - h + 110), fill=(250, 210, 60), outline=INK, width=6)
+        draw.ellipse(
+            (x - 110, ground - h - 110, x + 110, ground - h + 110),
+            fill=(250, 210, 60),
+            outline=INK,
+            width=6,
+        )
     for _ in range(40):
         x = rng.randrange(SIDE)
-        draw.line((x, ground, x + rng.randrange(-30, 30), ground - rng.randrange(40, 110)), fill=(50, 130, 50), width=10)
+        draw.line(
+            (x, ground, x + rng.randrange(-30, 30), ground - rng.randrange(40, 110)),
+            fill=(50, 130, 50),
+            width=10,
+        )
     cx = rng.randrange(600, SIDE - 600)
-    return img, [draw_hero(draw, cx, ground + 120, 1.2 + 0.05 * (index % 4), (200, 60, 110), (30, 25, 25))]
+    return img, [
+        draw_hero(draw, cx, ground + 120, 1.2 + 0.05 * (index % 4), (200, 60, 110), (30, 25, 25))
+    ]
 
-def cover(scene: Callable[[int], tuple[Image.Image, list[list[float]]]], title: str, banner: RGB) -> tuple[Image.Image, list[list[float]], list[float]]:
+
+def cover(
+    scene: Callable[[int], tuple[Image.Image, list[list[float]]]], title: str, banner: RGB
+) -> tuple[Image.Image, list[list[float]], list[float]]:
     img, heads = scene(0)
     draw = ImageDraw.Draw(img)
     box = (int(SIDE * 0.08), int(SIDE * 0.05), int(SIDE * 0.92), int(SIDE * 0.2))
@@ -147,8 +196,11 @@ def cover(scene: Callable[[int], tuple[Image.Image, list[list[float]]]], title: 
     while draw.textlength(title, font=font) > (box[2] - box[0]) * 0.9:
         size -= 8
         font = ImageFont.truetype(str(FONT), size)
-    draw.text(((box[0] + box[2]) / 2, (box[1] + box[3]) / 2), title, font=font, fill=INK, anchor="mm")
+    draw.text(
+        ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2), title, font=font, fill=INK, anchor="mm"
+    )
     return img, heads, [round(v / SIDE, 4) for v in box]
+
 
 BOOKS = [
     {
@@ -164,11 +216,11 @@ BOOKS = [
             "One quiet night, Leo found a little boat tied to a moonbeam.",
             "Leo climbed aboard, and the boat began to float up, up, up.",
             "The stars leaned close to see who was sailing so late.",
-            "\"Hello, stars!\" said Leo. \"I am going to visit the Moon.\"",
+            '"Hello, stars!" said Leo. "I am going to visit the Moon."',
             "A wave of silver clouds rocked Leo's boat like a cradle.",
             "Leo's sail caught the night wind and hummed a sleepy song.",
             "A shooting star raced by, and Leo made a wish.",
-            "The Moon smiled a wide, round smile. \"Welcome, Leo!\"",
+            'The Moon smiled a wide, round smile. "Welcome, Leo!"',
             "Together they counted every star, all the way to a hundred.",
             "When Leo yawned, the Moon steered the boat back home.",
             "The sea below sparkled as Leo's boat drifted down.",
@@ -188,7 +240,7 @@ BOOKS = [
             "Mia planted one tiny seed behind her house.",
             "In the morning, Mia's seed had grown taller than the fence.",
             "By lunch, the flowers were taller than the trees!",
-            "\"Who are you?\" asked a giant daisy. \"I am Mia,\" she said.",
+            '"Who are you?" asked a giant daisy. "I am Mia," she said.',
             "The tulips bent down so Mia could climb their leaves.",
             "From the top, Mia could see the whole town.",
             "A bee as big as a bus buzzed hello to Mia.",
@@ -207,6 +259,7 @@ PHOTOS = [
     ("child-kofi.jpg", (140, 95, 65), (25, 20, 20), (55, 35, 25), True, False),
     ("child-rosie.jpg", (245, 212, 190), (185, 80, 40), (80, 120, 70), False, True),
 ]
+
 
 def photo(skin: RGB, hair: RGB, eyes: RGB, curly: bool, freckles: bool) -> Image.Image:
     width, height = 900, 1100
@@ -240,6 +293,7 @@ def photo(skin: RGB, hair: RGB, eyes: RGB, curly: bool, freckles: bool) -> Image
             draw.ellipse((x - 6, y - 6, x + 6, y + 6), fill=(190, 120, 90))
     return img
 
+
 def main() -> None:
     catalog: dict[str, object] = {"books": [], "photos": []}
     for spec in BOOKS:
@@ -255,14 +309,21 @@ def main() -> None:
             pages.append({"index": n, "image": name, "text": text, "hero_regions": page_heads})
         catalog["books"].append(  # type: ignore[union-attr]
             {
-                key: spec[key] for key in ("id", "title", "genre", "age_range", "hero_name", "hero_gender")
+                key: spec[key]
+                for key in ("id", "title", "genre", "age_range", "hero_name", "hero_gender")
             }
-            | {"cover_image": "cover.jpg", "cover_hero_regions": heads, "title_box": title_box, "pages": pages}
+            | {
+                "cover_image": "cover.jpg",
+                "cover_hero_regions": heads,
+                "title_box": title_box,
+                "pages": pages,
+            }
         )
     for name, *look in PHOTOS:
         photo(*look).save(HERE / "photos" / name, quality=90)  # type: ignore[arg-type]
         catalog["photos"].append(name)  # type: ignore[union-attr]
     (HERE / "catalog.json").write_text(json.dumps(catalog, indent=2) + "\n")
+
 
 if __name__ == "__main__":
     (HERE / "photos").mkdir(exist_ok=True)

@@ -5,7 +5,12 @@ from app.domain import ALLOWED_TRANSITIONS, IllegalTransition, Status, check_tra
 
 def test_seed_status_values_are_kept_for_the_mobile_app() -> None:
     assert {s.value for s in Status} == {
-        "pending", "processing", "completed", "failed", "awaiting_review", "publishing",
+        "pending",
+        "processing",
+        "completed",
+        "failed",
+        "awaiting_review",
+        "publishing",
     }
 
 

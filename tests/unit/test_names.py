@@ -9,7 +9,7 @@ from app.names import personalize_text, replace_hero_name, swap_pronouns
         ("Leo found a boat.", "Ada found a boat."),
         ("It was Leo's boat.", "It was Ada's boat."),
         ("It was Leo\u2019s boat.", "It was Ada\u2019s boat."),
-        ("\"LEO!\" called the Moon.", "\"ADA!\" called the Moon."),
+        ('"LEO!" called the Moon.', '"ADA!" called the Moon.'),
         ("Leonard and Cleo met Leo.", "Leonard and Cleo met Ada."),
         ("leo, come home", "Ada, come home"),
     ],

@@ -2,23 +2,47 @@ from app.ai.prompt import build_cover_prompt, build_page_prompt, describe_child
 from app.ai.provider import ChildAnalysis, CoverAnalysis
 from app.domain import Book, Page, Personalization
 
-BOOK = Book("b", "Leo and the Moon Boat", "Adventure", "3-6 years", "Leo", "c.jpg",
-            (Page(1, "p1.jpg", "Leo climbed aboard his boat."),), hero_gender="boy")
+BOOK = Book(
+    "b",
+    "Leo and the Moon Boat",
+    "Adventure",
+    "3-6 years",
+    "Leo",
+    "c.jpg",
+    (Page(1, "p1.jpg", "Leo climbed aboard his boat."),),
+    hero_gender="boy",
+)
 
 WATERCOLOR = CoverAnalysis(
-    art_style="soft watercolor illustration", medium="watercolor",
-    palette_names=["navy", "cream", "gold"], lighting="dim, moody", mood="calm",
-    composition="hero in the lower left of the frame", hero_pose="facing the reader",
+    art_style="soft watercolor illustration",
+    medium="watercolor",
+    palette_names=["navy", "cream", "gold"],
+    lighting="dim, moody",
+    mood="calm",
+    composition="hero in the lower left of the frame",
+    hero_pose="facing the reader",
 )
 CARTOON = CoverAnalysis(
-    art_style="flat vector cartoon", medium="digital flat colour",
-    palette_names=["lime", "pink"], lighting="bright, even", mood="cheerful",
+    art_style="flat vector cartoon",
+    medium="digital flat colour",
+    palette_names=["lime", "pink"],
+    lighting="bright, even",
+    mood="cheerful",
 )
-ADA = (ChildAnalysis(hair_color="brown", eye_color="blue", skin_tone="fair"),
-       Personalization("Ada", 5, "girl"))
-KOFI = (ChildAnalysis(hair_color="black", hair_style="curly", eye_color="dark brown",
-                      skin_tone="brown", distinguishing_features=["glasses"]),
-        Personalization("Kofi", 6, "boy"))
+ADA = (
+    ChildAnalysis(hair_color="brown", eye_color="blue", skin_tone="fair"),
+    Personalization("Ada", 5, "girl"),
+)
+KOFI = (
+    ChildAnalysis(
+        hair_color="black",
+        hair_style="curly",
+        eye_color="dark brown",
+        skin_tone="brown",
+        distinguishing_features=["glasses"],
+    ),
+    Personalization("Kofi", 6, "boy"),
+)
 
 
 def test_different_covers_give_different_prompts() -> None:
@@ -40,7 +64,7 @@ def test_different_children_give_different_prompts() -> None:
 
 def test_cover_prompt_carries_the_personalized_title_and_book_metadata() -> None:
     prompt = build_cover_prompt(WATERCOLOR, ADA[0], BOOK, ADA[1], instruction="bigger smile")
-    assert "\"Ada and the Moon Boat\"" in prompt
+    assert '"Ada and the Moon Boat"' in prompt
     assert "adventure" in prompt and "3-6 years" in prompt
     assert "Replace the main character, Leo" in prompt
     assert prompt.endswith("Operator's note: bigger smile")
@@ -55,4 +79,4 @@ def test_no_description_appears_that_no_analysis_gave() -> None:
 def test_page_prompt_uses_the_personalized_page_text() -> None:
     prompt = build_page_prompt(WATERCOLOR, ADA[0], BOOK, ADA[1], BOOK.pages[0])
     assert "Ada climbed aboard her boat." in prompt
-    assert "page 1 of \"Ada and the Moon Boat\"" in prompt
+    assert 'page 1 of "Ada and the Moon Boat"' in prompt

@@ -68,14 +68,24 @@ def test_cover_analysis_measures_style_palette_and_hero(provider: TemplateProvid
     assert 0.1 < cx < 0.9 and "hero in the" in moon.composition
 
 
-def _task(source: bytes, regions: tuple[Box, ...], provider: TemplateProvider,
-          title: str | None = None, title_box: Box | None = None) -> ImageTask:
+def _task(
+    source: bytes,
+    regions: tuple[Box, ...],
+    provider: TemplateProvider,
+    title: str | None = None,
+    title_box: Box | None = None,
+) -> ImageTask:
     photo = demo_photo("child-kofi.jpg")
     return ImageTask(
-        source=source, photo=photo, prompt="p",
+        source=source,
+        photo=photo,
+        prompt="p",
         cover_analysis=run(provider.analyze_cover(source)),
         child_analysis=run(provider.analyze_child(photo)),
-        child_name="Kofi", hero_regions=regions, title=title, title_box=title_box,
+        child_name="Kofi",
+        hero_regions=regions,
+        title=title,
+        title_box=title_box,
     )
 
 
@@ -90,9 +100,9 @@ def test_face_lands_in_the_hero_region_only(provider: TemplateProvider) -> None:
     before, after = _pixels(source), _pixels(out)
     changed = np.abs(before - after).sum(axis=2) > 60
     h, w = changed.shape
-    inside = changed[int(0.3 * h):int(0.5 * h), int(0.3 * w):int(0.5 * w)].mean()
+    inside = changed[int(0.3 * h) : int(0.5 * h), int(0.3 * w) : int(0.5 * w)].mean()
     outside = changed.copy()
-    outside[int(0.29 * h):int(0.51 * h), int(0.29 * w):int(0.51 * w)] = False
+    outside[int(0.29 * h) : int(0.51 * h), int(0.29 * w) : int(0.51 * w)] = False
     assert inside > 0.3
     assert outside.mean() < 0.002
 
@@ -116,8 +126,13 @@ def test_without_a_hero_a_framed_portrait_is_inset(provider: TemplateProvider) -
 def test_title_is_lettered_in_the_title_box(provider: TemplateProvider) -> None:
     source = book_image("moon-boat", "cover.jpg")
     box = Box(0.08, 0.05, 0.92, 0.2)
-    with_title = _pixels(run(provider.generate_cover(
-        _task(source, (), provider, title="Kofi and the Moon Boat", title_box=box))))
+    with_title = _pixels(
+        run(
+            provider.generate_cover(
+                _task(source, (), provider, title="Kofi and the Moon Boat", title_box=box)
+            )
+        )
+    )
     without = _pixels(run(provider.generate_cover(_task(source, (), provider))))
     h, w, _ = with_title.shape
     band = (slice(int(0.07 * h), int(0.18 * h)), slice(int(0.1 * w), int(0.9 * w)))

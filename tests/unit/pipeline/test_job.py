@@ -46,13 +46,17 @@ def test_a_job_makes_and_publishes_the_book(job_services: JobServices) -> None:
     item = order_book(job_services, book, child=1)
     [claimed] = job_services.store.claim("w1", 1, 60)
     events: list[ProgressEvent] = []
-    job_services.events.subscribe(lambda e: events.append(e) if isinstance(e, ProgressEvent) else None)
+    job_services.events.subscribe(
+        lambda e: events.append(e) if isinstance(e, ProgressEvent) else None
+    )
     done = asyncio.run(BookJob(job_services, claimed, Claim(item.id, "w1", 1)).run())
 
     assert done.generation_status is Status.COMPLETED
     pdf_key = f"books/{item.customer_id}/{item.id}.pdf"
     assert done.pdf_url == job_services.blobs.url(pdf_key)
-    assert done.cover_image_url == job_services.blobs.url(f"covers/{item.customer_id}/{item.id}.jpg")
+    assert done.cover_image_url == job_services.blobs.url(
+        f"covers/{item.customer_id}/{item.id}.jpg"
+    )
     with pymupdf.open(stream=job_services.blobs.get(pdf_key), filetype="pdf") as doc:
         assert doc.page_count == 5
         assert doc.metadata["title"] == "Kofi and the Moon Boat"
@@ -93,7 +97,10 @@ def test_killed_job_resumes_without_redoing_finished_pages(
     assert first.calls["page 1"] == first.calls["page 2"] == 1
     stuck = job_services.store.get_item(item.id)
     assert (stuck.generation_status, stuck.stage, stuck.progress_done) == (
-        Status.PROCESSING, Stage.PAGES, 2)
+        Status.PROCESSING,
+        Stage.PAGES,
+        2,
+    )
 
     clock.now += 61
     [reclaimed] = job_services.store.claim("w2", 1, 60)
@@ -105,5 +112,9 @@ def test_killed_job_resumes_without_redoing_finished_pages(
     assert done.generation_status is Status.COMPLETED
     assert second.calls["cover analysis"] == second.calls["photo analysis"] == 0
     assert second.calls["cover"] == 0
-    assert sorted(k for k in second.calls if k.startswith("page ")) == ["page 3", "page 4", "page 5"]
+    assert sorted(k for k in second.calls if k.startswith("page ")) == [
+        "page 3",
+        "page 4",
+        "page 5",
+    ]
     assert second.page_calls == 3

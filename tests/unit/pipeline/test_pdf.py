@@ -22,9 +22,12 @@ def jpeg(side: int, colour: tuple[int, int, int] = (90, 140, 200)) -> bytes:
 def book() -> pymupdf.Document:
     full = SPEC.pixels_needed()[0]
     assert full == 2475
-    pages = [BookPage(jpeg(full), f"Ada\u2019s page {n}: Ada sails on.", f"page {n}") for n in (1, 2)]
-    composed = compose_book(jpeg(full, (250, 220, 120)), pages, SPEC,
-                            title="Ada and the Moon Boat", child_name="Ada")
+    pages = [
+        BookPage(jpeg(full), f"Ada\u2019s page {n}: Ada sails on.", f"page {n}") for n in (1, 2)
+    ]
+    composed = compose_book(
+        jpeg(full, (250, 220, 120)), pages, SPEC, title="Ada and the Moon Boat", child_name="Ada"
+    )
     assert composed.warnings == []
     return pymupdf.open(stream=composed.pdf, filetype="pdf")
 
@@ -68,10 +71,12 @@ def test_metadata_names_the_book_and_the_child(book: pymupdf.Document) -> None:
 
 def test_low_resolution_is_refused_and_middling_resolution_warned() -> None:
     with pytest.raises(BadInput, match=r"page 1: image is 97 DPI .* at least 150 DPI"):
-        compose_book(jpeg(2475), [BookPage(jpeg(800), "", "page 1")], SPEC, title="t",
-                     child_name="c")
-    composed = compose_book(jpeg(2475), [BookPage(jpeg(1700), "", "page 1")], SPEC, title="t",
-                            child_name="c")
+        compose_book(
+            jpeg(2475), [BookPage(jpeg(800), "", "page 1")], SPEC, title="t", child_name="c"
+        )
+    composed = compose_book(
+        jpeg(2475), [BookPage(jpeg(1700), "", "page 1")], SPEC, title="t", child_name="c"
+    )
     assert composed.warnings == ["page 1: image is 206 DPI (print target 300)"]
 
 

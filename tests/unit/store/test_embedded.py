@@ -20,8 +20,15 @@ class Clock:
         return self.now
 
 
-BOOK = Book("b1", "Leo Sails", "Adventure", "3-6", "Leo", "catalog/b1/cover.jpg",
-            (Page(1, "catalog/b1/p1.jpg", "Leo sails."),))
+BOOK = Book(
+    "b1",
+    "Leo Sails",
+    "Adventure",
+    "3-6",
+    "Leo",
+    "catalog/b1/cover.jpg",
+    (Page(1, "catalog/b1/p1.jpg", "Leo sails."),),
+)
 
 
 @pytest.fixture
@@ -38,7 +45,8 @@ def store(tmp_path: Path, clock: Clock) -> EmbeddedOrderStore:
 
 def place(store: EmbeddedOrderStore, paid: bool = True, n: int = 1) -> list[str]:
     _, items = store.place_order(
-        "cust", [("b1", Personalization(f"Kid{i}", 5, "girl", "p.jpg")) for i in range(n)],
+        "cust",
+        [("b1", Personalization(f"Kid{i}", 5, "girl", "p.jpg")) for i in range(n)],
         paid=paid,
     )
     return [i.id for i in items]
@@ -76,7 +84,9 @@ def test_lease_expiry_lets_another_worker_reclaim(store: EmbeddedOrderStore, clo
     assert again.claimed_by == "w2" and again.attempts == first.attempts + 1
 
 
-def test_lost_lease_cannot_progress_or_complete_item(store: EmbeddedOrderStore, clock: Clock) -> None:
+def test_lost_lease_cannot_progress_or_complete_item(
+    store: EmbeddedOrderStore, clock: Clock
+) -> None:
     [item_id] = place(store)
     store.claim("w1", 1, 60)
     stale = Claim(item_id, "w1", 1)
@@ -90,8 +100,9 @@ def test_lost_lease_cannot_progress_or_complete_item(store: EmbeddedOrderStore, 
     store.transition(item_id, Status.PROCESSING, Status.PUBLISHING, claim=fresh)
     with pytest.raises(LeaseLost):
         store.complete(stale, pdf_url="x", cover_image_url="y", notification_body="b")
-    done = store.complete(fresh, pdf_url="file:///b.pdf", cover_image_url="file:///c.jpg",
-                          notification_body="ready")
+    done = store.complete(
+        fresh, pdf_url="file:///b.pdf", cover_image_url="file:///c.jpg", notification_body="ready"
+    )
     assert done.generation_status is Status.COMPLETED
     assert done.pdf_url == "file:///b.pdf" and done.generated_at is not None
     assert done.claimed_by is None
@@ -100,8 +111,13 @@ def test_lost_lease_cannot_progress_or_complete_item(store: EmbeddedOrderStore, 
 def test_transition_from_a_status_the_item_has_left_is_refused(store: EmbeddedOrderStore) -> None:
     [item_id] = place(store)
     store.claim("w1", 1, 60)
-    store.transition(item_id, Status.PROCESSING, Status.FAILED, claim=Claim(item_id, "w1", 1),
-                     changes={"last_error": "bad photo"})
+    store.transition(
+        item_id,
+        Status.PROCESSING,
+        Status.FAILED,
+        claim=Claim(item_id, "w1", 1),
+        changes={"last_error": "bad photo"},
+    )
     with pytest.raises(LeaseLost, match="is failed now, not processing"):
         store.transition(item_id, Status.PROCESSING, Status.PUBLISHING)
 
@@ -121,13 +137,17 @@ def test_completion_notifies_exactly_once(store: EmbeddedOrderStore) -> None:
 def test_every_transition_is_recorded_with_actor(store: EmbeddedOrderStore) -> None:
     [item_id] = place(store)
     store.claim("w1", 1, 60)
-    store.transition(item_id, Status.PROCESSING, Status.AWAITING_REVIEW,
-                     claim=Claim(item_id, "w1", 1))
-    store.transition(item_id, Status.AWAITING_REVIEW, Status.FAILED, actor="operator-jo",
-                     note="face looks wrong")
+    store.transition(
+        item_id, Status.PROCESSING, Status.AWAITING_REVIEW, claim=Claim(item_id, "w1", 1)
+    )
+    store.transition(
+        item_id, Status.AWAITING_REVIEW, Status.FAILED, actor="operator-jo", note="face looks wrong"
+    )
     history = store.history(item_id)
     assert [(h["actor"], h["action"]) for h in history] == [
-        ("w1", "claimed"), ("system", "awaiting_review"), ("operator-jo", "failed"),
+        ("w1", "claimed"),
+        ("system", "awaiting_review"),
+        ("operator-jo", "failed"),
     ]
     assert history[-1]["note"] == "face looks wrong"
 
@@ -135,8 +155,13 @@ def test_every_transition_is_recorded_with_actor(store: EmbeddedOrderStore) -> N
 def test_retry_at_delays_the_next_claim(store: EmbeddedOrderStore, clock: Clock) -> None:
     [item_id] = place(store)
     store.claim("w1", 1, 60)
-    store.transition(item_id, Status.PROCESSING, Status.PENDING, claim=Claim(item_id, "w1", 1),
-                     changes={"retry_at": clock.now + 10, "last_error": "503"})
+    store.transition(
+        item_id,
+        Status.PROCESSING,
+        Status.PENDING,
+        claim=Claim(item_id, "w1", 1),
+        changes={"retry_at": clock.now + 10, "last_error": "503"},
+    )
     assert store.claim("w1", 1, 60) == []
     clock.now += 11
     assert [i.attempts for i in store.claim("w1", 1, 60)] == [2]
@@ -173,7 +198,9 @@ def test_two_processes_never_claim_the_same_item(tmp_path: Path) -> None:
     start = ctx.Barrier(2)
     outs = [tmp_path / f"w{i}.txt" for i in range(2)]
     procs = [
-        ctx.Process(target=_claim_all, args=(str(tmp_path / "db.sqlite3"), f"w{i}", str(outs[i]), start))
+        ctx.Process(
+            target=_claim_all, args=(str(tmp_path / "db.sqlite3"), f"w{i}", str(outs[i]), start)
+        )
         for i in range(2)
     ]
     for p in procs:
