@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from app.ai.prompt import build_cover_prompt, build_page_prompt, personalized_title
 from app.ai.provider import ChildAnalysis, CoverAnalysis, ImageTask, Provider
@@ -35,6 +38,8 @@ from app.pipeline.calls import CallRunner
 from app.pipeline.pdf import BookPage, PrintSpec, compose_book
 from app.pipeline.publish import publish_item
 from app.store.ports import BlobNotFound, BlobStore, OrderStore
+
+AnalysisT = TypeVar("AnalysisT", bound=BaseModel)
 
 
 @dataclass
@@ -117,34 +122,41 @@ class BookJob:
 
     # -- stages ------------------------------------------------------------------------
     async def _analyses(self, cover: bytes, photo: bytes) -> tuple[CoverAnalysis, ChildAnalysis]:
-        async def cover_analysis() -> CoverAnalysis:
-            cached = await self._io(self.ck.get_json, ck.COVER_ANALYSIS)
-            if cached is not None:
-                return CoverAnalysis.model_validate(cached)
-            await self._progress(Stage.ANALYZE_COVER, 0, 1)
-            result = await self._timed(
+        provider = self.s.provider
+        cover_a, child_a = await asyncio.gather(
+            self._analysis(
                 Stage.ANALYZE_COVER,
-                self.calls.call("cover analysis", lambda: self.s.provider.analyze_cover(cover)),
-            )
-            await self._io(self.ck.put_json, ck.COVER_ANALYSIS, result.model_dump())
-            await self._progress(Stage.ANALYZE_COVER, 1, 1)
-            return result
-
-        async def child_analysis() -> ChildAnalysis:
-            cached = await self._io(self.ck.get_json, ck.CHILD_ANALYSIS)
-            if cached is not None:
-                return ChildAnalysis.model_validate(cached)
-            await self._progress(Stage.ANALYZE_CHILD, 0, 1)
-            result = await self._timed(
+                ck.COVER_ANALYSIS,
+                "cover analysis",
+                CoverAnalysis,
+                lambda: provider.analyze_cover(cover),
+            ),
+            self._analysis(
                 Stage.ANALYZE_CHILD,
-                self.calls.call("photo analysis", lambda: self.s.provider.analyze_child(photo)),
-            )
-            await self._io(self.ck.put_json, ck.CHILD_ANALYSIS, result.model_dump())
-            await self._progress(Stage.ANALYZE_CHILD, 1, 1)
-            return result
-
-        cover_a, child_a = await asyncio.gather(cover_analysis(), child_analysis())
+                ck.CHILD_ANALYSIS,
+                "photo analysis",
+                ChildAnalysis,
+                lambda: provider.analyze_child(photo),
+            ),
+        )
         return cover_a, child_a
+
+    async def _analysis(
+        self,
+        stage: Stage,
+        checkpoint: str,
+        label: str,
+        model: type[AnalysisT],
+        call: Callable[[], Awaitable[AnalysisT]],
+    ) -> AnalysisT:
+        cached = await self._io(self.ck.get_json, checkpoint)
+        if cached is not None:
+            return model.model_validate(cached)
+        await self._progress(stage, 0, 1)
+        result = await self._timed(stage, self.calls.call(label, call))
+        await self._io(self.ck.put_json, checkpoint, result.model_dump())
+        await self._progress(stage, 1, 1)
+        return result
 
     async def _prompts(
         self, book: Book, cover_a: CoverAnalysis, child_a: ChildAnalysis
