@@ -161,7 +161,13 @@ def cmd_cover(args: argparse.Namespace) -> int:
         task = ImageTask(cover, photo, prompt, cover_a, child_a, args.name, regions)
         return await provider.generate_cover(task), prompt
 
-    image, prompt = asyncio.run(generate())
+    async def generate_and_close() -> tuple[bytes, str]:
+        try:
+            return await generate()
+        finally:
+            await provider.aclose()
+
+    image, prompt = asyncio.run(generate_and_close())
     out = Path(args.output)
     if out.suffix.lower() == ".png":
         from PIL import Image

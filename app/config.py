@@ -42,6 +42,23 @@ class Settings(BaseSettings):
     gemini_api_key: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("GOOGLE_AI_API_KEY", "GEMINI_API_KEY")
     )
+    gemini_base_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("GEMINI_BASE_URL", "PRESSROOM_GEMINI_BASE_URL"),
+        description="a gateway or proxy in front of the Gemini API; empty: Google's endpoint",
+    )
+    gemini_analysis_model: str = "gemini-2.5-flash"
+    gemini_image_model: str = "gemini-2.5-flash-image"
+    gemini_api_version: str = "v1beta"
+    gemini_timeout_seconds: float = Field(default=120.0, gt=0)
+    gemini_concurrency: int = Field(default=4, ge=1, description="calls at once per model")
+    budget_per_item_usd: float = Field(default=2.0, ge=0, description="0: no ceiling")
+    price_input_per_million: float = Field(default=0.30, ge=0)
+    price_output_per_million: float = Field(default=2.50, ge=0)
+    price_per_image: float = Field(default=0.039, ge=0)
+    quota_pause_seconds: float = Field(
+        default=3600.0, ge=1, description="after a quota pause, try again after this long"
+    )
     supabase_url: str | None = Field(default=None, validation_alias="SUPABASE_URL")
     supabase_service_key: SecretStr | None = Field(
         default=None, validation_alias="SUPABASE_SERVICE_KEY"

@@ -70,12 +70,24 @@ class TransientError(PressroomError):
         self.retry_after = retry_after
 
 
-class QuotaExhausted(PressroomError):
-    """A daily quota is spent: pause the queue instead of burning retries."""
+class QueuePaused(PressroomError):
+    """Nothing will succeed until someone acts: pause the queue instead of burning retries."""
+
+
+class QuotaExhausted(QueuePaused):
+    """A daily quota is spent."""
+
+
+class CredentialsRejected(QueuePaused):
+    """The service refused the key: every item would fail the same way."""
 
 
 class PermanentError(PressroomError):
     """Retrying will not help: a bad photo, an unsupported file, a rejected request."""
+
+
+class BudgetExceeded(PermanentError):
+    """An item's AI spending reached its ceiling: stop before a runaway job costs more."""
 
 
 class BadInput(PermanentError):

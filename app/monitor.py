@@ -24,7 +24,7 @@ from app.domain import (
     OrderItem,
     PermanentError,
     PressroomError,
-    QuotaExhausted,
+    QueuePaused,
     SafetyBlocked,
     Status,
     TransientError,
@@ -76,6 +76,7 @@ class Monitor:
         self._stopping = asyncio.Event()
         self._running = False
         self.paused_reason: str | None = None
+        self._paused_at = 0.0
         self.completed = 0
         self.failed = 0
         self._last_marker: object | None = None
@@ -125,6 +126,7 @@ class Monitor:
         finally:
             marker_task.cancel()
             await self._shutdown_jobs()
+            await self.s.provider.aclose()
             self._running = False
             self.s.events.message(logging.INFO, "monitor stopped")
 
@@ -166,6 +168,11 @@ class Monitor:
                 self._wake.set()
 
     async def _poll_once(self) -> None:
+        if self.paused_reason and (
+            time.monotonic() - self._paused_at >= self.s.settings.quota_pause_seconds
+        ):
+            self.s.events.message(logging.INFO, "resuming the queue after a pause")
+            self.paused_reason = None
         capacity = self.s.settings.orders_at_once - len(self._jobs)
         if capacity <= 0 or self.paused_reason:
             return
@@ -201,8 +208,8 @@ class Monitor:
             self.s.events.message(logging.WARNING, f"stopped: {exc}", item.id)
         except SafetyBlocked as exc:
             await self._settle(claim, Status.AWAITING_REVIEW, f"blocked by the model: {exc}")
-        except QuotaExhausted as exc:
-            self.paused_reason = str(exc)
+        except QueuePaused as exc:
+            self.paused_reason, self._paused_at = str(exc), time.monotonic()
             self.s.events.message(logging.ERROR, f"queue paused: {exc}", item.id)
             await self._settle(claim, Status.PENDING, str(exc), attempts=claim.attempt - 1)
         except TransientError as exc:

@@ -16,9 +16,28 @@ log = logging.getLogger(__name__)
 
 
 def make_provider(settings: Settings) -> Provider:
-    if settings.gemini_api_key is not None:
-        log.warning("a Gemini key is set, but this build has only the template provider")
-    return TemplateProvider(max_pixels=settings.max_image_pixels)
+    """Gemini when a key is set, else the offline template provider."""
+    key = settings.gemini_api_key.get_secret_value() if settings.gemini_api_key else ""
+    if not key:
+        return TemplateProvider(max_pixels=settings.max_image_pixels)
+    from app.ai.gemini import GeminiProvider
+
+    log.info(
+        "using Gemini (%s, %s) at %s",
+        settings.gemini_analysis_model,
+        settings.gemini_image_model,
+        settings.gemini_base_url or "Google's endpoint",
+    )
+    return GeminiProvider(
+        key,
+        analysis_model=settings.gemini_analysis_model,
+        image_model=settings.gemini_image_model,
+        base_url=settings.gemini_base_url or None,
+        api_version=settings.gemini_api_version,
+        timeout_seconds=settings.gemini_timeout_seconds,
+        concurrency_per_model=settings.gemini_concurrency,
+        max_pixels=settings.max_image_pixels,
+    )
 
 
 def build_services(settings: Settings, events: EventBus | None = None) -> JobServices:

@@ -44,6 +44,9 @@ class TemplateProvider:
     async def personalize_page(self, task: ImageTask) -> bytes:
         return await run_cpu(self._personalize, task)
 
+    async def aclose(self) -> None:
+        """Nothing to release: no connections."""
+
     # -- analysis ----------------------------------------------------------------------
     def _analyze_cover(self, image: bytes) -> CoverAnalysis:
         img = decode_image(image, "cover", self.max_pixels)

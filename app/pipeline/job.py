@@ -8,6 +8,7 @@ and page is a checkpoint in the blob store; a reclaimed job skips what is alread
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from pydantic import BaseModel
 
 from app.ai.prompt import build_cover_prompt, build_page_prompt, personalized_title
 from app.ai.provider import ChildAnalysis, CoverAnalysis, ImageTask, Provider
+from app.ai.usage import Prices, UsageLedger, current_ledger, sum_usage
 from app.config import Settings
 from app.cpu import run_cpu
 from app.domain import (
@@ -39,6 +41,7 @@ from app.pipeline.pdf import BookPage, PrintSpec, compose_book
 from app.pipeline.publish import publish_item
 from app.store.ports import BlobNotFound, BlobStore, OrderStore
 
+log = logging.getLogger(__name__)
 AnalysisT = TypeVar("AnalysisT", bound=BaseModel)
 
 
@@ -69,21 +72,55 @@ class BookJob:
         )
         self.timings: dict[str, float] = {}
         self.generated_pages = 0
+        self.warnings: list[str] = []
+        self.inputs: dict[str, Any] = {}
+        self.ledger = UsageLedger()
 
     # -- the whole job -----------------------------------------------------------------
     async def run(self) -> OrderItem:
-        """Run every stage not yet checkpointed; returns the item in its new state."""
+        """Run every stage not yet checkpointed; returns the item in its new state.
+        Whatever happens, the run (timings, usage, outcome) is added to the provenance."""
+        previous = await self._io(self.ck.get_json, ck.PROVENANCE, {}) or {}
+        settings = self.s.settings
+        self.ledger = UsageLedger(
+            prices=Prices(
+                settings.price_input_per_million,
+                settings.price_output_per_million,
+                settings.price_per_image,
+            ),
+            budget_usd=settings.budget_per_item_usd or None,
+            prior_cost_usd=float((previous.get("usage_total") or {}).get("cost_usd", 0.0)),
+        )
+        token = current_ledger.set(self.ledger)
+        outcome = "interrupted"
+        try:
+            item = await self._run_stages()
+            outcome = item.generation_status.value
+            return item
+        except Exception as exc:
+            outcome = f"{type(exc).__name__}: {exc}"
+            raise
+        finally:
+            current_ledger.reset(token)
+            self._write_provenance(previous, outcome)
+
+    async def _run_stages(self) -> OrderItem:
         started = time.perf_counter()
         book = await asyncio.to_thread(self.s.store.get_book, self.item.book_id)
         photo = await self._load_photo()
         cover_src = await self._load_blob(book.cover_image, "the book's cover")
+        self.inputs = {
+            "book_id": book.id,
+            "cover_sha256": sha256(cover_src),
+            "photo_sha256": sha256(photo),
+            "page_images": {str(p.index): p.image for p in book.pages},
+        }
         cover_a, child_a = await self._analyses(cover_src, photo)
         prompts = await self._prompts(book, cover_a, child_a)
         cover = await self._cover(book, cover_src, photo, cover_a, child_a, prompts)
         await self._pages(book, photo, cover, cover_a, child_a, prompts)
-        warnings = await self._pdf(book)
+        self.warnings = await self._pdf(book)
         self.timings["total"] = time.perf_counter() - started
-        await asyncio.to_thread(self._write_provenance, book, cover_src, photo, warnings)
         if self.s.settings.review_mode and not await self._io(self.ck.has, ck.APPROVED):
             return await asyncio.to_thread(
                 self.s.store.transition,
@@ -334,34 +371,35 @@ class BookJob:
     def _on_retry(self, label: str, exc: BaseException, delay: float) -> None:
         self.s.events.message(30, f"{label}: {exc}; retrying in {delay:.1f} s", self.item.id)
 
-    def _write_provenance(
-        self, book: Book, cover: bytes, photo: bytes, warnings: list[str]
-    ) -> None:
-        previous = self.ck.get_json(ck.PROVENANCE, {}) or {}
+    def _write_provenance(self, previous: dict[str, Any], outcome: str) -> None:
+        """Synchronous on purpose: it also runs while the task is being cancelled."""
         provider = self.s.provider
-        self.ck.put_json(
-            ck.PROVENANCE,
+        runs = [
+            *previous.get("runs", []),
             {
-                "provider": provider.name,
-                "model": provider.model,
-                "book_id": book.id,
-                "inputs": {
-                    "cover_sha256": sha256(cover),
-                    "photo_sha256": sha256(photo),
-                    "page_images": {str(p.index): p.image for p in book.pages},
-                },
-                "runs": [
-                    *previous.get("runs", []),
-                    {
-                        "attempt": self.claim.attempt,
-                        "worker": self.claim.worker_id,
-                        "stage_seconds": {k: round(v, 4) for k, v in self.timings.items()},
-                        "provider_seconds": round(self.calls.provider_seconds, 4),
-                        "provider_calls": self.calls.calls,
-                        "retries": self.calls.retries,
-                        "pages_generated": self.generated_pages,
-                        "warnings": warnings,
-                    },
-                ],
+                "attempt": self.claim.attempt,
+                "worker": self.claim.worker_id,
+                "outcome": outcome,
+                "stage_seconds": {k: round(v, 4) for k, v in self.timings.items()},
+                "provider_seconds": round(self.calls.provider_seconds, 4),
+                "provider_calls": self.calls.calls,
+                "retries": self.calls.retries,
+                "pages_generated": self.generated_pages,
+                "warnings": self.warnings,
+                "usage": self.ledger.summary(),
+                "calls": self.ledger.entries,
             },
-        )
+        ]
+        try:
+            self.ck.put_json(
+                ck.PROVENANCE,
+                {
+                    "provider": provider.name,
+                    "model": provider.model,
+                    "inputs": self.inputs or previous.get("inputs", {}),
+                    "usage_total": sum_usage([r.get("usage", {}) for r in runs]),
+                    "runs": runs,
+                },
+            )
+        except Exception:
+            log.exception("could not record provenance for %s", self.item.id)

@@ -173,6 +173,6 @@ def test_secrets_stay_out_of_the_log(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     log_text = (tmp_path / "state" / "pressroom" / "log" / "pressroom.log").read_text()
-    assert "Gemini key is set" in log_text
+    assert "using Gemini" in log_text
     assert key not in log_text and key not in result.stderr
     assert Settings(GOOGLE_AI_API_KEY=key).secrets() == [key]  # type: ignore[call-arg]

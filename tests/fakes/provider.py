@@ -53,6 +53,9 @@ class ScriptedProvider:
         await self._enter(task.label, task.child_name)
         return await self.inner.personalize_page(task)
 
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
     @property
     def page_calls(self) -> int:
         return sum(n for label, n in self.calls.items() if label.startswith("page "))

@@ -1,0 +1,307 @@
+"""The Gemini provider, through google-genai: structured analyses, cover and pages.
+
+Errors are classified here, not by the SDK's retry (which ignores retry hints and would
+retry a daily quota): per-minute 429, 5xx, timeouts and connection faults are transient
+(with the server's retry hint); a daily-quota 429 pauses the queue; a rejected key pauses
+it too; other 4xx are permanent; a refusal (block reason, safety finish, no image) is its
+own outcome. Every HTTP attempt is recorded in the current item's usage ledger.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import weakref
+from typing import Any, TypeVar
+
+import httpx2
+from google import genai
+from google.genai import errors, types
+from PIL import Image, ImageOps
+from pydantic import BaseModel
+
+from app.ai.gemini_schema import (
+    COVER_INSTRUCTIONS,
+    PHOTO_INSTRUCTIONS,
+    CoverAnalysisWire,
+    PhotoAnalysisWire,
+    nearest_aspect_ratio,
+)
+from app.ai.provider import ChildAnalysis, CoverAnalysis, ImageTask
+from app.ai.usage import current_ledger
+from app.cpu import run_cpu
+from app.domain import (
+    CredentialsRejected,
+    PermanentError,
+    QuotaExhausted,
+    SafetyBlocked,
+    TransientError,
+)
+from app.imageio import decode_image, encode_jpeg
+
+WireT = TypeVar("WireT", bound=BaseModel)
+
+REFERENCE_MAX_SIDE = 1536
+_REFUSALS = {
+    "SAFETY",
+    "IMAGE_SAFETY",
+    "PROHIBITED_CONTENT",
+    "BLOCKLIST",
+    "SPII",
+    "RECITATION",
+    "NO_IMAGE",
+    "IMAGE_PROHIBITED_CONTENT",
+    "IMAGE_RECITATION",
+    "IMAGE_OTHER",
+    "OTHER",
+}
+
+
+class GeminiProvider:
+    name = "gemini"
+
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        analysis_model: str = "gemini-2.5-flash",
+        image_model: str = "gemini-2.5-flash-image",
+        base_url: str | None = None,
+        api_version: str = "v1beta",
+        timeout_seconds: float = 120.0,
+        concurrency_per_model: int = 4,
+        max_pixels: int = 60_000_000,
+    ) -> None:
+        self.analysis_model = analysis_model
+        self.image_model = image_model
+        self.model = f"{analysis_model} + {image_model}"
+        self.base_url = base_url
+        self.max_pixels = max_pixels
+        self._concurrency = concurrency_per_model
+        self._http_options = types.HttpOptions(
+            base_url=base_url, api_version=api_version, timeout=int(timeout_seconds * 1000)
+        )
+        self._api_key = api_key
+        # One client and one set of per-model gates for each event loop that uses us: an
+        # async HTTP pool and a semaphore belong to one loop. Kept referenced, since a
+        # garbage-collected client closes its connection mid-call.
+        self._per_loop: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, tuple[genai.Client, dict[str, asyncio.Semaphore]]
+        ] = weakref.WeakKeyDictionary()
+
+    def _loop_state(self) -> tuple[genai.Client, dict[str, asyncio.Semaphore]]:
+        loop = asyncio.get_running_loop()
+        state = self._per_loop.get(loop)
+        if state is None:
+            client = genai.Client(api_key=self._api_key, http_options=self._http_options)
+            state = self._per_loop[loop] = (client, {})
+        return state
+
+    async def aclose(self) -> None:
+        """Close this event loop's connections (call before the loop ends)."""
+        state = self._per_loop.pop(asyncio.get_running_loop(), None)
+        if state is not None:
+            await state[0].aio.aclose()
+
+    # -- the port ----------------------------------------------------------------------
+    async def analyze_cover(self, image: bytes) -> CoverAnalysis:
+        wire = await self._analyze(image, "cover", COVER_INSTRUCTIONS, CoverAnalysisWire)
+        return wire.to_analysis()
+
+    async def analyze_child(self, photo: bytes) -> ChildAnalysis:
+        wire = await self._analyze(photo, "photo", PHOTO_INSTRUCTIONS, PhotoAnalysisWire)
+        return wire.to_analysis()
+
+    async def generate_cover(self, task: ImageTask) -> bytes:
+        return await self._image(task, [task.source, task.photo])
+
+    async def personalize_page(self, task: ImageTask) -> bytes:
+        references = [task.source, task.photo] + ([task.reference] if task.reference else [])
+        return await self._image(task, references)
+
+    # -- requests ----------------------------------------------------------------------
+    async def _analyze(
+        self, image: bytes, what: str, instructions: str, schema: type[WireT]
+    ) -> WireT:
+        part = await run_cpu(self._reference_part, image, what)
+        config = types.GenerateContentConfig(
+            response_mime_type="application/json", response_schema=schema, temperature=0.2
+        )
+        for attempt in (1, 2):
+            response = await self._generate(
+                f"{what} analysis", self.analysis_model, [part, instructions], config
+            )
+            self._raise_if_blocked(response, f"{what} analysis")
+            parsed = response.parsed
+            if isinstance(parsed, schema):
+                return parsed
+            if attempt == 2:
+                raise PermanentError(
+                    f"the model's {what} analysis did not fit the expected form twice "
+                    f"(reply began: {(response.text or '')[:80]!r})"
+                )
+        raise AssertionError("unreachable")
+
+    async def _image(self, task: ImageTask, references: list[bytes]) -> bytes:
+        parts = [
+            await run_cpu(self._reference_part, data, f"{task.label} reference {n}")
+            for n, data in enumerate(references, 1)
+        ]
+        source = await run_cpu(decode_image, task.source, task.label, self.max_pixels)
+        size = source.size
+        del source
+        config = types.GenerateContentConfig(
+            response_modalities=["IMAGE"],
+            image_config=types.ImageConfig(aspect_ratio=nearest_aspect_ratio(*size)),
+        )
+        response = await self._generate(
+            task.label, self.image_model, [*parts, task.prompt], config, images=1
+        )
+        self._raise_if_blocked(response, task.label)
+        image = self._last_image(response)
+        if image is None:
+            text = (self._text(response) or "").strip()
+            raise SafetyBlocked(
+                f"{task.label}: the model returned no image"
+                + (f" and said: {text[:200]}" if text else "")
+            )
+        return await run_cpu(self._to_print_size, image, size, task.label)
+
+    async def _generate(
+        self,
+        label: str,
+        model: str,
+        contents: list[Any],
+        config: types.GenerateContentConfig,
+        images: int = 0,
+    ) -> types.GenerateContentResponse:
+        ledger = current_ledger.get()
+        estimate = ledger.estimate(images) if ledger is not None else 0.0
+        client, gates = self._loop_state()
+        gate = gates.setdefault(model, asyncio.Semaphore(self._concurrency))
+        async with gate:
+            if ledger is not None:
+                ledger.reserve(estimate)
+            try:
+                response = await client.aio.models.generate_content(
+                    model=model, contents=contents, config=config
+                )
+            except BaseException as exc:
+                if ledger is not None and not isinstance(exc, asyncio.CancelledError):
+                    ledger.record(label, model, outcome=type(exc).__name__)
+                raise self._classify(exc) from exc
+            finally:
+                if ledger is not None:
+                    ledger.release(estimate)
+        if ledger is not None:
+            usage = response.usage_metadata
+            produced = images if self._last_image(response) is not None else 0
+            ledger.record(
+                label,
+                model,
+                tokens_in=(usage.prompt_token_count or 0) if usage else 0,
+                tokens_out=(usage.candidates_token_count or 0) if usage else 0,
+                images=produced,
+                outcome="ok" if produced or not images else "no image",
+            )
+        return response
+
+    # -- replies -----------------------------------------------------------------------
+    def _classify(self, exc: BaseException) -> BaseException:
+        if isinstance(exc, asyncio.CancelledError):
+            return exc
+        where = self.base_url or "Google's Gemini API"
+        if isinstance(exc, errors.APIError):
+            message = exc.message or str(exc)
+            if exc.code == 429:
+                if _is_daily_quota(exc.details):
+                    return QuotaExhausted(f"Gemini's daily quota is used up ({message})")
+                return TransientError(f"Gemini rate limit: {message}", _retry_delay(exc.details))
+            if exc.code in (401, 403) or "API key not valid" in message:
+                return CredentialsRejected(f"Gemini rejected the API key: {message}")
+            if exc.code in (408, 500, 502, 503, 504) or exc.code >= 500:
+                return TransientError(f"Gemini is unavailable ({exc.code} {exc.status}): {message}")
+            return PermanentError(
+                f"Gemini refused the request ({exc.code} {exc.status}): {message}"
+            )
+        if isinstance(exc, (httpx2.TimeoutException, TimeoutError)):
+            return TransientError(f"Gemini did not answer in time ({where})")
+        if isinstance(exc, (httpx2.TransportError, OSError)) or _is_aiohttp_error(exc):
+            return TransientError(f"cannot reach Gemini at {where}: {exc}")
+        return exc
+
+    @staticmethod
+    def _raise_if_blocked(response: types.GenerateContentResponse, label: str) -> None:
+        feedback = response.prompt_feedback
+        if not response.candidates and feedback is not None and feedback.block_reason:
+            reason = getattr(feedback.block_reason, "value", feedback.block_reason)
+            detail = f" ({feedback.block_reason_message})" if feedback.block_reason_message else ""
+            raise SafetyBlocked(f"{label}: the request was blocked: {reason}{detail}")
+        if response.candidates:
+            candidate = response.candidates[0]
+            finish = getattr(candidate.finish_reason, "value", candidate.finish_reason)
+            if candidate.content is None and finish in _REFUSALS:
+                raise SafetyBlocked(f"{label}: the model declined (finish reason {finish})")
+
+    @staticmethod
+    def _parts(response: types.GenerateContentResponse) -> list[types.Part]:
+        if not response.candidates or response.candidates[0].content is None:
+            return []
+        return [p for p in response.candidates[0].content.parts or [] if not p.thought]
+
+    def _last_image(self, response: types.GenerateContentResponse) -> bytes | None:
+        images = [
+            p.inline_data.data
+            for p in self._parts(response)
+            if p.inline_data
+            and p.inline_data.data
+            and (p.inline_data.mime_type or "").startswith("image/")
+        ]
+        return images[-1] if images else None
+
+    def _text(self, response: types.GenerateContentResponse) -> str | None:
+        texts = [p.text for p in self._parts(response) if p.text]
+        return "\n".join(texts) if texts else None
+
+    # -- images ------------------------------------------------------------------------
+    def _reference_part(self, data: bytes, label: str) -> types.Part:
+        img = decode_image(data, label, self.max_pixels)
+        img.thumbnail((REFERENCE_MAX_SIDE, REFERENCE_MAX_SIDE), Image.Resampling.LANCZOS)
+        return types.Part.from_bytes(data=encode_jpeg(img, 90), mime_type="image/jpeg")
+
+    def _to_print_size(self, data: bytes, size: tuple[int, int], label: str) -> bytes:
+        """The model answers at ~1K; the page needs the original's print resolution."""
+        img = decode_image(data, f"{label} from the model", self.max_pixels)
+        if img.size != size:
+            img = ImageOps.fit(img, size, Image.Resampling.LANCZOS)
+        return encode_jpeg(img, 90, dpi=300)
+
+
+def _is_aiohttp_error(exc: BaseException) -> bool:
+    """With aiohttp installed the SDK's async client uses it; its errors are transport faults."""
+    return any(cls.__module__.startswith("aiohttp") for cls in type(exc).__mro__)
+
+
+def _details(details: Any) -> list[dict[str, Any]]:
+    if isinstance(details, dict):
+        inner = details.get("error", details)
+        found = inner.get("details", []) if isinstance(inner, dict) else []
+        return [d for d in found if isinstance(d, dict)]
+    return [d for d in details or [] if isinstance(d, dict)]
+
+
+def _is_daily_quota(details: Any) -> bool:
+    for detail in _details(details):
+        for violation in detail.get("violations", []) or []:
+            quota = f"{violation.get('quotaId', '')} {violation.get('quotaMetric', '')}".lower()
+            if "perday" in quota or "per_day" in quota or "daily" in quota:
+                return True
+    return False
+
+
+def _retry_delay(details: Any) -> float | None:
+    for detail in _details(details):
+        delay = detail.get("retryDelay")
+        if isinstance(delay, str) and (match := re.fullmatch(r"([\d.]+)s", delay.strip())):
+            return float(match.group(1))
+    return None

@@ -1,0 +1,106 @@
+"""What Gemini is asked to fill when it analyzes a cover or a photo (the structured-output
+schemas), the instructions that go with them, and the aspect ratios its image models take.
+
+The instructions say what to describe, never what the answer is: every descriptive word in
+a prompt comes from these analyses or from the order.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from app.ai.provider import ChildAnalysis, CoverAnalysis
+
+ASPECT_RATIOS = ("1:1", "2:3", "3:2", "3:4", "4:3", "9:16", "16:9", "21:9")
+
+COVER_INSTRUCTIONS = (
+    "You are helping an illustrator redraw this children's book cover with a different child "
+    "as the main character. Describe the cover so the redrawn one keeps its look: art style, "
+    "medium, dominant colours (hex and names), lighting, composition, where the main "
+    "character's head is (left, top, right, bottom as fractions of the width and height), the "
+    "character's pose, where the title is lettered, and the mood."
+)
+PHOTO_INSTRUCTIONS = (
+    "Describe the child in this photo so an illustrator can draw them recognisably as a "
+    "storybook character: apparent age, hair colour and style, eye colour, skin tone, "
+    "distinguishing features (such as glasses or freckles; none if there are none), "
+    "expression, and where the face is (left, top, right, bottom as fractions). Describe only "
+    "what is visible; do not guess identity."
+)
+
+
+class CoverAnalysisWire(BaseModel):
+    art_style: str = Field(description="e.g. watercolor, flat vector cartoon, pencil sketch")
+    medium: str = Field(description="the apparent medium or technique")
+    palette_hex: list[str] = Field(description="3 to 6 dominant colours as #rrggbb")
+    palette_names: list[str] = Field(description="plain names of those colours")
+    lighting: str
+    composition: str = Field(description="layout of the main elements")
+    hero_head_box: list[float] = Field(description="left, top, right, bottom in 0..1")
+    hero_pose: str
+    text_placement: str = Field(description="where and how the title is lettered")
+    mood: str
+
+    def to_analysis(self) -> CoverAnalysis:
+        box = self.hero_head_box
+        valid = (
+            len(box) == 4 and all(0 <= v <= 1 for v in box) and box[0] < box[2] and box[1] < box[3]
+        )
+        return CoverAnalysis(
+            art_style=self.art_style,
+            medium=self.medium,
+            palette=self.palette_hex,
+            palette_names=self.palette_names,
+            lighting=self.lighting,
+            composition=self.composition,
+            hero_position=box if valid else None,
+            hero_pose=self.hero_pose,
+            text_placement=self.text_placement,
+            mood=self.mood,
+        )
+
+
+class PhotoAnalysisWire(BaseModel):
+    apparent_age: str
+    hair_color: str
+    hair_style: str
+    eye_color: str
+    skin_tone: str
+    distinguishing_features: list[str]
+    expression: str
+    face_box: list[float] = Field(description="left, top, right, bottom in 0..1")
+
+    def to_analysis(self) -> ChildAnalysis:
+        box = self.face_box
+        valid = (
+            len(box) == 4 and all(0 <= v <= 1 for v in box) and box[0] < box[2] and box[1] < box[3]
+        )
+        return ChildAnalysis(
+            apparent_age=self.apparent_age,
+            hair_color=self.hair_color,
+            hair_style=self.hair_style,
+            eye_color=self.eye_color,
+            skin_tone=self.skin_tone,
+            distinguishing_features=[
+                f
+                for f in self.distinguishing_features
+                if f and f.strip().lower() not in {"none", "n/a"}
+            ],
+            expression=self.expression,
+            face_box=box if valid else None,
+        )
+
+
+def _is_box(box: list[float]) -> bool:
+    """A usable normalized box; models sometimes answer pixels or an empty list."""
+    return len(box) == 4 and all(0 <= v <= 1 for v in box) and box[0] < box[2] and box[1] < box[3]
+
+
+def nearest_aspect_ratio(width: int, height: int) -> str:
+    target = width / height
+
+    def ratio(text: str) -> float:
+        w, h = (int(v) for v in text.split(":"))
+        return w / h
+
+    return min(ASPECT_RATIOS, key=lambda text: abs(ratio(text) - target))

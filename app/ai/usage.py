@@ -1,0 +1,114 @@
+"""The usage and cost ledger: tokens and images per provider call, retries included,
+summed per item, with a per-item budget ceiling that stops a runaway job.
+
+The job opens a ledger for its item and makes it current (a context variable, so every
+page task of that job records into it); the provider records each HTTP attempt.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.domain import BudgetExceeded
+
+
+@dataclass(frozen=True)
+class Prices:
+    """US dollars; defaults follow Google's published Gemini 2.5 Flash prices."""
+
+    input_per_million: float = 0.30
+    output_per_million: float = 2.50
+    per_image: float = 0.039
+
+
+@dataclass
+class UsageLedger:
+    prices: Prices = field(default_factory=Prices)
+    budget_usd: float | None = None
+    prior_cost_usd: float = 0.0  # spent on this item by earlier runs (before a resume)
+    reserved_usd: float = 0.0  # estimated cost of calls in flight
+    calls: int = 0
+    failed_calls: int = 0
+    images: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    entries: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def cost_usd(self) -> float:
+        p = self.prices
+        return (
+            self.tokens_in * p.input_per_million / 1e6
+            + self.tokens_out * p.output_per_million / 1e6
+            + self.images * p.per_image
+        )
+
+    def estimate(self, images: int, tokens_in: int = 2_000, tokens_out: int = 500) -> float:
+        p = self.prices
+        return (tokens_in * p.input_per_million + tokens_out * p.output_per_million) / 1e6 + (
+            images * p.per_image
+        )
+
+    def reserve(self, estimate: float) -> None:
+        """Claim room in the budget for a call about to start, or stop the item.
+        Counting calls in flight keeps K concurrent pages from all slipping under it."""
+        spent = self.prior_cost_usd + self.cost_usd + self.reserved_usd
+        if self.budget_usd is not None and spent + estimate > self.budget_usd:
+            raise BudgetExceeded(
+                f"stopped: this book has used ${self.prior_cost_usd + self.cost_usd:.2f} of AI "
+                f"calls, and the next would pass its budget of ${self.budget_usd:.2f}"
+            )
+        self.reserved_usd += estimate
+
+    def release(self, estimate: float) -> None:
+        self.reserved_usd = max(0.0, self.reserved_usd - estimate)
+
+    def record(
+        self,
+        label: str,
+        model: str,
+        *,
+        tokens_in: int = 0,
+        tokens_out: int = 0,
+        images: int = 0,
+        outcome: str = "ok",
+    ) -> None:
+        self.calls += 1
+        self.failed_calls += outcome != "ok"
+        self.tokens_in += tokens_in
+        self.tokens_out += tokens_out
+        self.images += images
+        self.entries.append(
+            {
+                "label": label,
+                "model": model,
+                "tokens_in": tokens_in,
+                "tokens_out": tokens_out,
+                "images": images,
+                "outcome": outcome,
+            }
+        )
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "calls": self.calls,
+            "failed_calls": self.failed_calls,
+            "images": self.images,
+            "tokens_in": self.tokens_in,
+            "tokens_out": self.tokens_out,
+            "cost_usd": round(self.cost_usd, 4),
+        }
+
+
+current_ledger: contextvars.ContextVar[UsageLedger | None] = contextvars.ContextVar(
+    "current_ledger", default=None
+)
+
+
+def sum_usage(summaries: list[dict[str, Any]]) -> dict[str, Any]:
+    keys = ("calls", "failed_calls", "images", "tokens_in", "tokens_out", "cost_usd")
+    total = {k: sum(s.get(k, 0) for s in summaries) for k in keys}
+    total["cost_usd"] = round(total["cost_usd"], 4)
+    return total

@@ -1,0 +1,335 @@
+"""A fake Gemini API speaking the REST protocol the google-genai SDK uses:
+`POST /{version}/models/{model}:generateContent`, key in `x-goog-api-key`.
+
+By default it answers like the real service: structured JSON that fits the request's
+`responseSchema`, or an inline PNG (the first reference image, re-tinted, with a marker
+drawn where the face goes) when `responseModalities` asks for IMAGE. Tests script replies
+(errors with Google's error bodies, safety blocks, malformed JSON), add latency, and read
+back every request the SDK sent.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import io
+import json
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from PIL import Image, ImageDraw, ImageOps
+
+VALID_KEY = "test-gemini-key"
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: dict[str, Any] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+
+
+@dataclass
+class Recorded:
+    path: str
+    model: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+
+    @property
+    def parts(self) -> list[dict[str, Any]]:
+        return [p for c in self.body.get("contents", []) for p in c.get("parts", [])]
+
+    @property
+    def images(self) -> list[bytes]:
+        return [
+            _b64((p.get("inlineData") or p.get("inline_data"))["data"])
+            for p in self.parts
+            if "inlineData" in p or "inline_data" in p
+        ]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(p["text"] for p in self.parts if "text" in p)
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return dict(self.body.get("generationConfig", {}))
+
+
+def _b64(text: str) -> bytes:
+    """The SDK sends URL-safe base64; the API accepts both alphabets."""
+    return base64.b64decode(text.replace("-", "+").replace("_", "/") + "=" * (-len(text) % 4))
+
+
+def error_body(
+    code: int, status: str, message: str, details: list[Any] | None = None
+) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "status": status, "details": details or []}}
+
+
+def rate_limited(retry_seconds: int = 1) -> Reply:
+    return Reply(
+        429,
+        error_body(
+            429,
+            "RESOURCE_EXHAUSTED",
+            "Resource has been exhausted (e.g. check quota).",
+            [
+                {
+                    "@type": "type.googleapis.com/google.rpc.QuotaFailure",
+                    "violations": [
+                        {
+                            "quotaMetric": "generativelanguage.googleapis.com/generate_content_requests",  # noqa: E501
+                            "quotaId": "GenerateRequestsPerMinutePerProjectPerModel",
+                        }
+                    ],
+                },
+                {
+                    "@type": "type.googleapis.com/google.rpc.RetryInfo",
+                    "retryDelay": f"{retry_seconds}s",
+                },
+            ],
+        ),
+    )
+
+
+def daily_quota() -> Reply:
+    return Reply(
+        429,
+        error_body(
+            429,
+            "RESOURCE_EXHAUSTED",
+            "You exceeded your current quota.",
+            [
+                {
+                    "@type": "type.googleapis.com/google.rpc.QuotaFailure",
+                    "violations": [
+                        {
+                            "quotaMetric": "generativelanguage.googleapis.com/generate_content_requests_per_day",  # noqa: E501
+                            "quotaId": "GenerateRequestsPerDayPerProjectPerModel",
+                        }
+                    ],
+                },
+                {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "3600s"},
+            ],
+        ),
+    )
+
+
+def unavailable() -> Reply:
+    return Reply(
+        503, error_body(503, "UNAVAILABLE", "The model is overloaded. Please try again later.")
+    )
+
+
+def bad_request(message: str = "Request contains an invalid argument.") -> Reply:
+    return Reply(400, error_body(400, "INVALID_ARGUMENT", message))
+
+
+def image_safety() -> Reply:
+    return Reply(
+        body={
+            "candidates": [{"finishReason": "IMAGE_SAFETY", "index": 0}],
+            "usageMetadata": {"promptTokenCount": 1300, "totalTokenCount": 1300},
+        }
+    )
+
+
+def prompt_blocked(reason: str = "SAFETY") -> Reply:
+    return Reply(
+        body={
+            "promptFeedback": {"blockReason": reason},
+            "usageMetadata": {"promptTokenCount": 900, "totalTokenCount": 900},
+        }
+    )
+
+
+def text_refusal(text: str = "I can't make that picture.") -> Reply:
+    return Reply(
+        body={
+            "candidates": [
+                {"content": {"role": "model", "parts": [{"text": text}]}, "finishReason": "STOP"}
+            ]
+        }
+    )
+
+
+def malformed_json() -> Reply:
+    return Reply(
+        body={
+            "candidates": [
+                {
+                    "content": {
+                        "role": "model",
+                        "parts": [{"text": '```json\n{"art_style": \n```'}],
+                    },
+                    "finishReason": "STOP",
+                }
+            ]
+        }
+    )
+
+
+def _sample(schema: dict[str, Any], name: str = "") -> Any:
+    kind = str(schema.get("type", "STRING")).upper()
+    if schema.get("anyOf"):
+        return _sample(schema["anyOf"][0], name)
+    if kind == "OBJECT":
+        return {k: _sample(v, k) for k, v in schema.get("properties", {}).items()}
+    if kind == "ARRAY":
+        item = schema.get("items", {})
+        if str(item.get("type", "")).upper() in ("NUMBER", "INTEGER"):
+            return [0.3, 0.2, 0.7, 0.6]
+        return [_sample(item, name) for _ in range(2)]
+    if kind in ("NUMBER", "INTEGER"):
+        return 5
+    if kind == "BOOLEAN":
+        return False
+    return f"model's {name.replace('_', ' ')}"
+
+
+def _fake_image(references: list[bytes], aspect: str | None) -> bytes:
+    """What an image model would return: a ~1K picture based on the first reference."""
+    base = (
+        Image.open(io.BytesIO(references[0])).convert("RGB")
+        if references
+        else Image.new("RGB", (1024, 1024), "white")
+    )
+    w, h = (int(v) for v in (aspect or "1:1").split(":"))
+    size = (1024, round(1024 * h / w)) if w >= h else (round(1024 * w / h), 1024)
+    out = ImageOps.fit(base, size)
+    draw = ImageDraw.Draw(out)
+    cx, cy, r = size[0] // 2, size[1] // 3, size[0] // 10
+    draw.ellipse(
+        (cx - r, cy - r, cx + r, cy + r), fill=(236, 188, 150), outline=(40, 30, 30), width=6
+    )
+    buf = io.BytesIO()
+    out.save(buf, "PNG")
+    return buf.getvalue()
+
+
+class FakeGemini:
+    def __init__(self) -> None:
+        self.requests: list[Recorded] = []
+        self.scripts: dict[str, deque[Reply]] = {}
+        self.delay = 0.0
+        self.lock = threading.Lock()
+        self.concurrent: dict[str, int] = {}
+        self.max_concurrent: dict[str, int] = {}
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def __enter__(self) -> FakeGemini:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def script(self, model_or_any: str, *replies: Reply) -> None:
+        """Queue replies for a model (or "*" for any); later calls get the default."""
+        self.scripts.setdefault(model_or_any, deque()).extend(replies)
+
+    def calls_to(self, model: str) -> list[Recorded]:
+        return [r for r in self.requests if r.model == model]
+
+    def _next_reply(self, model: str) -> Reply | None:
+        with self.lock:
+            for key in (model, "*"):
+                queue = self.scripts.get(key)
+                if queue:
+                    return queue.popleft()
+        return None
+
+    def _default_reply(self, recorded: Recorded) -> Reply:
+        config = recorded.config
+        usage = {"promptTokenCount": 1200 + 258 * len(recorded.images), "candidatesTokenCount": 0}
+        if "IMAGE" in [m.upper() for m in config.get("responseModalities", [])]:
+            aspect = (config.get("imageConfig") or {}).get("aspectRatio")
+            data = base64.b64encode(_fake_image(recorded.images, aspect)).decode()
+            usage["candidatesTokenCount"] = 1290
+            parts = [{"inlineData": {"mimeType": "image/png", "data": data}}]
+        else:
+            answer = _sample(config.get("responseSchema") or {"type": "OBJECT"})
+            usage["candidatesTokenCount"] = 180
+            parts = [{"text": json.dumps(answer)}]
+        usage["totalTokenCount"] = usage["promptTokenCount"] + usage["candidatesTokenCount"]
+        return Reply(
+            body={
+                "candidates": [
+                    {
+                        "content": {"role": "model", "parts": parts},
+                        "finishReason": "STOP",
+                        "index": 0,
+                    }
+                ],
+                "usageMetadata": usage,
+                "modelVersion": recorded.model,
+            }
+        )
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length", "0"))
+                raw = self.rfile.read(length)
+                path = self.path.split("?", 1)[0]
+                parts = path.strip("/").split("/")
+                if (
+                    len(parts) != 3
+                    or parts[1] != "models"
+                    or not parts[2].endswith(":generateContent")
+                ):
+                    return self._send(Reply(404, error_body(404, "NOT_FOUND", f"no route {path}")))
+                model = parts[2].rsplit(":", 1)[0]
+                recorded = Recorded(
+                    path, model, dict(self.headers.items()), json.loads(raw or b"{}")
+                )
+                with fake.lock:
+                    fake.requests.append(recorded)
+                    now = fake.concurrent[model] = fake.concurrent.get(model, 0) + 1
+                    fake.max_concurrent[model] = max(fake.max_concurrent.get(model, 0), now)
+                try:
+                    if self.headers.get("x-goog-api-key") != VALID_KEY:
+                        return self._send(
+                            bad_request("API key not valid. Please pass a valid API key.")
+                        )
+                    reply = fake._next_reply(model) or fake._default_reply(recorded)
+                    time.sleep(fake.delay + reply.delay)
+                    self._send(reply)
+                finally:
+                    with fake.lock:
+                        fake.concurrent[model] -= 1
+
+            def _send(self, reply: Reply) -> None:
+                payload = json.dumps(reply.body or {}).encode()
+                self.send_response(reply.status)
+                self.send_header("content-type", "application/json; charset=UTF-8")
+                self.send_header("content-length", str(len(payload)))
+                for k, v in reply.headers.items():
+                    self.send_header(k, v)
+                self.end_headers()
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(payload)
+
+        return Handler
