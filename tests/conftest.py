@@ -119,3 +119,20 @@ def order_book(
     who = Personalization(kid.name, kid.age, kid.gender, key)
     _, items = services.store.place_order(customer, [(book.id, who)], paid=paid)
     return items[0]
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    from tests.pg import postgres_server
+
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture
+def pg_url(pg_server: str) -> Iterator[str]:
+    """A fresh database with the migrations applied."""
+    from tests.pg import fresh_database
+
+    with fresh_database(pg_server) as url:
+        yield url

@@ -390,16 +390,15 @@ class BookJob:
                 "calls": self.ledger.entries,
             },
         ]
+        provenance = {
+            "provider": provider.name,
+            "model": provider.model,
+            "inputs": self.inputs or previous.get("inputs", {}),
+            "usage_total": sum_usage([r.get("usage", {}) for r in runs]),
+            "runs": runs,
+        }
         try:
-            self.ck.put_json(
-                ck.PROVENANCE,
-                {
-                    "provider": provider.name,
-                    "model": provider.model,
-                    "inputs": self.inputs or previous.get("inputs", {}),
-                    "usage_total": sum_usage([r.get("usage", {}) for r in runs]),
-                    "runs": runs,
-                },
-            )
+            self.ck.put_json(ck.PROVENANCE, provenance)
+            self.s.store.save_provenance(self.item.id, provenance)
         except Exception:
             log.exception("could not record provenance for %s", self.item.id)

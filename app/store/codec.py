@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 
-from app.domain import Book, Box, Page, Personalization
+from app.domain import Book, Box, OrderItem, Page, Personalization, Stage, Status
 
 
 def book_to_dict(book: Book) -> dict[str, Any]:
@@ -64,4 +67,30 @@ def personalization_from_dict(data: dict[str, Any]) -> Personalization:
         age=int(age) if age not in (None, "") else None,
         gender=data.get("gender") or None,
         photo=data.get("photo") or None,
+    )
+
+
+def item_from_record(row: Mapping[str, Any], ts: Callable[[Any], datetime | None]) -> OrderItem:
+    """An OrderItem from a joined item row (any backend); `ts` reads its timestamps."""
+    who = row["personalization"]
+    return OrderItem(
+        id=str(row["id"]),
+        order_id=str(row["order_id"]),
+        customer_id=str(row["customer_id"]),
+        book_id=str(row["book_id"]),
+        personalization=personalization_from_dict(json.loads(who) if isinstance(who, str) else who),
+        generation_status=Status(row["generation_status"]),
+        payment_status=row["payment_status"],
+        stage=Stage(row["stage"]) if row["stage"] else None,
+        progress_done=row["progress_done"],
+        progress_total=row["progress_total"],
+        attempts=row["attempts"],
+        last_error=row["last_error"],
+        claimed_by=row["claimed_by"],
+        lease_expires_at=ts(row["lease_expires_at"]),
+        pdf_url=row["pdf_url"],
+        cover_image_url=row["cover_image_url"],
+        generated_at=ts(row["generated_at"]),
+        created_at=ts(row["created_at"]),
+        updated_at=ts(row["updated_at"]),
     )

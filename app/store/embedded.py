@@ -35,7 +35,7 @@ from app.domain import (
 from app.store.codec import (
     book_from_dict,
     book_to_dict,
-    personalization_from_dict,
+    item_from_record,
     personalization_to_dict,
 )
 from app.store.ports import READY_TITLE, BlobNotFound
@@ -95,6 +95,11 @@ create table if not exists item_events (
     note text not null default ''
 );
 create index if not exists idx_item_events_item on item_events(item_id);
+create table if not exists item_provenance (
+    item_id text primary key,
+    data text not null,
+    updated_at real not null
+);
 """
 
 _RELEASING = {Status.PENDING, Status.AWAITING_REVIEW, Status.FAILED, Status.COMPLETED}
@@ -409,30 +414,19 @@ class EmbeddedOrderStore:
         )
         return [{**dict(r), "at": _ts(r["at"])} for r in rows]
 
+    def save_provenance(self, item_id: str, data: dict[str, Any]) -> None:
+        with self._tx() as db:
+            db.execute(
+                "insert into item_provenance(item_id, data, updated_at) values (?,?,?) "
+                "on conflict(item_id) do update set data = excluded.data, "
+                "updated_at = excluded.updated_at",
+                (item_id, json.dumps(data, default=str), self._clock()),
+            )
+
     # -- helpers -----------------------------------------------------------------------
     @staticmethod
     def _item(row: sqlite3.Row) -> OrderItem:
-        return OrderItem(
-            id=row["id"],
-            order_id=row["order_id"],
-            customer_id=row["customer_id"],
-            book_id=row["book_id"],
-            personalization=personalization_from_dict(json.loads(row["personalization"])),
-            generation_status=Status(row["generation_status"]),
-            payment_status=row["payment_status"],
-            stage=Stage(row["stage"]) if row["stage"] else None,
-            progress_done=row["progress_done"],
-            progress_total=row["progress_total"],
-            attempts=row["attempts"],
-            last_error=row["last_error"],
-            claimed_by=row["claimed_by"],
-            lease_expires_at=_ts(row["lease_expires_at"]),
-            pdf_url=row["pdf_url"],
-            cover_image_url=row["cover_image_url"],
-            generated_at=_ts(row["generated_at"]),
-            created_at=_ts(row["created_at"]),
-            updated_at=_ts(row["updated_at"]),
-        )
+        return item_from_record(dict(row), _ts)
 
     @staticmethod
     def _log_event(

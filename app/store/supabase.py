@@ -1,0 +1,426 @@
+"""The production store: Supabase (PostgREST + Storage) through supabase-py.
+
+Thin on purpose: every state change is an rpc to a SQL function in migrations/ (claim,
+heartbeat, progress, transition, complete), so the logic is the reviewed SQL; reads are
+PostgREST selects on the `pressroom_items` view; files live in the private `books` bucket
+and leave it through signed URLs. Transport faults are retried; a rejected key or a bad
+URL becomes one clear sentence.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import httpx
+from postgrest import APIError
+from storage3.exceptions import StorageApiError
+from supabase import Client, ClientOptions, create_client
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+from app.domain import (
+    Book,
+    Claim,
+    CredentialsRejected,
+    LeaseLost,
+    Notification,
+    Order,
+    OrderItem,
+    Personalization,
+    PressroomError,
+    Stage,
+    Status,
+    TransientError,
+    check_transition,
+)
+from app.store.codec import book_from_dict, book_to_dict, item_from_record, personalization_to_dict
+from app.store.ports import READY_TITLE, BlobNotFound
+
+log = logging.getLogger(__name__)
+BUCKET = "books"
+_TRANSPORT = (httpx.TransportError, httpx.TimeoutException)
+
+
+def _ts(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _is_auth_error(message: str, code: str | None) -> bool:
+    text = message.lower()
+    return code in {"PGRST301", "PGRST302", "401", "403", "42501"} or any(
+        s in text for s in ("invalid api key", "jwt", "invalid signature", "unauthorized")
+    )
+
+
+class SupabaseConnection:
+    """One supabase-py client with our timeouts, and the error policy every call shares."""
+
+    def __init__(self, url: str, key: str, timeout: float = 30.0, attempts: int = 3) -> None:
+        self.url = url
+        self._http = httpx.Client(timeout=httpx.Timeout(timeout, connect=10.0))
+        try:
+            self.client: Client = create_client(
+                url,
+                key,
+                options=ClientOptions(httpx_client=self._http, postgrest_client_timeout=timeout),
+            )
+        except Exception as exc:
+            self._http.close()
+            raise PressroomError(f"SUPABASE_URL {url!r} cannot be used: {exc}") from None
+        self.attempts = attempts
+
+    def call(self, what: str, fn: Callable[[], Any]) -> Any:
+        """Run one request with the shared policy; supabase-py's replies are untyped JSON."""
+        retrying = Retrying(
+            retry=retry_if_exception_type(_TRANSPORT),
+            stop=stop_after_attempt(self.attempts),
+            wait=wait_exponential(multiplier=0.5, max=5),
+            reraise=True,
+        )
+        try:
+            for attempt in retrying:
+                with attempt:
+                    return fn()
+        except _TRANSPORT as exc:
+            raise TransientError(f"cannot reach Supabase at {self.url} ({what}): {exc}") from None
+        except APIError as exc:
+            message = exc.message or str(exc)
+            if message.startswith("lease lost: "):
+                raise LeaseLost(message.removeprefix("lease lost: ")) from None
+            if _is_auth_error(message, exc.code):
+                raise CredentialsRejected(f"Supabase rejected the service key: {message}") from None
+            raise PressroomError(f"Supabase refused {what}: {message}") from None
+        except StorageApiError as exc:
+            status = str(exc.status)
+            if status in ("401", "403") or _is_auth_error(exc.message, exc.code):
+                raise CredentialsRejected(
+                    f"Supabase Storage rejected the key: {exc.message}"
+                ) from None
+            if status.startswith("5"):
+                raise TransientError(f"Supabase Storage failed ({what}): {exc.message}") from None
+            raise
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        self._http.close()
+
+
+class SupabaseOrderStore:
+    def __init__(self, connection: SupabaseConnection) -> None:
+        self.c = connection
+        self.db = connection.client
+
+    # -- catalog -----------------------------------------------------------------------
+    def save_book(self, book: Book) -> None:
+        self.c.call(
+            "saving a book",
+            lambda: self.db.table("books").upsert(book_to_dict(book), on_conflict="id").execute(),
+        )
+
+    def get_book(self, book_id: str) -> Book:
+        rows = self.c.call(
+            "reading a book", lambda: self.db.table("books").select("*").eq("id", book_id).execute()
+        ).data
+        if not rows:
+            raise PressroomError(f"book {book_id!r} is not in the catalog")
+        return book_from_dict(rows[0])
+
+    def list_books(self) -> list[Book]:
+        rows = self.c.call(
+            "listing books", lambda: self.db.table("books").select("*").order("id").execute()
+        ).data
+        return [book_from_dict(r) for r in rows]
+
+    # -- orders ------------------------------------------------------------------------
+    def place_order(
+        self, customer_id: str, items: Sequence[tuple[str, Personalization]], *, paid: bool = False
+    ) -> tuple[Order, list[OrderItem]]:
+        status = "paid" if paid else "pending"
+        order = self.c.call(
+            "placing an order",
+            lambda: (
+                self.db.table("orders")
+                .insert({"user_id": customer_id, "payment_status": status})
+                .execute()
+            ),
+        ).data[0]
+        rows = [
+            {
+                "order_id": order["id"],
+                "book_id": book_id,
+                "personalization": personalization_to_dict(who),
+            }
+            for book_id, who in items
+        ]
+        placed = self.c.call(
+            "adding order items", lambda: self.db.table("order_items").insert(rows).execute()
+        ).data
+        created = _ts(order["created_at"])
+        assert created is not None
+        return Order(order["id"], customer_id, status, created), [
+            self.get_item(r["id"]) for r in placed
+        ]
+
+    def set_payment_status(self, order_id: str, payment_status: str) -> None:
+        self.c.call(
+            "updating a payment",
+            lambda: (
+                self.db.table("orders")
+                .update({"payment_status": payment_status})
+                .eq("id", order_id)
+                .execute()
+            ),
+        )
+
+    # -- work --------------------------------------------------------------------------
+    def _rpc(self, fn: str, args: dict[str, Any]) -> Any:
+        return self.c.call(fn.replace("_", " "), lambda: self.db.rpc(fn, args).execute()).data
+
+    def claim(self, worker_id: str, max_items: int, lease_seconds: float) -> list[OrderItem]:
+        rows = self._rpc(
+            "claim_order_items",
+            {"worker_id": worker_id, "max_items": max_items, "lease_seconds": int(lease_seconds)},
+        )
+        return [self._item(r) for r in rows]
+
+    def heartbeat(self, claim: Claim, lease_seconds: float) -> bool:
+        return bool(
+            self._rpc(
+                "heartbeat_order_item",
+                {
+                    "item_id": claim.item_id,
+                    "worker_id": claim.worker_id,
+                    "attempt": claim.attempt,
+                    "lease_seconds": int(lease_seconds),
+                },
+            )
+        )
+
+    def report_progress(self, claim: Claim, stage: Stage, done: int, total: int) -> bool:
+        return bool(
+            self._rpc(
+                "report_order_item_progress",
+                {
+                    "item_id": claim.item_id,
+                    "worker_id": claim.worker_id,
+                    "attempt": claim.attempt,
+                    "stage": stage.value,
+                    "done": done,
+                    "total": total,
+                },
+            )
+        )
+
+    def transition(
+        self,
+        item_id: str,
+        src: Status,
+        dst: Status,
+        *,
+        claim: Claim | None = None,
+        changes: Mapping[str, Any] | None = None,
+        actor: str = "system",
+        note: str = "",
+        lease_seconds: float | None = None,
+    ) -> OrderItem:
+        check_transition(src, dst)
+        values = {k: v.value if isinstance(v, Stage) else v for k, v in (changes or {}).items()}
+        rows = self._rpc(
+            "transition_order_item",
+            {
+                "item_id": item_id,
+                "from_status": src.value,
+                "to_status": dst.value,
+                "worker_id": claim.worker_id if claim else None,
+                "attempt": claim.attempt if claim else None,
+                "changes": values,
+                "actor": actor,
+                "note": note,
+                "lease_seconds": int(lease_seconds or 120),
+            },
+        )
+        return self._item(rows[0])
+
+    def complete(
+        self, claim: Claim, *, pdf_url: str, cover_image_url: str, notification_body: str
+    ) -> OrderItem:
+        rows = self._rpc(
+            "complete_order_item",
+            {
+                "item_id": claim.item_id,
+                "worker_id": claim.worker_id,
+                "attempt": claim.attempt,
+                "pdf_url": pdf_url,
+                "cover_image_url": cover_image_url,
+                "notification_title": READY_TITLE,
+                "notification_body": notification_body,
+            },
+        )
+        return self._item(rows[0])
+
+    # -- reading -----------------------------------------------------------------------
+    def get_item(self, item_id: str) -> OrderItem:
+        rows = self.c.call(
+            "reading an item",
+            lambda: self.db.table("pressroom_items").select("*").eq("id", item_id).execute(),
+        ).data
+        if not rows:
+            raise PressroomError(f"order item {item_id} does not exist")
+        return self._item(rows[0])
+
+    def list_items(self, status: Status | None = None, limit: int = 1000) -> list[OrderItem]:
+        def query() -> Any:
+            q = self.db.table("pressroom_items").select("*")
+            if status is not None:
+                q = q.eq("generation_status", status.value)
+            return q.order("created_at", desc=True).limit(limit).execute()
+
+        return [self._item(r) for r in self.c.call("listing items", query).data]
+
+    def list_notifications(self, user_id: str) -> list[Notification]:
+        rows = self.c.call(
+            "reading notifications",
+            lambda: (
+                self.db.table("notifications")
+                .select("*")
+                .eq("user_id", user_id)
+                .order("created_at")
+                .execute()
+            ),
+        ).data
+        return [
+            Notification(
+                id=r["id"],
+                user_id=r["user_id"],
+                order_item_id=r["order_item_id"],
+                title=r["title"],
+                body=r["body"],
+                created_at=_ts(r["created_at"]),  # type: ignore[arg-type]
+                read=bool(r["read"]),
+            )
+            for r in rows
+        ]
+
+    def history(self, item_id: str) -> list[dict[str, Any]]:
+        rows = self.c.call(
+            "reading history",
+            lambda: (
+                self.db.table("order_item_events")
+                .select("*")
+                .eq("item_id", item_id)
+                .order("id")
+                .execute()
+            ),
+        ).data
+        return [
+            {"at": _ts(r["at"]), "actor": r["actor"], "action": r["action"], "note": r["note"]}
+            for r in rows
+        ]
+
+    def save_provenance(self, item_id: str, data: dict[str, Any]) -> None:
+        self.c.call(
+            "saving provenance",
+            lambda: (
+                self.db.table("order_item_provenance")
+                .upsert({"item_id": item_id, "data": data}, on_conflict="item_id")
+                .execute()
+            ),
+        )
+
+    def change_marker(self) -> object | None:
+        return None  # no cheap signal over HTTP: the monitor polls every POLL_INTERVAL
+
+    def close(self) -> None:
+        self.c.close()
+
+    @staticmethod
+    def _item(row: Mapping[str, Any]) -> OrderItem:
+        return item_from_record(row, _ts)
+
+
+class SupabaseBlobStore:
+    """BlobStore on the private `books` bucket; URLs are signed."""
+
+    def __init__(
+        self,
+        connection: SupabaseConnection,
+        bucket: str = BUCKET,
+        signed_url_seconds: int = 365 * 24 * 3600,
+    ) -> None:
+        self.c = connection
+        self.bucket_name = bucket
+        self.signed_url_seconds = signed_url_seconds
+        self._bucket_checked = False
+
+    @property
+    def _bucket(self) -> Any:
+        return self.c.client.storage.from_(self.bucket_name)
+
+    def _ensure_bucket(self) -> None:
+        if self._bucket_checked:
+            return
+        storage = self.c.client.storage
+        try:
+            self.c.call("checking the bucket", lambda: storage.get_bucket(self.bucket_name))
+        except StorageApiError:
+            self.c.call(
+                "creating the bucket",
+                lambda: storage.create_bucket(self.bucket_name, options={"public": False}),
+            )
+        self._bucket_checked = True
+
+    def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
+        self._ensure_bucket()
+        self.c.call(
+            f"uploading {key}",
+            lambda: self._bucket.upload(
+                key, data, {"content-type": content_type, "upsert": "true", "cache-control": "3600"}
+            ),
+        )
+
+    def get(self, key: str) -> bytes:
+        try:
+            return bytes(self.c.call(f"downloading {key}", lambda: self._bucket.download(key)))
+        except StorageApiError as exc:
+            if str(exc.status) in ("400", "404"):
+                raise BlobNotFound(key) from None
+            raise
+
+    def exists(self, key: str) -> bool:
+        return bool(self.c.call(f"looking for {key}", lambda: self._bucket.exists(key)))
+
+    def url(self, key: str) -> str:
+        signed = self.c.call(
+            f"signing {key}", lambda: self._bucket.create_signed_url(key, self.signed_url_seconds)
+        )
+        return str(signed.get("signedURL") or signed.get("signedUrl"))
+
+    def list(self, prefix: str) -> list[str]:
+        folder = prefix.strip("/")
+        if self.exists(folder):
+            return [folder]
+        found: list[str] = []
+        pending = [folder]
+        while pending:
+            path = pending.pop()
+            entries = self.c.call(
+                f"listing {path}",
+                lambda p=path: self._bucket.list(  # type: ignore[misc]
+                    p, {"limit": 1000, "offset": 0}
+                ),
+            )
+            for entry in entries:
+                child = f"{path}/{entry['name']}" if path else entry["name"]
+                if entry.get("id") is None:
+                    pending.append(child)
+                else:
+                    found.append(child)
+        return sorted(found)
+
+    def delete_prefix(self, prefix: str) -> int:
+        keys = self.list(prefix)
+        if keys:
+            self.c.call(f"deleting {prefix}", lambda: self._bucket.remove(keys))
+        return len(keys)

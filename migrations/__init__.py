@@ -1,0 +1,1 @@
+"""Numbered SQL migrations for a Supabase project (installed as ``app.migrations``)."""
