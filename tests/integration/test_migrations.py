@@ -23,8 +23,8 @@ CATALOG_SNAPSHOT = {
     "order by 1, 2",
     "functions": "select proname, pg_get_functiondef(oid) from pg_proc "
     "where pronamespace = 'public'::regnamespace order by 1, 2",
-    "grants": "select grantee, table_name, privilege_type from information_schema.role_table_grants "
-    "where table_schema = 'public' order by 1, 2, 3",
+    "grants": "select grantee, table_name, privilege_type "
+    "from information_schema.role_table_grants where table_schema = 'public' order by 1, 2, 3",
     "transitions": "select src, dst from generation_transitions order by 1, 2",
 }
 
@@ -140,7 +140,7 @@ def test_lease_expiry_lets_another_worker_reclaim_and_refuses_the_stale_one(pg_u
             is False
         )
         with pytest.raises(
-            psycopg.errors.RaiseException, match="lease lost: .* no longer held by w1"
+            psycopg.errors.RaiseException, match=r"lease lost: .* no longer held by w1"
         ):
             conn.execute(
                 "select * from transition_order_item(%s, 'processing', 'publishing', 'w1', 1)",
