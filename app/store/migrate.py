@@ -33,7 +33,7 @@ class Migration:
 
 def migrations() -> list[Migration]:
     folder = resources.files("app.migrations")
-    files = sorted(f for f in folder.iterdir() if f.name.endswith(".sql"))
+    files = sorted((f for f in folder.iterdir() if f.name.endswith(".sql")), key=lambda f: f.name)
     return [Migration(f.name, f.read_text()) for f in files]
 
 
@@ -55,7 +55,7 @@ def apply_migrations(database_url: str, *, force: bool = False) -> list[str]:
                 continue
             try:
                 with conn.transaction():
-                    conn.execute(migration.sql)  # type: ignore[arg-type]
+                    conn.execute(migration.sql.encode())
                     conn.execute(
                         "insert into public.pressroom_migrations (name, checksum) values (%s, %s) "
                         "on conflict (name) do update set checksum = excluded.checksum, "
