@@ -47,9 +47,8 @@ def apply_migrations(database_url: str, *, force: bool = False) -> list[str]:
     applied: list[str] = []
     with conn:
         conn.execute(LEDGER)
-        done = dict(
-            conn.execute("select name, checksum from public.pressroom_migrations").fetchall()
-        )
+        rows = conn.execute("select name, checksum from public.pressroom_migrations").fetchall()
+        done: dict[str, str] = {name: checksum for name, checksum in rows}
         for migration in migrations():
             if not force and done.get(migration.name) == migration.checksum:
                 continue
