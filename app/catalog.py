@@ -71,7 +71,8 @@ def place_demo_orders(
     items: list[OrderItem] = []
     for n, book in enumerate(books):
         child = DEMO_CHILDREN[n % len(DEMO_CHILDREN)]
-        customer = f"demo-customer-{n + 1}"
+        # A uuid, as the mobile app's auth users are (orders.user_id may be a uuid column).
+        customer = str(uuid.uuid5(uuid.NAMESPACE_URL, f"pressroom-demo-customer-{n + 1}"))
         photo = upload_photo(blobs, customer, demo_photo(child.photo))
         who = Personalization(child.name, child.age, child.gender, photo)
         _, placed = store.place_order(customer, [(book.id, who)], paid=paid)

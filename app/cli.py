@@ -197,6 +197,20 @@ def cmd_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from app.store.migrate import apply_migrations
+
+    url = args.database_url or Settings().database_url
+    if not url:
+        raise PressroomError(
+            "no database to migrate: pass --database-url or set SUPABASE_DB_URL "
+            "(Supabase: Project Settings -> Database -> Connection string)"
+        )
+    applied = apply_migrations(url, force=args.force)
+    print("\n".join(f"applied {name}" for name in applied) or "already up to date")
+    return EXIT_OK
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from app.bench import run_bench
 
@@ -247,6 +261,14 @@ def build_parser() -> argparse.ArgumentParser:
     cover.add_argument("-o", "--output", required=True, type=Path)
     status = add("status", cmd_status, "list order items and their state")
     status.add_argument("--limit", type=int, default=50)
+    migrate = sub.add_parser(
+        "migrate",
+        help="apply migrations/*.sql to a PostgreSQL (Supabase) database",
+        description="Apply migrations/*.sql in order and record which ran.",
+    )
+    migrate.set_defaults(func=cmd_migrate)
+    migrate.add_argument("--database-url", help="postgresql://… (default: SUPABASE_DB_URL)")
+    migrate.add_argument("--force", action="store_true", help="run every file again")
     bench = add("bench", cmd_bench, "measure speed and memory on a demo book")
     bench.add_argument("--pages", type=int, default=24)
     bench.add_argument("--books", type=int, default=5, help="books at once for the RSS figure")

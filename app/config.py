@@ -63,6 +63,14 @@ class Settings(BaseSettings):
     supabase_service_key: SecretStr | None = Field(
         default=None, validation_alias="SUPABASE_SERVICE_KEY"
     )
+    signed_url_seconds: int = Field(
+        default=365 * 24 * 3600, ge=60, description="life of the signed URLs written to orders"
+    )
+    database_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SUPABASE_DB_URL", "DATABASE_URL", "PRESSROOM_DATABASE_URL"),
+        description="PostgreSQL connection string, for `pressroom migrate`",
+    )
     port: int = Field(default=5000, validation_alias=AliasChoices("PORT", "PRESSROOM_PORT"))
     auto_start_monitor: bool = Field(
         default=True,

@@ -80,6 +80,7 @@ class Monitor:
         self.completed = 0
         self.failed = 0
         self._last_marker: object | None = None
+        self._claim_error: str | None = None
 
     # -- control -----------------------------------------------------------------------
     @property
@@ -181,8 +182,14 @@ class Monitor:
                 self.s.store.claim, self.worker_id, capacity, self.s.settings.lease_seconds
             )
         except Exception as exc:
-            self.s.events.message(logging.ERROR, f"could not claim work: {exc}")
+            reason = f"could not claim work: {exc}"
+            if reason != self._claim_error:  # say it once, not at every poll
+                self._claim_error = reason
+                self.s.events.message(logging.ERROR, reason)
             return
+        if self._claim_error:
+            self._claim_error = None
+            self.s.events.message(logging.INFO, "claiming works again")
         for item in items:
             self._start_job(item)
 

@@ -10,6 +10,15 @@ __all__ = ["BlobNotFound", "BlobStore", "OrderStore", "open_stores"]
 
 
 def open_stores(settings: Settings) -> tuple[OrderStore, BlobStore]:
-    """The embedded store (SQLite + a folder under the data directory)."""
+    """Supabase when SUPABASE_URL and SUPABASE_SERVICE_KEY are set, else the embedded store
+    (SQLite + a folder under the data directory)."""
+    key = settings.supabase_service_key.get_secret_value() if settings.supabase_service_key else ""
+    if settings.supabase_url and key:
+        from app.store.supabase import SupabaseBlobStore, SupabaseConnection, SupabaseOrderStore
+
+        connection = SupabaseConnection(settings.supabase_url, key)
+        return SupabaseOrderStore(connection), SupabaseBlobStore(
+            connection, signed_url_seconds=settings.signed_url_seconds
+        )
     root = settings.data_dir
     return EmbeddedOrderStore(root / "pressroom.sqlite3"), FolderBlobStore(root / "blobs")

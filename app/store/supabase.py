@@ -40,6 +40,9 @@ from app.store.ports import READY_TITLE, BlobNotFound
 
 log = logging.getLogger(__name__)
 BUCKET = "books"
+# Retried at once: the request never reached the server, so even a POST is safe to resend.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# Reported as transient (the monitor requeues with backoff): the request may have run.
 _TRANSPORT = (httpx.TransportError, httpx.TimeoutException)
 
 
@@ -64,7 +67,12 @@ class SupabaseConnection:
             self.client: Client = create_client(
                 url,
                 key,
-                options=ClientOptions(httpx_client=self._http, postgrest_client_timeout=timeout),
+                # postgrest-py's own retry (GETs only, up to 7 s) is off: ours covers all calls.
+                options=ClientOptions(
+                    httpx_client=self._http,
+                    postgrest_client_timeout=timeout,
+                    postgrest_client_retry=False,
+                ),
             )
         except Exception as exc:
             self._http.close()
@@ -74,7 +82,7 @@ class SupabaseConnection:
     def call(self, what: str, fn: Callable[[], Any]) -> Any:
         """Run one request with the shared policy; supabase-py's replies are untyped JSON."""
         retrying = Retrying(
-            retry=retry_if_exception_type(_TRANSPORT),
+            retry=retry_if_exception_type(_NOT_SENT),
             stop=stop_after_attempt(self.attempts),
             wait=wait_exponential(multiplier=0.5, max=5),
             reraise=True,
@@ -91,6 +99,10 @@ class SupabaseConnection:
                 raise LeaseLost(message.removeprefix("lease lost: ")) from None
             if _is_auth_error(message, exc.code):
                 raise CredentialsRejected(f"Supabase rejected the service key: {message}") from None
+            # PGRST000-003: PostgREST cannot reach its database or schema cache (HTTP 503).
+            transient_codes = {"408", "429", "PGRST000", "PGRST001", "PGRST002", "PGRST003"}
+            if str(exc.code or "").startswith("5") or str(exc.code) in transient_codes:
+                raise TransientError(f"Supabase is unavailable ({what}): {message}") from None
             raise PressroomError(f"Supabase refused {what}: {message}") from None
         except StorageApiError as exc:
             status = str(exc.status)
@@ -356,6 +368,7 @@ class SupabaseBlobStore:
 
     @property
     def _bucket(self) -> Any:
+        self._ensure_bucket()
         return self.c.client.storage.from_(self.bucket_name)
 
     def _ensure_bucket(self) -> None:
@@ -372,7 +385,6 @@ class SupabaseBlobStore:
         self._bucket_checked = True
 
     def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
-        self._ensure_bucket()
         self.c.call(
             f"uploading {key}",
             lambda: self._bucket.upload(

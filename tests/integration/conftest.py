@@ -1,0 +1,71 @@
+"""Both store backends behind one fixture, so the same contract tests run on each."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from app.config import Settings
+from app.store import open_stores
+from app.store.ports import BlobStore, OrderStore
+from tests.conftest import make_settings
+from tests.fakes.supabase import SERVICE_KEY, FakeSupabase
+
+
+@dataclass
+class Backend:
+    name: str
+    settings: Settings
+    store: OrderStore
+    blobs: BlobStore
+    expire_leases: Callable[[], None]
+    fake: FakeSupabase | None = None
+
+
+@pytest.fixture
+def supabase_fake(pg_url: str) -> Iterator[FakeSupabase]:
+    with FakeSupabase(pg_url) as fake:
+        yield fake
+
+
+def supabase_settings(tmp_path: Path, fake: FakeSupabase, **values: object) -> Settings:
+    merged: dict[str, object] = {"SUPABASE_URL": fake.url, "SUPABASE_SERVICE_KEY": SERVICE_KEY}
+    merged.update(values)
+    return make_settings(tmp_path, **merged)
+
+
+@pytest.fixture(params=["embedded", "supabase"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    if request.param == "embedded":
+        settings = make_settings(tmp_path)
+        store, blobs = open_stores(settings)
+        db = settings.data_dir / "pressroom.sqlite3"
+
+        def expire() -> None:
+            import sqlite3
+
+            with sqlite3.connect(db) as conn:
+                conn.execute(
+                    "update order_items set lease_expires_at = 0 where lease_expires_at is not null"
+                )
+
+        yield Backend("embedded", settings, store, blobs, expire)
+        store.close()
+        return
+    fake: FakeSupabase = request.getfixturevalue("supabase_fake")
+    settings = supabase_settings(tmp_path, fake)
+    store, blobs = open_stores(settings)
+
+    def expire_pg() -> None:
+        with psycopg.connect(fake.database_url, autocommit=True) as conn:
+            conn.execute(
+                "update order_items set lease_expires_at = now() - interval '1 second' "
+                "where lease_expires_at is not null"
+            )
+
+    yield Backend("supabase", settings, store, blobs, expire_pg, fake)
+    store.close()

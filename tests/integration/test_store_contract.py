@@ -1,0 +1,135 @@
+"""The store port's promises, checked on the embedded store and on Supabase (real
+supabase-py over HTTP, fake PostgREST/Storage, real PostgreSQL)."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+import pytest
+
+from app.domain import Book, Claim, LeaseLost, Page, Personalization, Stage, Status
+from app.store.ports import READY_TITLE, BlobNotFound
+from tests.integration.conftest import Backend
+
+BOOK = Book(
+    "b1",
+    "Leo Sails",
+    "Adventure",
+    "3-6",
+    "Leo",
+    "catalog/b1/cover.jpg",
+    (Page(1, "catalog/b1/p1.jpg", "Leo sails."),),
+    hero_gender="boy",
+)
+
+
+def place(
+    backend: Backend, n: int = 1, paid: bool = True, customer: str | None = None
+) -> list[str]:
+    backend.store.save_book(BOOK)
+    who = Personalization("Ada", 5, "girl", "photos/a.jpg")
+    _, items = backend.store.place_order(
+        customer or str(uuid.uuid4()), [("b1", who)] * n, paid=paid
+    )
+    return [i.id for i in items]
+
+
+def test_books_round_trip(backend: Backend) -> None:
+    backend.store.save_book(BOOK)
+    backend.store.save_book(BOOK)  # an upsert, not a duplicate
+    assert backend.store.get_book("b1") == BOOK
+    assert [b.id for b in backend.store.list_books()] == ["b1"]
+
+
+def test_claim_takes_paid_items_once_and_sets_the_lease(backend: Backend) -> None:
+    unpaid = place(backend, paid=False)
+    paid = place(backend, n=2)
+    claimed = backend.store.claim("w1", 5, 60)
+    assert sorted(i.id for i in claimed) == sorted(paid)
+    assert all(i.claimed_by == "w1" and i.attempts == 1 and i.lease_expires_at for i in claimed)
+    assert claimed[0].personalization.child_name == "Ada"
+    assert backend.store.claim("w2", 5, 60) == []
+    item = backend.store.get_item(unpaid[0])
+    backend.store.set_payment_status(item.order_id, "paid")
+    assert [i.id for i in backend.store.claim("w2", 5, 60)] == unpaid
+
+
+def test_a_stale_worker_is_refused_after_reclaim(backend: Backend) -> None:
+    [item_id] = place(backend)
+    backend.store.claim("w1", 1, 60)
+    backend.expire_leases()
+    [again] = backend.store.claim("w2", 1, 60)
+    stale, fresh = Claim(item_id, "w1", 1), Claim(item_id, "w2", 2)
+    assert again.attempts == 2
+    assert not backend.store.heartbeat(stale, 60) and backend.store.heartbeat(fresh, 60)
+    assert not backend.store.report_progress(stale, Stage.PAGES, 1, 2)
+    assert backend.store.report_progress(fresh, Stage.PAGES, 1, 2)
+    with pytest.raises(LeaseLost, match="no longer held by w1"):
+        backend.store.transition(item_id, Status.PROCESSING, Status.PUBLISHING, claim=stale)
+    moved = backend.store.transition(item_id, Status.PROCESSING, Status.PUBLISHING, claim=fresh)
+    assert (moved.generation_status, moved.stage, moved.progress_done) == (
+        Status.PUBLISHING,
+        Stage.PAGES,
+        1,
+    )
+
+
+def test_transition_changes_and_release(backend: Backend) -> None:
+    [item_id] = place(backend)
+    backend.store.claim("w1", 1, 60)
+    item = backend.store.transition(
+        item_id,
+        Status.PROCESSING,
+        Status.PENDING,
+        claim=Claim(item_id, "w1", 1),
+        changes={"last_error": "Gemini is unavailable", "attempts": 0, "retry_at": 1.0},
+        actor="w1",
+        note="retry later",
+    )
+    assert item.generation_status is Status.PENDING and item.claimed_by is None
+    assert item.last_error == "Gemini is unavailable" and item.attempts == 0
+    assert backend.store.history(item_id)[-1]["note"] == "retry later"
+
+
+def test_completion_notifies_once(backend: Backend) -> None:
+    customer = str(uuid.uuid4())
+    [item_id] = place(backend, customer=customer)
+    backend.store.claim("w", 1, 60)
+    claim = Claim(item_id, "w", 1)
+    backend.store.transition(item_id, Status.PROCESSING, Status.PUBLISHING, claim=claim)
+    done = backend.store.complete(
+        claim,
+        pdf_url="https://x/b.pdf",
+        cover_image_url="https://x/c.jpg",
+        notification_body="ready",
+    )
+    assert done.generation_status is Status.COMPLETED and done.generated_at is not None
+    with pytest.raises(LeaseLost, match="completed now"):
+        backend.store.complete(claim, pdf_url="a", cover_image_url="b", notification_body="x")
+    notes = backend.store.list_notifications(customer)
+    assert [(n.title, n.order_item_id) for n in notes] == [(READY_TITLE, item_id)]
+    assert [h["action"] for h in backend.store.history(item_id)] == [
+        "claimed",
+        "publishing",
+        "completed",
+    ]
+    assert [i.id for i in backend.store.list_items(Status.COMPLETED)] == [item_id]
+
+
+def test_blobs_round_trip_list_delete_and_sign(backend: Backend) -> None:
+    blobs = backend.blobs
+    blobs.put("work/i1/cover.jpg", b"\xff\xd8cover", "image/jpeg")
+    blobs.put("work/i1/pages/001.jpg", b"page1", "image/jpeg")
+    blobs.put("work/i1/pages/001.jpg", b"page1-again", "image/jpeg")  # upsert
+    assert blobs.get("work/i1/pages/001.jpg") == b"page1-again"
+    assert blobs.exists("work/i1/cover.jpg") and not blobs.exists("work/i1/nope.jpg")
+    assert blobs.list("work/i1") == ["work/i1/cover.jpg", "work/i1/pages/001.jpg"]
+    with pytest.raises(BlobNotFound):
+        blobs.get("work/i1/nope.jpg")
+    url = blobs.url("work/i1/cover.jpg")
+    if backend.name == "supabase":
+        assert "token=" in url
+        assert httpx.get(url).content == b"\xff\xd8cover"  # a signed URL works without a key
+    assert blobs.delete_prefix("work/i1/pages") == 1
+    assert blobs.list("work/i1") == ["work/i1/cover.jpg"]
