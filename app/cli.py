@@ -276,12 +276,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _gui_or_help(parser: argparse.ArgumentParser) -> int:
+    """No command: open the console, or explain why it cannot open here."""
+    try:
+        from app.ui.app import run_gui
+    except ImportError as exc:
+        parser.print_help()
+        print(f"\nThe console needs PySide6 ({exc}); the commands above work without it.")
+        return EXIT_OK
+    setup_logging(Settings().secrets(), console_level=logging.WARNING)
+    return run_gui()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        parser.print_help()
-        return EXIT_OK
+        return _gui_or_help(parser)
     try:
         secrets = Settings().secrets()
     except Exception as exc:  # settings themselves are bad: say so plainly

@@ -1,0 +1,1 @@
+"""The operators' console (PySide6). The only package that imports Qt."""

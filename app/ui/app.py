@@ -1,0 +1,34 @@
+"""`pressroom` with no arguments: the console on the configured store, with the demo
+catalog loaded so a newcomer sees something real at once."""
+
+from __future__ import annotations
+
+import sys
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QApplication
+
+from app.catalog import load_demo_catalog
+from app.events import EventBus
+from app.runtime import build_services
+from app.ui.main_window import MainWindow
+from app.ui.tasks import init_relay
+from app.user_settings import load_settings
+
+
+def make_app(argv: list[str] | None = None) -> QApplication:
+    QCoreApplication.setOrganizationName("pressroom")
+    QCoreApplication.setApplicationName("pressroom")
+    app = QApplication.instance() or QApplication(argv or sys.argv[:1])
+    assert isinstance(app, QApplication)
+    init_relay()
+    return app
+
+
+def run_gui(argv: list[str] | None = None) -> int:
+    app = make_app(argv)
+    services = build_services(load_settings(), EventBus())
+    load_demo_catalog(services.store, services.blobs)
+    window = MainWindow(services)
+    window.show()
+    return int(app.exec())

@@ -1,0 +1,127 @@
+"""The bridge between the Qt-free core and the window.
+
+The monitor runs in a QThread with its own asyncio loop (a SelectorEventLoop through
+asyncio.Runner, as DESIGN.md advises; no qasync). Core events reach the window only as Qt
+signals (queued across threads). Other coroutines (the Cover Lab's provider calls) run on
+the same loop; blocking store work runs in a thread pool. Stopping is thread-safe and
+waits for jobs in flight to be checkpointed and released.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import threading
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from PySide6.QtCore import QObject, QThread, Signal
+
+from app.events import Event
+from app.monitor import Monitor, MonitorStatus
+from app.pipeline.job import JobServices
+
+log = logging.getLogger(__name__)
+
+
+class _LoopThread(QThread):
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("pressroom-monitor")
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.ready = threading.Event()
+        self._stop: asyncio.Event | None = None
+
+    def run(self) -> None:
+        with asyncio.Runner(loop_factory=asyncio.SelectorEventLoop) as runner:
+            runner.run(self._main())
+
+    async def _main(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        self.ready.set()
+        await self._stop.wait()
+
+    def quit_loop(self) -> None:
+        if self.loop is not None and self._stop is not None:
+            self.loop.call_soon_threadsafe(self._stop.set)
+
+
+class MonitorBridge(QObject):
+    core_event = Signal(object)  # ProgressEvent | StatusEvent | MessageEvent
+    running_changed = Signal(bool)
+
+    def __init__(self, services: JobServices, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.monitor = Monitor(services)
+        self._unsubscribe = services.events.subscribe(self._forward)
+        self._thread = _LoopThread()
+        self._thread.start()
+        self._thread.ready.wait(10)
+        self._run_future: concurrent.futures.Future[None] | None = None
+        self._pool = concurrent.futures.ThreadPoolExecutor(4, thread_name_prefix="pressroom-ui-io")
+
+    def _forward(self, event: Event) -> None:
+        self.core_event.emit(event)
+
+    # -- the monitor ---------------------------------------------------------------------
+    @property
+    def is_running(self) -> bool:
+        return self._run_future is not None and not self._run_future.done()
+
+    def status(self) -> MonitorStatus:
+        return self.monitor.status()
+
+    def start_monitor(self) -> None:
+        if self.is_running:
+            return
+        self._run_future = self.submit(self.monitor.run())
+        self._run_future.add_done_callback(self._on_monitor_done)
+        self.running_changed.emit(True)
+
+    def _on_monitor_done(self, future: concurrent.futures.Future[None]) -> None:
+        if not future.cancelled() and future.exception() is not None:
+            log.error("the monitor stopped with an error", exc_info=future.exception())
+        self.running_changed.emit(False)
+
+    def stop_monitor(self, wait: float | None = None) -> None:
+        """Ask the monitor to stop; with `wait`, block until its jobs are released."""
+        loop = self._thread.loop
+        if loop is None or not self.is_running:
+            return
+        loop.call_soon_threadsafe(self.monitor.stop)
+        if wait and self._run_future is not None:
+            try:
+                self._run_future.result(timeout=wait)
+            except Exception:
+                log.warning("the monitor did not stop cleanly", exc_info=True)
+
+    def wake(self) -> None:
+        loop = self._thread.loop
+        if loop is not None:
+            loop.call_soon_threadsafe(self.monitor.wake)
+
+    def resume(self) -> None:
+        loop = self._thread.loop
+        if loop is not None:
+            loop.call_soon_threadsafe(self.monitor.resume)
+
+    # -- running work ----------------------------------------------------------------------
+    def submit(self, coro: Coroutine[Any, Any, Any]) -> concurrent.futures.Future[Any]:
+        """Run a coroutine on the monitor's loop (thread-safe)."""
+        assert self._thread.loop is not None
+        return asyncio.run_coroutine_threadsafe(coro, self._thread.loop)
+
+    def run_blocking(self, fn: Callable[..., Any], *args: Any) -> concurrent.futures.Future[Any]:
+        """Run blocking work (store, blobs, rendering) off the UI thread."""
+        return self._pool.submit(fn, *args)
+
+    def shutdown(self, timeout: float = 30.0) -> None:
+        """Stop the monitor (jobs checkpointed, leases released), then the loop and pool."""
+        self.stop_monitor(wait=timeout)
+        self._unsubscribe()
+        self._thread.quit_loop()
+        self._thread.wait(int(timeout * 1000))
+        self._pool.shutdown(wait=True, cancel_futures=True)

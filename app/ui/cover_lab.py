@@ -1,0 +1,262 @@
+"""Cover Lab: drop (or pick) an original cover and a child's photo, set the name, and see
+the cover analysis (style, palette swatches), the child analysis, the dynamic prompt and
+the generated cover beside the original. Work runs on the monitor's loop; the window
+never waits. Bad files get a clear message in the panel."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QMouseEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.ai.prompt import build_cover_prompt
+from app.ai.provider import ChildAnalysis, CoverAnalysis, ImageTask, Provider
+from app.domain import Book, Box, Personalization, PressroomError
+from app.imageio import decode_image, read_file
+from app.ui.images import CompareView, pixmap, preview_png
+from app.ui.tasks import when_done
+
+IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.webp)"
+
+
+class DropZone(QLabel):
+    """A box that takes an image file by drag and drop or by click."""
+
+    file_chosen = Signal(str)
+
+    def __init__(self, what: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.what = what
+        self.path: str | None = None
+        self.setAcceptDrops(True)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setMinimumSize(200, 200)
+        self.setWordWrap(True)
+        self.setStyleSheet("QLabel { border: 2px dashed #8a94a6; border-radius: 8px; }")
+        self.setText(f"Drop the {what} here\nor click to choose a file")
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        urls = event.mimeData().urls()
+        if urls:
+            self.file_chosen.emit(urls[0].toLocalFile())
+            event.acceptProposedAction()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, f"Choose the {self.what}", "", IMAGE_FILTER)
+        if path:
+            self.file_chosen.emit(path)
+
+
+def _check(path: str, what: str, max_pixels: int) -> tuple[bytes, bytes]:
+    """Read and validate a file; returns (bytes, preview PNG) or raises BadInput."""
+    data = read_file(path, what)
+    decode_image(data, Path(path).name, max_pixels)
+    return data, preview_png(data, 600)
+
+
+class CoverLab(QWidget):
+    message = Signal(str)
+
+    def __init__(self, bridge: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.bridge = bridge
+        self.files: dict[str, bytes] = {}
+        self.result: bytes | None = None
+        self.cover_drop, self.photo_drop = DropZone("original cover"), DropZone("child's photo")
+        self.cover_drop.file_chosen.connect(lambda p: self.load(p, "cover"))
+        self.photo_drop.file_chosen.connect(lambda p: self.load(p, "photo"))
+        self.name = QLineEdit("Ada")
+        self.age = QSpinBox()
+        self.age.setRange(0, 14)
+        self.age.setValue(5)
+        self.gender = QComboBox()
+        self.gender.addItems(["girl", "boy", "child"])
+        self.title_edit = QLineEdit("")
+        self.title_edit.setPlaceholderText("the book's title (optional)")
+        self.hero = QLineEdit("")
+        self.hero.setPlaceholderText("the hero's name in the book (optional)")
+        self.generate_button = QPushButton("&Generate cover")
+        self.generate_button.clicked.connect(self.generate)
+        self.save_button = QPushButton("&Save result…")
+        self.save_button.setEnabled(False)
+        self.save_button.clicked.connect(self.save)
+        self.status = QLabel("Drop a cover and a photo to begin.")
+        self.status.setWordWrap(True)
+        self.swatches = QHBoxLayout()
+        self.analysis = QPlainTextEdit()
+        self.analysis.setReadOnly(True)
+        self.prompt = QPlainTextEdit()
+        self.prompt.setReadOnly(True)
+        self.compare = CompareView("Original cover", "Generated cover")
+
+        form = QFormLayout()
+        form.addRow("Child's name", self.name)
+        form.addRow("Age", self.age)
+        form.addRow("Gender", self.gender)
+        form.addRow("Book title", self.title_edit)
+        form.addRow("Hero's name", self.hero)
+        left = QVBoxLayout()
+        drops = QHBoxLayout()
+        drops.addWidget(self.cover_drop)
+        drops.addWidget(self.photo_drop)
+        left.addLayout(drops)
+        left.addLayout(form)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.generate_button)
+        buttons.addWidget(self.save_button)
+        left.addLayout(buttons)
+        left.addWidget(self.status)
+        left.addWidget(QLabel("<b>Palette</b>"))
+        left.addLayout(self.swatches)
+        left.addWidget(QLabel("<b>Analysis</b>"))
+        left.addWidget(self.analysis, 1)
+        left.addWidget(QLabel("<b>Prompt</b>"))
+        left.addWidget(self.prompt, 1)
+        layout = QHBoxLayout(self)
+        panel = QWidget()
+        panel.setLayout(left)
+        panel.setMaximumWidth(520)
+        layout.addWidget(panel)
+        layout.addWidget(self.compare, 1)
+
+    def _say(self, text: str, error: bool = False) -> None:
+        self.status.setStyleSheet("color: #a32020;" if error else "")
+        self.status.setText(text)
+        self.message.emit(text)
+
+    def load(self, path: str, what: str) -> None:
+        settings = self.bridge.services.settings
+        label = "cover" if what == "cover" else "photo"
+        future = self.bridge.run_blocking(_check, path, label, settings.max_image_pixels)
+        when_done(future, lambda f: self._loaded(f, path, what))
+
+    def _loaded(self, future: concurrent.futures.Future[Any], path: str, what: str) -> None:
+        drop = self.cover_drop if what == "cover" else self.photo_drop
+        error = future.exception()
+        if error is not None:
+            self.files.pop(what, None)
+            drop.setPixmap(pixmap(b""))
+            drop.setText(f"Drop the {drop.what} here\nor click to choose a file")
+            self._say(str(error) if isinstance(error, PressroomError) else f"{path}: {error}", True)
+            return
+        data, preview = future.result()
+        self.files[what] = data
+        drop.path = path
+        drop.setPixmap(
+            pixmap(preview).scaled(
+                drop.size(),
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
+        )
+        if what == "cover":
+            self.compare.set_images(pixmap(preview), None)
+        self._say(f"{Path(path).name} is ready.")
+
+    def generate(self) -> None:
+        missing = [w for w in ("cover", "photo") if w not in self.files]
+        if missing:
+            self._say(f"Add the {' and the '.join(missing)} first.", True)
+            return
+        if not self.name.text().strip():
+            self._say("Type the child's name first.", True)
+            return
+        self.generate_button.setEnabled(False)
+        self._say("Analyzing the cover and the photo…")
+        who = Personalization(
+            self.name.text().strip(), self.age.value() or None, self.gender.currentText()
+        )
+        book = Book(
+            "lab",
+            self.title_edit.text().strip(),
+            "",
+            "",
+            self.hero.text().strip() or "the hero",
+            "",
+            (),
+        )
+        future = self.bridge.submit(
+            _run(self.bridge.services.provider, self.files["cover"], self.files["photo"], book, who)
+        )
+        when_done(future, self._generated)
+
+    def _generated(self, future: concurrent.futures.Future[Any]) -> None:
+        self.generate_button.setEnabled(True)
+        error = future.exception()
+        if error is not None:
+            self._say(f"Could not generate the cover: {error}", True)
+            return
+        cover_a, child_a, prompt, image = future.result()
+        self.result = image
+        self.save_button.setEnabled(True)
+        self._show_palette(cover_a)
+        self.analysis.setPlainText(
+            "Cover: "
+            + cover_a.model_dump_json(indent=2)
+            + "\n\nChild: "
+            + child_a.model_dump_json(indent=2)
+        )
+        self.prompt.setPlainText(prompt)
+        self.compare.set_images(
+            pixmap(preview_png(self.files["cover"], 900)), pixmap(preview_png(image, 900))
+        )
+        self._say("Done. Compare the covers, or save the result.")
+
+    def _show_palette(self, cover: CoverAnalysis) -> None:
+        while self.swatches.count():
+            taken = self.swatches.takeAt(0)
+            widget = taken.widget() if taken is not None else None
+            if widget is not None:
+                widget.deleteLater()
+        for colour, name in zip(cover.palette, cover.palette_names or cover.palette, strict=False):
+            swatch = QLabel()
+            swatch.setFixedSize(34, 34)
+            swatch.setToolTip(f"{name} {colour}")
+            swatch.setStyleSheet(
+                f"background: {colour}; border: 1px solid #555; border-radius: 4px;"
+            )
+            self.swatches.addWidget(swatch)
+        self.swatches.addStretch(1)
+
+    def save(self) -> None:
+        if self.result is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save the generated cover", "cover.jpg", "JPEG (*.jpg)"
+        )
+        if path:
+            Path(path).write_bytes(self.result)
+            self._say(f"Saved {path}")
+
+
+async def _run(
+    provider: Provider, cover: bytes, photo: bytes, book: Book, who: Personalization
+) -> tuple[CoverAnalysis, ChildAnalysis, str, bytes]:
+    cover_a, child_a = await asyncio.gather(
+        provider.analyze_cover(cover), provider.analyze_child(photo)
+    )
+    prompt = build_cover_prompt(cover_a, child_a, book, who)
+    regions = (Box.from_list(cover_a.hero_position),) if cover_a.hero_position else ()
+    task = ImageTask(cover, photo, prompt, cover_a, child_a, who.child_name, regions)
+    return cover_a, child_a, prompt, await provider.generate_cover(task)

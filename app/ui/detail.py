@@ -1,0 +1,146 @@
+"""Item detail: covers side by side, the child's photo, pages original vs generated, the
+PDF, the analyses, prompts and provenance, the history — and the operator's decisions."""
+
+from __future__ import annotations
+
+import concurrent.futures
+from typing import Any
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain import Status
+from app.ui.detail_data import DetailData
+from app.ui.images import CompareView, pixmap
+from app.ui.pdf_preview import PdfPreview
+
+
+class ItemDetail(QWidget):
+    approve_requested = Signal(str)
+    reject_requested = Signal(str)
+    regenerate_requested = Signal(str, int)  # item id, page count
+    retry_requested = Signal(str)
+
+    def __init__(self, run_blocking: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.data: DetailData | None = None
+        self.title = QLabel("Select an order item")
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error = QLabel("")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #a32020;")
+        self.buttons: dict[str, QPushButton] = {}
+        actions = QHBoxLayout()
+        for name, label, signal in (
+            ("approve", "&Approve && publish", self.approve_requested),
+            ("reject", "&Reject…", self.reject_requested),
+            ("regenerate", "Re&generate…", None),
+            ("retry", "Re&try", self.retry_requested),
+        ):
+            button = QPushButton(label)
+            if signal is not None:
+                button.clicked.connect(lambda _=False, s=signal: self._emit(s))
+            self.buttons[name] = button
+            actions.addWidget(button)
+        self.buttons["regenerate"].clicked.connect(self._regenerate)
+        actions.addStretch(1)
+
+        self.compare = CompareView()
+        self.photo = QLabel("")
+        self.photo.setFixedWidth(180)
+        self.photo.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter)
+        covers = QWidget()
+        row = QHBoxLayout(covers)
+        row.addWidget(self.compare, 1)
+        side = QVBoxLayout()
+        side.addWidget(QLabel("<b>Child's photo</b>"))
+        side.addWidget(self.photo)
+        side.addStretch(1)
+        row.addLayout(side)
+
+        self.pages = QListWidget()
+        self.pages.setViewMode(QListWidget.ViewMode.IconMode)
+        self.pages.setIconSize(QSize(446, 220))
+        self.pages.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.pdf = PdfPreview(run_blocking)
+        self.text = QPlainTextEdit()
+        self.text.setReadOnly(True)
+        self.history = QPlainTextEdit()
+        self.history.setReadOnly(True)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(covers, "Covers")
+        self.tabs.addTab(self.pages, "Pages")
+        self.tabs.addTab(self.pdf, "PDF")
+        self.tabs.addTab(self.text, "Analysis && prompt")
+        self.tabs.addTab(self.history, "History")
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.error)
+        layout.addLayout(actions)
+        layout.addWidget(self.tabs, 1)
+        self._update_buttons()
+
+    def _emit(self, signal: Any) -> None:
+        if self.data is not None:
+            signal.emit(self.data.item.id)
+
+    def _regenerate(self) -> None:
+        if self.data is not None:
+            self.regenerate_requested.emit(self.data.item.id, self.data.page_count)
+
+    def _update_buttons(self) -> None:
+        status = self.data.item.generation_status if self.data else None
+        self.buttons["approve"].setEnabled(status is Status.AWAITING_REVIEW)
+        self.buttons["reject"].setEnabled(status is Status.AWAITING_REVIEW)
+        self.buttons["regenerate"].setEnabled(status is Status.AWAITING_REVIEW)
+        self.buttons["retry"].setEnabled(status is Status.FAILED)
+
+    def show_data(self, data: DetailData) -> None:
+        keep_pdf = (
+            self.data is not None
+            and self.data.item.id == data.item.id
+            and (self.data.pdf == data.pdf)
+        )
+        self.data = data
+        item = data.item
+        who = item.personalization
+        self.title.setText(
+            f"<b>{data.book_title}</b> for <b>{who.child_name}</b>"
+            f"{f', {who.age}' if who.age else ''} — "
+            f"{item.generation_status.value.replace('_', ' ')}"
+            f" · attempt {item.attempts} · item {item.id}"
+        )
+        self.error.setText(
+            f"{item.last_error} (stage: {item.stage.value if item.stage else '-'})"
+            if item.last_error
+            else ""
+        )
+        self.compare.set_images(
+            pixmap(data.original_cover) if data.original_cover else None,
+            pixmap(data.generated_cover) if data.generated_cover else None,
+        )
+        self.photo.setPixmap(pixmap(data.photo).scaledToWidth(170) if data.photo else pixmap(b""))
+        if data.pages:
+            self.pages.clear()
+            for index, png in data.pages:
+                self.pages.addItem(QListWidgetItem(QIcon(pixmap(png)), f"page {index}"))
+        if not keep_pdf:
+            self.pdf.set_pdf(data.pdf, data.pdf_label)
+        self.text.setPlainText(data.text or "No analysis yet.")
+        self.history.setPlainText(data.history)
+        self._update_buttons()
+
+    def failed_to_load(self, future: concurrent.futures.Future[Any]) -> None:
+        self.title.setText(f"Cannot show this item: {future.exception()}")

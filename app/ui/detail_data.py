@@ -1,0 +1,101 @@
+"""Everything the item detail shows, gathered off the UI thread (no Qt here)."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from PIL import Image
+
+from app.domain import OrderItem
+from app.pipeline import checkpoints as ck
+from app.pipeline.job import JobServices
+from app.pipeline.publish import storage_keys
+from app.store.ports import BlobNotFound
+from app.ui.images import preview_png
+
+
+@dataclass
+class DetailData:
+    item: OrderItem
+    book_title: str
+    original_cover: bytes | None = None  # PNG previews
+    generated_cover: bytes | None = None
+    photo: bytes | None = None
+    pages: list[tuple[int, bytes]] = field(default_factory=list)  # index, side-by-side PNG
+    page_count: int = 0
+    pdf: bytes | None = None
+    pdf_label: str = ""
+    text: str = ""  # analyses, prompts, provenance
+    history: str = ""
+
+
+def _maybe(fn: Any, *args: Any) -> Any:
+    try:
+        return fn(*args)
+    except (BlobNotFound, OSError, ValueError):
+        return None
+
+
+def _pair(original: bytes, generated: bytes | None, side: int = 220) -> bytes:
+    """Original and generated page thumbnails side by side, in one PNG."""
+    images = []
+    for data in (original, generated):
+        if data is None:
+            images.append(Image.new("RGB", (side, side), (235, 235, 235)))
+            continue
+        img: Image.Image = Image.open(io.BytesIO(data))
+        img.draft("RGB", (side, side))
+        img = img.convert("RGB")
+        img.thumbnail((side, side))
+        images.append(img)
+    sheet = Image.new("RGB", (side * 2 + 6, side), (255, 255, 255))
+    sheet.paste(images[0], (0, 0))
+    sheet.paste(images[1], (side + 6, 0))
+    out = io.BytesIO()
+    sheet.save(out, "PNG", compress_level=1)
+    return out.getvalue()
+
+
+def load_detail(services: JobServices, item_id: str, with_pages: bool = True) -> DetailData:
+    store, blobs = services.store, services.blobs
+    item = store.get_item(item_id)
+    book = store.get_book(item.book_id)
+    checkpoints = ck.Checkpoints(blobs, item_id)
+    data = DetailData(item, book.title, page_count=len(book.pages))
+    data.original_cover = _maybe(lambda: preview_png(blobs.get(book.cover_image)))
+    data.generated_cover = _maybe(lambda: preview_png(checkpoints.get(ck.COVER)))
+    if item.personalization.photo:
+        data.photo = _maybe(lambda: preview_png(blobs.get(item.personalization.photo), 400))
+    if with_pages:
+        for page in book.pages:
+            original = _maybe(blobs.get, page.image)
+            generated = _maybe(checkpoints.get, ck.page_name(page.index))
+            if original is not None:
+                data.pages.append((page.index, _pair(original, generated)))
+    _, pdf_key = storage_keys(item)
+    data.pdf = _maybe(blobs.get, pdf_key)
+    data.pdf_label = "published PDF" if data.pdf else ""
+    if data.pdf is None:
+        data.pdf = _maybe(checkpoints.get, ck.PDF)
+        data.pdf_label = "draft PDF (not published)" if data.pdf else ""
+    sections = {
+        "Cover analysis": checkpoints.get_json(ck.COVER_ANALYSIS),
+        "Child analysis": checkpoints.get_json(ck.CHILD_ANALYSIS),
+        "Prompts": checkpoints.get_json(ck.PROMPTS),
+        "Operator instructions": checkpoints.get_json(ck.INSTRUCTIONS),
+        "Provenance": checkpoints.get_json(ck.PROVENANCE),
+    }
+    data.text = "\n\n".join(
+        f"== {title} ==\n{json.dumps(value, indent=2, default=str)}"
+        for title, value in sections.items()
+        if value is not None
+    )
+    error = f"Error: {item.last_error}\n(at stage {item.stage.value if item.stage else '-'})\n\n"
+    data.history = (error if item.last_error else "") + "\n".join(
+        f"{h['at']:%Y-%m-%d %H:%M:%S}  {h['actor']:<24} {h['action']:<16} {h['note']}"
+        for h in store.history(item_id)
+    )
+    return data

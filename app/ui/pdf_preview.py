@@ -1,0 +1,194 @@
+"""PDF preview: pages rendered with PyMuPDF off the UI thread, thumbnails, navigation,
+zoom, fit-to-width, and trim/bleed/safe-area guides on demand."""
+
+from __future__ import annotations
+
+import concurrent.futures
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+import pymupdf
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.pipeline.pdf import MM, SAFE_MARGIN_MM
+from app.ui.images import pixmap
+from app.ui.tasks import when_done
+
+Submit = Callable[..., concurrent.futures.Future[Any]]
+
+
+def render(pdf: bytes, index: int, dpi: int) -> tuple[bytes, tuple[float, float, float, float]]:
+    """PNG of one page, and its trim box as fractions of the page (for the guides)."""
+    with pymupdf.open(stream=pdf, filetype="pdf") as doc:
+        page = doc[index]
+        rect, trim = page.rect, page.trimbox
+        png = page.get_pixmap(dpi=dpi).tobytes("png")
+        return png, (
+            trim.x0 / rect.width,
+            trim.y0 / rect.height,
+            trim.x1 / rect.width,
+            trim.y1 / rect.height,
+        )
+
+
+def page_info(pdf: bytes) -> tuple[int, float]:
+    """(number of pages, width of the first page in points)."""
+    with pymupdf.open(stream=pdf, filetype="pdf") as doc:
+        return int(doc.page_count), float(doc[0].rect.width) if doc.page_count else 594.0
+
+
+class PdfPreview(QWidget):
+    page_shown = Signal(int)
+
+    def __init__(self, run_blocking: Submit, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._run = run_blocking
+        self._pdf: bytes | None = None
+        self._generation = 0
+        self._page = 0
+        self._zoom = 1.0
+        self._fit_width = True
+        self._current: tuple[bytes, tuple[float, float, float, float]] | None = None
+        self._page_width_pt = 594.0
+
+        self.thumbs = QListWidget()
+        self.thumbs.setViewMode(QListWidget.ViewMode.IconMode)
+        self.thumbs.setFlow(QListWidget.Flow.TopToBottom)
+        self.thumbs.setIconSize(QSize(96, 96))
+        self.thumbs.setFixedWidth(130)
+        self.thumbs.currentRowChanged.connect(self.show_page)
+        self.view = QLabel("No PDF yet")
+        self.view.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.scroller = QScrollArea()
+        self.scroller.setWidget(self.view)
+        self.scroller.setWidgetResizable(True)
+        self.page_box = QSpinBox()
+        self.page_box.setPrefix("page ")
+        self.page_box.valueChanged.connect(lambda v: self.thumbs.setCurrentRow(v))
+        self.guides = QCheckBox("Trim && bleed guides")
+        self.guides.toggled.connect(lambda _: self._paint())
+        zoom_in, zoom_out, fit = (
+            QPushButton("Zoom in"),
+            QPushButton("Zoom out"),
+            QPushButton("Fit width"),
+        )
+        zoom_in.clicked.connect(lambda: self.set_zoom(self._zoom * 1.25))
+        zoom_out.clicked.connect(lambda: self.set_zoom(self._zoom / 1.25))
+        fit.clicked.connect(self.fit_width)
+        self.status = QLabel("")
+        bar = QHBoxLayout()
+        for w in (self.page_box, zoom_out, zoom_in, fit, self.guides, self.status):
+            bar.addWidget(w)
+        bar.addStretch(1)
+        body = QHBoxLayout()
+        body.addWidget(self.thumbs)
+        body.addWidget(self.scroller, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addLayout(body, 1)
+
+    def set_pdf(self, pdf: bytes | None, label: str = "") -> None:
+        self._generation += 1
+        self._pdf = pdf
+        self.thumbs.clear()
+        self._current = None
+        self.status.setText(label)
+        if pdf is None:
+            self.view.setText("No PDF yet")
+            self.view.setPixmap(QPixmap())
+            return
+        generation = self._generation
+        count, self._page_width_pt = page_info(pdf)
+        self.page_box.setRange(0, max(0, count - 1))
+        for n in range(count):
+            item = QListWidgetItem("cover" if n == 0 else f"page {n}")
+            self.thumbs.addItem(item)
+            when_done(
+                self._run(render, pdf, n, 18),
+                partial(self._thumb_ready, n=n, generation=generation),
+            )
+        self.thumbs.setCurrentRow(0)
+
+    def _thumb_ready(self, future: concurrent.futures.Future[Any], n: int, generation: int) -> None:
+        if generation != self._generation or future.exception() is not None:
+            return
+        png, _ = future.result()
+        item = self.thumbs.item(n)
+        if item is not None:
+            item.setIcon(QIcon(pixmap(png)))
+
+    def show_page(self, n: int) -> None:
+        if self._pdf is None or n < 0:
+            return
+        self._page = n
+        self.page_box.blockSignals(True)
+        self.page_box.setValue(n)
+        self.page_box.blockSignals(False)
+        generation = self._generation
+        scale = self._zoom
+        if self._fit_width:
+            scale = max(0.3, (self.scroller.viewport().width() - 24) / self._page_width_pt)
+        dpi = int(min(220, max(24, 72 * scale)))
+        when_done(
+            self._run(render, self._pdf, n, dpi), lambda f: self._page_ready(f, n, generation)
+        )
+
+    def _page_ready(self, future: concurrent.futures.Future[Any], n: int, generation: int) -> None:
+        if generation != self._generation or n != self._page:
+            return
+        if future.exception() is not None:
+            self.view.setText(f"Cannot render page {n}: {future.exception()}")
+            return
+        self._current = future.result()
+        self._paint()
+        self.page_shown.emit(n)
+
+    def _paint(self) -> None:
+        if self._current is None:
+            return
+        png, trim = self._current
+        pix = pixmap(png)
+        if self.guides.isChecked():
+            painter = QPainter(pix)
+            w, h = pix.width(), pix.height()
+            painter.setPen(QPen(QColor(220, 40, 40), 2, Qt.PenStyle.DashLine))
+            painter.drawRect(
+                int(trim[0] * w),
+                int(trim[1] * h),
+                int((trim[2] - trim[0]) * w),
+                int((trim[3] - trim[1]) * h),
+            )
+            safe = SAFE_MARGIN_MM * MM * w / self._page_width_pt
+            painter.setPen(QPen(QColor(40, 120, 220), 1, Qt.PenStyle.DotLine))
+            painter.drawRect(
+                int(trim[0] * w + safe),
+                int(trim[1] * h + safe),
+                int((trim[2] - trim[0]) * w - 2 * safe),
+                int((trim[3] - trim[1]) * h - 2 * safe),
+            )
+            painter.end()
+        self.view.setPixmap(pix)
+
+    def set_zoom(self, zoom: float) -> None:
+        self._fit_width = False
+        self._zoom = max(0.2, min(4.0, zoom))
+        self.show_page(self._page)
+
+    def fit_width(self) -> None:
+        self._fit_width = True
+        self._zoom = 1.0
+        self.show_page(self._page)
