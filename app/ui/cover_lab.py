@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -47,7 +48,7 @@ class DropZone(QLabel):
         self.path: str | None = None
         self.setAcceptDrops(True)
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.setMinimumSize(200, 200)
+        self.setMinimumSize(160, 160)
         self.setWordWrap(True)
         self.setStyleSheet("QLabel { border: 2px dashed #8a94a6; border-radius: 8px; }")
         self.setText(f"Drop the {what} here\nor click to choose a file")
@@ -136,8 +137,11 @@ class CoverLab(QWidget):
         layout = QHBoxLayout(self)
         panel = QWidget()
         panel.setLayout(left)
-        panel.setMaximumWidth(520)
-        layout.addWidget(panel)
+        scroller = QScrollArea()  # small screens: the controls scroll, the covers stay
+        scroller.setWidget(panel)
+        scroller.setWidgetResizable(True)
+        scroller.setMaximumWidth(540)
+        layout.addWidget(scroller)
         layout.addWidget(self.compare, 1)
 
     def _say(self, text: str, error: bool = False) -> None:

@@ -80,8 +80,9 @@ class LogFilter(QSortFilterProxyModel):
         self.item = ""
 
     def set_filter(self, min_level: int, item: str) -> None:
+        self.beginFilterChange()
         self.min_level, self.item = min_level, item.strip()
-        self.invalidateFilter()
+        self.endFilterChange()
 
     def filterAcceptsRow(self, row: int, parent: QModelIndex | QPersistentModelIndex) -> bool:
         index = self.sourceModel().index(row, 0, parent)

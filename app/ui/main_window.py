@@ -93,9 +93,16 @@ class MainWindow(QMainWindow):
         self.table.verticalHeader().setDefaultSectionSize(26)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(Column.ERROR, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((Column.CUSTOMER, 80), (Column.BOOK, 105), (Column.CHILD, 70),
-                              (Column.STATUS, 105), (Column.STAGE, 95), (Column.PROGRESS, 330),
-                              (Column.ATTEMPTS, 62), (Column.AGE, 60)):
+        for column, width in (
+            (Column.CUSTOMER, 80),
+            (Column.BOOK, 105),
+            (Column.CHILD, 70),
+            (Column.STATUS, 105),
+            (Column.STAGE, 95),
+            (Column.PROGRESS, 330),
+            (Column.ATTEMPTS, 62),
+            (Column.AGE, 60),
+        ):
             header.resizeSection(column, width)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.table.activated.connect(self._open_item)
@@ -114,10 +121,10 @@ class MainWindow(QMainWindow):
         filters.addWidget(self.status_filter)
         filters.addWidget(self.search, 1)
         left = QWidget()
-        column = QVBoxLayout(left)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.addLayout(filters)
-        column.addWidget(self.table, 1)
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addLayout(filters)
+        left_layout.addWidget(self.table, 1)
         self.detail = ItemDetail(self.bridge.run_blocking)
         self.detail.approve_requested.connect(self.approve)
         self.detail.reject_requested.connect(self.reject)
@@ -157,12 +164,12 @@ class MainWindow(QMainWindow):
         a = self.actions_by_name = {
             "demo": self._action("Place &demo orders", self.place_demo_orders, "Ctrl+D"),
             "settings": self._action("&Settings…", self.open_settings, "Ctrl+,"),
-            "quit": self._action("&Quit", self.close, QKeySequence.StandardKey.Quit),
+            "quit": self._action("&Quit", self.close, "Ctrl+Q"),
             "start": self._action("&Start monitor", self.bridge_start, "Ctrl+R"),
             "stop": self._action("S&top monitor", self.bridge_stop, "Ctrl+Shift+R"),
             "resume": self._action("&Resume paused queue", lambda: self.bridge.resume()),
-            "refresh": self._action("Re&fresh", self.refresh, QKeySequence.StandardKey.Refresh),
-            "find": self._action("&Find…", self._focus_search, QKeySequence.StandardKey.Find),
+            "refresh": self._action("Re&fresh", self.refresh, "F5"),
+            "find": self._action("&Find…", self._focus_search, "Ctrl+F"),
             "open": self._action("&Open item", self._open_current, "Return"),
             "approve": self._action("&Approve && publish", lambda: self._on_selected(self.approve)),
             "reject": self._action("&Reject…", lambda: self._on_selected(self.reject)),

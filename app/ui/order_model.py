@@ -264,12 +264,14 @@ class OrderFilterModel(QSortFilterProxyModel):
         self.setDynamicSortFilter(True)
 
     def set_status(self, status: str | None) -> None:
+        self.beginFilterChange()
         self.status = status or None
-        self.invalidateFilter()
+        self.endFilterChange()
 
     def set_text(self, text: str) -> None:
+        self.beginFilterChange()
         self.text = text.strip().lower()
-        self.invalidateFilter()
+        self.endFilterChange()
 
     def filterAcceptsRow(self, source_row: int, source_parent: ModelIndex) -> bool:
         model = self.sourceModel()

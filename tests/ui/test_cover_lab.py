@@ -1,0 +1,80 @@
+"""Cover Lab with simulated file drops: good files, bad files, and a generated cover."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication
+
+from app.assets import demo_root
+from app.catalog import demo_photo
+from app.ui.cover_lab import DropZone
+from app.ui.main_window import MainWindow
+
+Factory = Callable[..., MainWindow]
+
+
+def drop(zone: DropZone, path: Path) -> None:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    enter = QDragEnterEvent(
+        QPointF(5, 5),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(zone, enter)
+    assert enter.isAccepted()
+    event = QDropEvent(
+        QPointF(5, 5),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(zone, event)
+
+
+def test_dropped_cover_and_photo_make_a_cover(
+    make_window: Factory, qtbot: Any, tmp_path: Path
+) -> None:
+    window = make_window()
+    lab = window.cover_lab
+    window.tabs.setCurrentIndex(1)
+    photo = tmp_path / "kid.png"
+    photo.write_bytes(demo_photo("child-rosie.jpg"))
+    drop(lab.cover_drop, Path(str(demo_root().joinpath("giant-garden", "cover.jpg"))))
+    drop(lab.photo_drop, photo)
+    qtbot.waitUntil(lambda: set(lab.files) == {"cover", "photo"}, timeout=10_000)
+    lab.name.setText("Rosie")
+    lab.generate()
+    qtbot.waitUntil(lambda: lab.save_button.isEnabled(), timeout=30_000)
+    assert lab.result is not None and lab.result[:2] == b"\xff\xd8"
+    assert "named Rosie" in lab.prompt.toPlainText()
+    assert "red hair" in lab.prompt.toPlainText()
+    assert lab.swatches.count() > 3  # palette swatches (and a stretch)
+    assert "art_style" in lab.analysis.toPlainText()
+
+
+def test_bad_files_get_a_clear_message_in_the_panel(
+    make_window: Factory, qtbot: Any, tmp_path: Path
+) -> None:
+    window = make_window()
+    lab = window.cover_lab
+    notes = tmp_path / "notes.jpg"
+    notes.write_text("this is not a picture")
+    empty = tmp_path / "empty.png"
+    empty.write_bytes(b"")
+    drop(lab.photo_drop, notes)
+    qtbot.waitUntil(lambda: "not an image" in lab.status.text(), timeout=10_000)
+    assert lab.status.text() == "notes.jpg: not an image (expected JPEG, PNG or WebP)"
+    drop(lab.cover_drop, empty)
+    qtbot.waitUntil(lambda: "empty" in lab.status.text(), timeout=10_000)
+    assert "photo" not in lab.files and "cover" not in lab.files
+    lab.generate()
+    assert lab.status.text() == "Add the cover and the photo first."

@@ -1,0 +1,69 @@
+"""Settings persist between runs; keys go to the keyring, masked, never to the file."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtWidgets import QLineEdit
+
+from app import user_settings
+from app.ui.main_window import MainWindow
+from app.ui.settings_dialog import SettingsDialog
+from tests.ui.conftest import MemoryKeyring
+
+Factory = Callable[..., MainWindow]
+
+
+def test_settings_are_saved_and_keys_kept_in_the_keyring(
+    make_window: Factory,
+    memory_keyring: MemoryKeyring,
+    qtbot: Any,
+) -> None:
+    window = make_window()
+    dialog = SettingsDialog(window.services.settings, window)
+    qtbot.addWidget(dialog)
+    assert dialog.gemini_key.echoMode() is QLineEdit.EchoMode.Password
+    dialog.provider.setCurrentIndex(1)
+    dialog.gemini_key.setText("AIza-secret-key-123")
+    dialog.gemini_url.setText("http://127.0.0.1:9/gateway")
+    dialog.pages_at_once.setValue(6)
+    dialog.orders_at_once.setValue(2)
+    dialog.poll_interval.setValue(3000)
+    dialog.review_mode.setChecked(True)
+    dialog.trim.setCurrentText("a4")
+    settings = dialog.save()
+
+    saved_text = user_settings.settings_path().read_text()
+    assert "AIza-secret-key-123" not in saved_text
+    assert json.loads(saved_text)["pages_at_once"] == 6
+    assert memory_keyring.values[("pressroom", "gemini_api_key")] == "AIza-secret-key-123"
+    assert settings.gemini_api_key is not None
+    again = user_settings.load_settings()
+    assert (again.pages_at_once, again.orders_at_once, again.poll_interval_ms) == (6, 2, 3000)
+    assert again.review_mode and again.trim_size == "a4"
+    assert again.gemini_base_url == "http://127.0.0.1:9/gateway"
+    assert again.gemini_api_key is not None
+    assert again.gemini_api_key.get_secret_value() == "AIza-secret-key-123"
+
+    reopened = SettingsDialog(again, window)
+    qtbot.addWidget(reopened)
+    assert reopened.pages_at_once.value() == 6 and reopened.review_mode.isChecked()
+    assert reopened.gemini_key.echoMode() is QLineEdit.EchoMode.Password
+
+
+def test_switching_the_provider_off_keeps_the_key_but_uses_the_template(
+    make_window: Factory,
+    memory_keyring: MemoryKeyring,
+    qtbot: Any,
+) -> None:
+    window = make_window()
+    dialog = SettingsDialog(window.services.settings, window)
+    qtbot.addWidget(dialog)
+    dialog.provider.setCurrentIndex(0)
+    dialog.gemini_key.setText("AIza-kept")
+    settings = dialog.save()
+    assert settings.gemini_api_key is None
+    window.apply_settings(settings)
+    assert window.services.provider.name == "template"
