@@ -212,6 +212,10 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    if args.ui:
+        from app.ui.bench_ui import run_ui_bench
+
+        return run_ui_bench(books=args.books)
     from app.bench import run_bench
 
     return run_bench(pages=args.pages, books=args.books, rounds=args.pickups)
@@ -273,6 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--pages", type=int, default=24)
     bench.add_argument("--books", type=int, default=5, help="books at once for the RSS figure")
     bench.add_argument("--pickups", type=int, default=7, help="pickup latency samples")
+    bench.add_argument("--ui", action="store_true", help="measure the console instead")
     return parser
 
 

@@ -1,44 +1,88 @@
-"""One bounded thread pool for CPU-heavy work (image processing, PDF), off the event loop.
+"""One bounded pool for CPU-heavy work (image processing, PDF), off the event loop.
 
 Bounding it also bounds memory: however many books run at once, only this many full-size
-page images are being worked on at a time.
+page images are being worked on at a time. Headless, the pool is threads (Pillow releases
+the GIL while it decodes and encodes; memory stays in one process). Under the console it
+is processes: PyMuPDF and NumPy-heavy steps hold the GIL, and in a thread they would
+stall the window for hundreds of milliseconds.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
+import multiprocessing
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import ParamSpec, TypeVar
 
 P = ParamSpec("P")
 T = TypeVar("T")
 
 _lock = threading.Lock()
-_pool: ThreadPoolExecutor | None = None
+_pool: Executor | None = None
 _size = 2
+_processes = False
 
 
-def configure(workers: int) -> None:
-    """Set the pool size; takes effect for the next pool created."""
-    global _size, _pool
+def configure(workers: int, processes: bool | None = None) -> None:
+    """Set the pool's size (and kind); takes effect for the next pool created."""
+    global _size, _pool, _processes
     with _lock:
-        if _pool is not None and workers != _size:
-            _pool.shutdown(wait=False)
+        kind = _processes if processes is None else processes
+        if _pool is not None and (workers != _size or kind != _processes):
+            _pool.shutdown(wait=False, cancel_futures=True)
             _pool = None
-        _size = workers
+        _size, _processes = workers, kind
 
 
-def _executor() -> ThreadPoolExecutor:
+def _lower_priority() -> None:
+    """Worker processes yield the CPU to the window: the operator's clicks come first."""
+    import os
+
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(10)
+
+
+def _executor() -> Executor:
     global _pool
     with _lock:
         if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=_size, thread_name_prefix="pressroom-cpu")
+            if _processes:
+                # spawn, not fork: the console process has threads (Qt, asyncio, I/O).
+                _pool = ProcessPoolExecutor(
+                    _size,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_lower_priority,
+                )
+            else:
+                _pool = ThreadPoolExecutor(_size, thread_name_prefix="pressroom-cpu")
         return _pool
 
 
 async def run_cpu(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """Run picklable CPU work (a module-level function or a method of a plain object)."""
     loop = asyncio.get_running_loop()
     return await loop.run_in_executor(_executor(), functools.partial(fn, *args, **kwargs))
+
+
+def _noop() -> None:
+    return None
+
+
+def warm_up() -> None:
+    """Start the pool's workers now (spawning processes takes a moment) rather than at
+    the first job, while the operator is watching."""
+    pool = _executor()
+    for future in [pool.submit(_noop) for _ in range(_size)]:
+        future.result()
+
+
+def shutdown() -> None:
+    global _pool
+    with _lock:
+        if _pool is not None:
+            _pool.shutdown(wait=True, cancel_futures=True)
+            _pool = None

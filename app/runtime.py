@@ -42,7 +42,7 @@ def make_provider(settings: Settings) -> Provider:
 
 def build_services(settings: Settings, events: EventBus | None = None) -> JobServices:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    cpu.configure(settings.cpu_workers)
+    cpu.configure(settings.cpu_workers)  # keeps the kind (threads or processes) chosen
     store, blobs = open_stores(settings)
     return JobServices(
         store=store,

@@ -29,7 +29,6 @@ from app.ai.gemini_schema import (
 )
 from app.ai.provider import ChildAnalysis, CoverAnalysis, ImageTask
 from app.ai.usage import current_ledger
-from app.cpu import run_cpu
 from app.domain import (
     CredentialsRejected,
     PermanentError,
@@ -123,7 +122,7 @@ class GeminiProvider:
     async def _analyze(
         self, image: bytes, what: str, instructions: str, schema: type[WireT]
     ) -> WireT:
-        part = await run_cpu(self._reference_part, image, what)
+        part = await asyncio.to_thread(self._reference_part, image, what)
         config = types.GenerateContentConfig(
             response_mime_type="application/json", response_schema=schema, temperature=0.2
         )
@@ -144,10 +143,10 @@ class GeminiProvider:
 
     async def _image(self, task: ImageTask, references: list[bytes]) -> bytes:
         parts = [
-            await run_cpu(self._reference_part, data, f"{task.label} reference {n}")
+            await asyncio.to_thread(self._reference_part, data, f"{task.label} reference {n}")
             for n, data in enumerate(references, 1)
         ]
-        source = await run_cpu(decode_image, task.source, task.label, self.max_pixels)
+        source = await asyncio.to_thread(decode_image, task.source, task.label, self.max_pixels)
         size = source.size
         del source
         config = types.GenerateContentConfig(
@@ -165,7 +164,7 @@ class GeminiProvider:
                 f"{task.label}: the model returned no image"
                 + (f" and said: {text[:200]}" if text else "")
             )
-        return await run_cpu(self._to_print_size, image, size, task.label)
+        return await asyncio.to_thread(self._to_print_size, image, size, task.label)
 
     async def _generate(
         self,

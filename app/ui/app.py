@@ -8,6 +8,7 @@ import sys
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication
 
+from app import cpu
 from app.catalog import load_demo_catalog
 from app.events import EventBus
 from app.runtime import build_services
@@ -28,7 +29,12 @@ def make_app(argv: list[str] | None = None) -> QApplication:
 def run_gui(argv: list[str] | None = None) -> int:
     app = make_app(argv)
     services = build_services(load_settings(), EventBus())
+    cpu.configure(services.settings.cpu_workers, processes=True)  # keep the GIL for the window
+    cpu.warm_up()
     load_demo_catalog(services.store, services.blobs)
     window = MainWindow(services)
     window.show()
-    return int(app.exec())
+    try:
+        return int(app.exec())
+    finally:
+        cpu.shutdown()

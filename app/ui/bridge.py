@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
+import multiprocessing
 import threading
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -62,6 +63,9 @@ class MonitorBridge(QObject):
         self._thread.ready.wait(10)
         self._run_future: concurrent.futures.Future[None] | None = None
         self._pool = concurrent.futures.ThreadPoolExecutor(4, thread_name_prefix="pressroom-ui-io")
+        # PDF rendering holds the GIL, so previews get their own process: they never stall
+        # the window and never wait behind the books in the shared CPU pool.
+        self._previews: concurrent.futures.ProcessPoolExecutor | None = None
 
     def _forward(self, event: Event) -> None:
         self.core_event.emit(event)
@@ -118,6 +122,14 @@ class MonitorBridge(QObject):
         """Run blocking work (store, blobs, rendering) off the UI thread."""
         return self._pool.submit(fn, *args)
 
+    def run_preview(self, fn: Callable[..., Any], *args: Any) -> concurrent.futures.Future[Any]:
+        """Run a picklable rendering function in the preview process."""
+        if self._previews is None:
+            self._previews = concurrent.futures.ProcessPoolExecutor(
+                1, mp_context=multiprocessing.get_context("spawn")
+            )
+        return self._previews.submit(fn, *args)
+
     def shutdown(self, timeout: float = 30.0) -> None:
         """Stop the monitor (jobs checkpointed, leases released), then the loop and pool."""
         self.stop_monitor(wait=timeout)
@@ -125,3 +137,5 @@ class MonitorBridge(QObject):
         self._thread.quit_loop()
         self._thread.wait(int(timeout * 1000))
         self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._previews is not None:
+            self._previews.shutdown(wait=True, cancel_futures=True)

@@ -123,7 +123,7 @@ class MainWindow(DecisionsMixin, QMainWindow):
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addLayout(filters)
         left_layout.addWidget(self.table, 1)
-        self.detail = ItemDetail(self.bridge.run_blocking)
+        self.detail = ItemDetail(self.bridge.run_preview)
         self.detail.approve_requested.connect(self.approve)
         self.detail.reject_requested.connect(self.reject)
         self.detail.regenerate_requested.connect(self.regenerate)
@@ -345,7 +345,7 @@ class MainWindow(DecisionsMixin, QMainWindow):
         old_store = self.services.store
         self.services = build_services(settings, self.services.events)
         self.bridge = self._make_bridge(self.services)
-        self.detail.pdf._run = self.bridge.run_blocking
+        self.detail.pdf._run = self.bridge.run_preview
         self.cover_lab.bridge = self.bridge
         if type(old_store) is not type(self.services.store):
             self.model.clear()
