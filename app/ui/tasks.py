@@ -18,7 +18,8 @@ class _Relay(QObject):
 
     @staticmethod
     def _call(callback: Callable[[concurrent.futures.Future[Any]], None], future: Any) -> None:
-        callback(future)
+        if not future.cancelled():  # cancelled at shutdown: nobody is waiting for it
+            callback(future)
 
 
 _relay: _Relay | None = None
