@@ -283,6 +283,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _gui_or_help(parser: argparse.ArgumentParser) -> int:
     """No command: open the console, or explain why it cannot open here."""
+    import os
+
+    headless = sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY")
+        or os.environ.get("WAYLAND_DISPLAY")
+        or os.environ.get("QT_QPA_PLATFORM")
+    )
+    if headless:
+        print(
+            "pressroom: no display here, so the console cannot open. Try `pressroom demo` "
+            "(headless), or `pressroom --help`.",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
     try:
         from app.ui.app import run_gui
     except ImportError as exc:

@@ -150,11 +150,12 @@ def skin_mask(img: Image.Image) -> np.ndarray:
     return (y > 60) & (cb >= 77) & (cb <= 127) & (cr >= 137) & (cr <= 173)
 
 
-def largest_blob(mask: np.ndarray, min_share: float = 0.004) -> Box | None:
-    """Bounding box (normalized) of the largest 4-connected region of `mask`."""
+def blobs(mask: np.ndarray) -> list[tuple[int, Box]]:
+    """Every 4-connected region of `mask`: (pixel count, normalized bounding box), largest
+    first."""
     height, width = mask.shape
     seen = np.zeros_like(mask, dtype=bool)
-    best: tuple[int, int, int, int, int] | None = None  # size, l, t, r, b
+    found: list[tuple[int, Box]] = []
     ys, xs = np.nonzero(mask)
     for sy, sx in zip(ys.tolist(), xs.tolist(), strict=True):
         if seen[sy, sx]:
@@ -171,12 +172,30 @@ def largest_blob(mask: np.ndarray, min_share: float = 0.004) -> Box | None:
                 if 0 <= ny < height and 0 <= nx < width and mask[ny, nx] and not seen[ny, nx]:
                     seen[ny, nx] = True
                     queue.append((ny, nx))
-        if best is None or size > best[0]:
-            best = (size, left, top, right, bottom)
-    if best is None or best[0] < min_share * width * height:
+        box = Box(left / width, top / height, (right + 1) / width, (bottom + 1) / height)
+        found.append((size, box))
+    return sorted(found, key=lambda b: b[0], reverse=True)
+
+
+def largest_blob(mask: np.ndarray, min_share: float = 0.004) -> Box | None:
+    """Bounding box (normalized) of the largest 4-connected region of `mask`."""
+    found = blobs(mask)
+    if not found or found[0][0] < min_share * mask.size:
         return None
-    _, left, top, right, bottom = best
-    return Box(left / width, top / height, (right + 1) / width, (bottom + 1) / height)
+    return found[0][1]
+
+
+def face_like_blob(mask: np.ndarray, min_share: float = 0.004) -> Box | None:
+    """The largest region shaped like a face: roughly as tall as wide and filling most of its
+    box. A skin-toned title banner or a sandy beach is not a face."""
+    height, width = mask.shape
+    for size, box in blobs(mask):
+        if size < min_share * mask.size:
+            return None
+        w, h = (box.right - box.left) * width, (box.bottom - box.top) * height
+        if 0.5 <= w / h <= 1.8 and size / (w * h) >= 0.45:
+            return box
+    return None
 
 
 def median_colour(img: Image.Image, mask: np.ndarray | None = None) -> RGB | None:
@@ -200,7 +219,7 @@ def face_region(img: Image.Image, min_share: float = 0.004) -> tuple[Box, np.nda
     """The face: the largest skin-toned region, refined to the pixels close to its median
     colour (brown hair and skin share the YCbCr skin range; their colours differ)."""
     mask = skin_mask(img)
-    rough = largest_blob(mask, min_share)
+    rough = face_like_blob(mask, min_share)
     if rough is None:
         return None
     left, top, right, bottom = rough.to_pixels(img.width, img.height)

@@ -9,7 +9,7 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication
 
 from app import cpu
-from app.catalog import load_demo_catalog
+from app.catalog import load_demo_catalog, place_demo_orders
 from app.events import EventBus
 from app.runtime import build_services
 from app.ui.main_window import MainWindow
@@ -31,7 +31,9 @@ def run_gui(argv: list[str] | None = None) -> int:
     services = build_services(load_settings(), EventBus())
     cpu.configure(services.settings.cpu_workers, processes=True)  # keep the GIL for the window
     cpu.warm_up()
-    load_demo_catalog(services.store, services.blobs)
+    books = load_demo_catalog(services.store, services.blobs)
+    if not services.store.list_items(limit=1):  # first run: something real to watch at once
+        place_demo_orders(services.store, services.blobs, books)
     window = MainWindow(services)
     window.show()
     try:

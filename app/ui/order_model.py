@@ -90,9 +90,11 @@ class Row:
         for label, members in SHOWN_STAGES:
             done = total = 0
             for stage in members:
-                if stage in self.progress:
+                if status is Status.COMPLETED:
+                    d, t = 1, 1
+                elif stage in self.progress:
                     d, t = self.progress[stage]
-                elif status is Status.COMPLETED or STAGE_ORDER.index(stage) < current:
+                elif STAGE_ORDER.index(stage) < current:
                     d, t = 1, 1
                 elif stage is self.item.stage:
                     d, t = self.item.progress_done, self.item.progress_total

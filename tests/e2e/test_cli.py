@@ -176,3 +176,40 @@ def test_secrets_stay_out_of_the_log(tmp_path: Path) -> None:
     assert "using Gemini" in log_text
     assert key not in log_text and key not in result.stderr
     assert Settings(GOOGLE_AI_API_KEY=key).secrets() == [key]  # type: ignore[call-arg]
+
+
+def test_without_a_display_the_console_explains_itself(tmp_path: Path) -> None:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    }
+    env["XDG_STATE_HOME"] = str(tmp_path / "state")
+    result = subprocess.run(
+        [sys.executable, "-m", "app"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "no display here" in result.stderr and "pressroom demo" in result.stderr
+
+
+def test_headless_commands_never_load_qt(tmp_path: Path) -> None:
+    code = (
+        "import sys; from app.cli import main; "
+        f"rc = main(['status', '--data-dir', {str(tmp_path / 'd')!r}]); "
+        "assert rc == 0; assert not [m for m in sys.modules if m.startswith('PySide6')]"
+    )
+    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state")}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr

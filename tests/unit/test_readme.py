@@ -13,7 +13,7 @@ def readme_commands() -> list[str]:
 
 def test_readme_starts_with_run_and_test_commands() -> None:
     run, test = readme_commands()
-    assert run.endswith("pressroom demo")
+    assert run.endswith(".venv/bin/pressroom")
     assert test.endswith("pytest")
 
 

@@ -56,6 +56,25 @@ def test_exif_rotated_photo_gives_the_same_face(provider: TemplateProvider) -> N
     assert np.allclose(a.face_box, b.face_box, atol=0.03)
 
 
+def iou(a: list[float], b: list[float]) -> float:
+    left, top = max(a[0], b[0]), max(a[1], b[1])
+    right, bottom = min(a[2], b[2]), min(a[3], b[3])
+    inter = max(0.0, right - left) * max(0.0, bottom - top)
+    area = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / area
+
+
+@pytest.mark.parametrize("book", [0, 1])
+def test_detected_hero_is_where_the_catalog_says(provider: TemplateProvider, book: int) -> None:
+    import json
+
+    spec = json.loads(CATALOG.joinpath("catalog.json").read_text())["books"][book]
+    cover = run(provider.analyze_cover(book_image(spec["id"], "cover.jpg")))
+    assert cover.hero_position is not None
+    # the skin-toned title banner is not taken for a face
+    assert iou(cover.hero_position, spec["cover_hero_regions"][0]) > 0.4
+
+
 def test_cover_analysis_measures_style_palette_and_hero(provider: TemplateProvider) -> None:
     moon = run(provider.analyze_cover(book_image("moon-boat", "cover.jpg")))
     garden = run(provider.analyze_cover(book_image("giant-garden", "cover.jpg")))
