@@ -197,6 +197,29 @@ def cmd_status(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from app.runtime import build_services
+    from app.service import serve
+
+    settings = _settings(args)
+    token = settings.api_token.get_secret_value() if settings.api_token else ""
+    if not token:
+        raise PressroomError(
+            "set PRESSROOM_API_TOKEN (any long random string) before `pressroom serve`: "
+            "every endpoint but /health requires it"
+        )
+    services = build_services(settings)
+    services.events.subscribe(_print_events)
+    host, port = args.host or settings.host, args.port or settings.port
+    print(
+        f"Pressroom worker on http://{host}:{port} (OpenAPI at /openapi.json); "
+        f"data in {settings.data_dir}",
+        flush=True,
+    )
+    asyncio.run(serve(services, token, host, port))
+    return EXIT_OK
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     from app.store.migrate import apply_migrations
 
@@ -226,6 +249,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog="pressroom", description="Turn paid orders into personalized children's books."
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to the console")
+    parser.add_argument(
+        "--self-check",
+        action="store_true",
+        help="check that every part works here (the bundle's smoke test)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def add(
@@ -265,6 +293,11 @@ def build_parser() -> argparse.ArgumentParser:
     cover.add_argument("-o", "--output", required=True, type=Path)
     status = add("status", cmd_status, "list order items and their state")
     status.add_argument("--limit", type=int, default=50)
+    serve = add("serve", cmd_serve, "the monitor plus the seed's HTTP control endpoints")
+    serve.add_argument("--host", help="default 127.0.0.1 (PRESSROOM_HOST)")
+    serve.add_argument("--port", type=int, help="default 5000 (PORT)")
+    serve.add_argument("--orders-at-once", type=int)
+    serve.add_argument("--poll-interval", type=int, help="milliseconds")
     migrate = sub.add_parser(
         "migrate",
         help="apply migrations/*.sql to a PostgreSQL (Supabase) database",
@@ -307,9 +340,25 @@ def _gui_or_help(parser: argparse.ArgumentParser) -> int:
     return run_gui()
 
 
+def _drop_broken_cert_path() -> None:
+    """SSL_CERT_FILE pointing at nothing would break every HTTPS call; certifi's bundle
+    (shipped with us) is used instead."""
+    import os
+
+    path = os.environ.get("SSL_CERT_FILE")
+    if path and not Path(path).is_file():
+        os.environ.pop("SSL_CERT_FILE")
+        log.warning("SSL_CERT_FILE %s does not exist; using the bundled certificates", path)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _drop_broken_cert_path()
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.self_check:
+        from app.selfcheck import run_self_check
+
+        return run_self_check()
     if args.command is None:
         return _gui_or_help(parser)
     try:

@@ -71,6 +71,10 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("SUPABASE_DB_URL", "DATABASE_URL", "PRESSROOM_DATABASE_URL"),
         description="PostgreSQL connection string, for `pressroom migrate`",
     )
+    api_token: SecretStr | None = Field(
+        default=None, description="bearer token for `pressroom serve` (all but /health)"
+    )
+    host: str = Field(default="127.0.0.1", description="where `pressroom serve` listens")
     port: int = Field(default=5000, validation_alias=AliasChoices("PORT", "PRESSROOM_PORT"))
     auto_start_monitor: bool = Field(
         default=True,
@@ -112,5 +116,5 @@ class Settings(BaseSettings):
 
     def secrets(self) -> list[str]:
         """Values that must never reach a log line."""
-        values = [self.gemini_api_key, self.supabase_service_key]
+        values = [self.gemini_api_key, self.supabase_service_key, self.api_token]
         return [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]

@@ -1,0 +1,163 @@
+"""`pressroom --self-check`: every part, exercised once, in a temporary folder. Exit 0, or
+print what is broken. The bundle's smoke test in CI."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import os
+import ssl
+import tempfile
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.pipeline.job import JobServices
+
+MODULES = (
+    "app.domain",
+    "app.config",
+    "app.store.embedded",
+    "app.store.supabase",
+    "app.store.migrate",
+    "app.ai.template",
+    "app.ai.gemini",
+    "app.ai.prompt",
+    "app.pipeline.job",
+    "app.pipeline.pdf",
+    "app.monitor",
+    "app.service",
+    "app.catalog",
+    "app.migrations",
+    "app.resources",
+)
+
+
+def run_self_check() -> int:
+    from app import cpu
+
+    checks: list[tuple[str, Callable[[Path], str]]] = [
+        ("imports", _imports),
+        ("certificates", _certificates),
+        ("embedded store", _store),
+        ("PDF", _pdf),
+        ("demo cover (template provider)", _cover),
+        ("monitor start and stop", _monitor),
+        ("console (Qt)", _qt),
+    ]
+    failures = 0
+    with tempfile.TemporaryDirectory(prefix="pressroom-selfcheck-") as tmp:
+        for name, check in checks:
+            try:
+                detail = check(Path(tmp))
+                print(f"ok    {name}{f' — {detail}' if detail else ''}", flush=True)
+            except Exception as exc:
+                failures += 1
+                print(f"FAIL  {name}: {type(exc).__name__}: {exc}", flush=True)
+                traceback.print_exc()
+    cpu.shutdown()
+    print("self-check passed" if not failures else f"self-check: {failures} part(s) broken")
+    return 0 if not failures else 1
+
+
+def _imports(_: Path) -> str:
+    for name in MODULES:
+        importlib.import_module(name)
+    return f"{len(MODULES)} modules"
+
+
+def _certificates(_: Path) -> str:
+    import certifi
+
+    context = ssl.create_default_context(cafile=certifi.where())
+    return f"{len(context.get_ca_certs())} CA certificates from certifi"
+
+
+def _services(tmp: Path) -> JobServices:
+    from app.config import Settings
+    from app.runtime import build_services
+
+    return build_services(Settings(data_dir=tmp / "data", poll_interval_ms=200))
+
+
+def _store(tmp: Path) -> str:
+    from app.catalog import load_demo_catalog
+
+    services = _services(tmp)
+    books = load_demo_catalog(services.store, services.blobs)
+    return f"{len(books)} demo books in {tmp / 'data'}"
+
+
+def _pdf(_: Path) -> str:
+    from app.assets import demo_root
+    from app.pipeline.pdf import BookPage, PrintSpec, compose_book, render_page_png
+
+    page = demo_root().joinpath("moon-boat", "page-01.jpg").read_bytes()
+    cover = demo_root().joinpath("moon-boat", "cover.jpg").read_bytes()
+    book = compose_book(
+        cover,
+        [BookPage(page, "Ada sails.", "page 1")],
+        PrintSpec(),
+        title="Self-check",
+        child_name="Ada",
+    )
+    png = render_page_png(book.pdf, 1, dpi=30)
+    return f"{len(book.pdf) // 1024} KB PDF, page rendered ({len(png)} bytes PNG)"
+
+
+def _cover(tmp: Path) -> str:
+    from app.ai.provider import ImageTask
+    from app.ai.template import TemplateProvider
+    from app.assets import demo_root
+    from app.catalog import demo_photo
+    from app.domain import Box
+
+    provider = TemplateProvider()
+    cover = demo_root().joinpath("giant-garden", "cover.jpg").read_bytes()
+    photo = demo_photo("child-kofi.jpg")
+
+    async def make() -> bytes:
+        cover_a, child_a = await asyncio.gather(
+            provider.analyze_cover(cover), provider.analyze_child(photo)
+        )
+        regions = (Box.from_list(cover_a.hero_position),) if cover_a.hero_position else ()
+        return await provider.generate_cover(
+            ImageTask(cover, photo, "self-check", cover_a, child_a, "Kofi", regions)
+        )
+
+    image = asyncio.run(make())
+    (tmp / "cover.jpg").write_bytes(image)
+    return f"{len(image) // 1024} KB cover"
+
+
+def _monitor(tmp: Path) -> str:
+    from app.monitor import Monitor
+
+    services = _services(tmp)
+
+    async def start_stop() -> bool:
+        monitor = Monitor(services)
+        task = asyncio.create_task(monitor.run())
+        await asyncio.sleep(0.3)
+        running = monitor.is_running
+        monitor.stop()
+        await task
+        return running and not monitor.is_running
+
+    if not asyncio.run(start_stop()):
+        raise RuntimeError("the monitor did not start and stop")
+    return "started and stopped"
+
+
+def _qt(_: Path) -> str:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication, QLabel
+
+    app = QApplication.instance() or QApplication([])
+    label = QLabel("Pressroom")
+    label.show()
+    app.processEvents()
+    label.close()
+    return f"PySide6 on the {QApplication.platformName()} platform"

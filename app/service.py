@@ -1,0 +1,262 @@
+"""`pressroom serve`: the monitor, headless, plus the seed's HTTP control endpoints.
+
+GET /health (no token), GET /monitor/status, POST /monitor/start, POST /monitor/stop,
+POST /generate-cover; an OpenAPI description at /openapi.json. Every endpoint but /health
+needs `Authorization: Bearer <PRESSROOM_API_TOKEN>`. Bad JSON, wrong types, oversized
+bodies and bad images get a 4xx with a sentence. SIGTERM stops gracefully: jobs in flight
+are checkpointed and their leases released for another worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import contextlib
+import hmac
+import logging
+import signal
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.ai.prompt import build_cover_prompt
+from app.ai.provider import ImageTask
+from app.domain import BadInput, Book, Box, Personalization, PressroomError, Status
+from app.imageio import decode_image, encode_jpeg
+from app.monitor import Monitor
+from app.pipeline.job import JobServices
+
+log = logging.getLogger(__name__)
+
+
+class BookData(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    name: str = Field(default="", max_length=300)
+    genre: str = Field(default="", max_length=100)
+    age_range: str = Field(default="", alias="ageRange", max_length=50)
+    hero_name: str = Field(default="", alias="heroName", max_length=100)
+
+
+class ChildData(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    name: str = Field(min_length=1, max_length=100)
+    age: int | None = Field(default=None, ge=0, le=18)
+    gender: str | None = Field(default=None, max_length=30)
+
+
+class GenerateCoverRequest(BaseModel):
+    originalCoverImage: str = Field(description="base64 JPEG, PNG or WebP")
+    childImage: str = Field(description="base64 JPEG, PNG or WebP")
+    bookData: BookData = Field(default_factory=BookData)
+    childData: ChildData
+
+
+class GenerateCoverResponse(BaseModel):
+    success: bool
+    coverImage: str
+    mimeType: str
+    coverAnalysis: dict[str, Any]
+    childAnalysis: dict[str, Any]
+    prompt: str
+
+
+def _b64(value: str, what: str) -> bytes:
+    text = value.split(",", 1)[1] if value.startswith("data:") else value
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise HTTPException(400, f"{what} is not valid base64") from None
+
+
+class Service:
+    """The monitor and its control API, sharing one event loop."""
+
+    def __init__(self, services: JobServices, token: str) -> None:
+        self.s = services
+        self.token = token
+        self.monitor = Monitor(services)
+        self._run: asyncio.Task[None] | None = None
+        self.app = self._build_app()
+
+    # -- the monitor -------------------------------------------------------------------
+    async def start(self) -> None:
+        if self._run is None or self._run.done():
+            self._run = asyncio.create_task(self.monitor.run())
+            await asyncio.sleep(0)
+
+    async def stop(self) -> None:
+        if self._run is not None and not self._run.done():
+            self.monitor.stop()
+            await self._run
+
+    def status(self) -> dict[str, Any]:
+        counts = {s.value: 0 for s in Status}
+        for item in self.s.store.list_items(limit=100_000):
+            counts[item.generation_status.value] += 1
+        return {
+            **self.monitor.status().as_dict(),
+            "isRunning": self.monitor.is_running,
+            "queue": counts,
+            "provider": self.s.provider.name,
+        }
+
+    # -- HTTP --------------------------------------------------------------------------
+    def _build_app(self) -> FastAPI:
+        @contextlib.asynccontextmanager
+        async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+            if self.s.settings.auto_start_monitor:
+                await self.start()
+            try:
+                yield
+            finally:
+                await self.stop()
+                await self.s.provider.aclose()
+
+        app = FastAPI(
+            title="Pressroom worker",
+            version="1",
+            lifespan=lifespan,
+            description="Control endpoints compatible with the seed's server.",
+        )
+        limit = self.s.settings.max_upload_bytes
+
+        @app.middleware("http")
+        async def guard(
+            request: Request, call_next: Callable[[Request], Awaitable[Response]]
+        ) -> Response:
+            length = request.headers.get("content-length")
+            if length and length.isdigit() and int(length) > limit:
+                return JSONResponse({"error": f"the body is over {limit // (1024 * 1024)} MB"}, 413)
+            public = request.url.path in ("/health", "/openapi.json", "/docs")
+            if not public and not self._authorized(request):
+                return JSONResponse(
+                    {
+                        "error": "missing or wrong token: send "
+                        "'Authorization: Bearer <PRESSROOM_API_TOKEN>'"
+                    },
+                    401,
+                )
+            return await call_next(request)
+
+        @app.exception_handler(RequestValidationError)
+        async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+            first = exc.errors()[0] if exc.errors() else {}
+            where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
+            return JSONResponse({"error": f"{where or 'body'}: {first.get('msg', 'invalid')}"}, 422)
+
+        @app.exception_handler(HTTPException)
+        async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
+            return JSONResponse({"error": exc.detail}, exc.status_code)
+
+        @app.get("/health")
+        async def health() -> dict[str, Any]:
+            return {"status": "ok", "isRunning": self.monitor.is_running}
+
+        @app.get("/monitor/status")
+        async def monitor_status() -> dict[str, Any]:
+            return await asyncio.to_thread(self.status)
+
+        @app.post("/monitor/start")
+        async def monitor_start() -> dict[str, Any]:
+            await self.start()
+            return {"success": True, "isRunning": True}
+
+        @app.post("/monitor/stop")
+        async def monitor_stop() -> dict[str, Any]:
+            await self.stop()
+            return {"success": True, "isRunning": False}
+
+        @app.post("/generate-cover", response_model=GenerateCoverResponse)
+        async def generate_cover(body: GenerateCoverRequest) -> GenerateCoverResponse:
+            return await self.generate_cover(body)
+
+        return app
+
+    def _authorized(self, request: Request) -> bool:
+        header = request.headers.get("authorization", "")
+        given = (
+            header.removeprefix("Bearer ").strip()
+            if header.startswith("Bearer ")
+            else (request.headers.get("x-api-token", ""))
+        )
+        return bool(given) and hmac.compare_digest(given.encode(), self.token.encode())
+
+    async def generate_cover(self, body: GenerateCoverRequest) -> GenerateCoverResponse:
+        cover = _b64(body.originalCoverImage, "originalCoverImage")
+        photo = _b64(body.childImage, "childImage")
+        limit = self.s.settings.max_image_pixels
+        try:
+            await asyncio.to_thread(decode_image, cover, "originalCoverImage", limit)
+            await asyncio.to_thread(decode_image, photo, "childImage", limit)
+        except BadInput as exc:
+            raise HTTPException(422, str(exc)) from None
+        provider = self.s.provider
+        child = body.childData
+        who = Personalization(child.name, child.age, child.gender)
+        book = Book(
+            "adhoc",
+            body.bookData.name,
+            body.bookData.genre,
+            body.bookData.age_range,
+            body.bookData.hero_name or "the main character",
+            "",
+            (),
+        )
+        try:
+            cover_a, child_a = await asyncio.gather(
+                provider.analyze_cover(cover), provider.analyze_child(photo)
+            )
+            prompt = build_cover_prompt(cover_a, child_a, book, who)
+            regions = (Box.from_list(cover_a.hero_position),) if cover_a.hero_position else ()
+            image = await provider.generate_cover(
+                ImageTask(cover, photo, prompt, cover_a, child_a, who.child_name, regions)
+            )
+        except BadInput as exc:
+            raise HTTPException(422, str(exc)) from None
+        except PressroomError as exc:
+            raise HTTPException(502, f"the cover could not be generated: {exc}") from None
+        jpeg = await asyncio.to_thread(_as_jpeg, image, limit)
+        return GenerateCoverResponse(
+            success=True,
+            coverImage=base64.b64encode(jpeg).decode(),
+            mimeType="image/jpeg",
+            coverAnalysis=cover_a.model_dump(),
+            childAnalysis=child_a.model_dump(),
+            prompt=prompt,
+        )
+
+
+def _as_jpeg(image: bytes, limit: int) -> bytes:
+    return image if image[:2] == b"\xff\xd8" else encode_jpeg(decode_image(image, "cover", limit))
+
+
+async def serve(services: JobServices, token: str, host: str, port: int) -> None:
+    """Run the API and the monitor until SIGTERM or SIGINT; then stop both gracefully."""
+    import uvicorn
+
+    service = Service(services, token)
+
+    class _Server(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Any:  # ours below stop the monitor too
+            yield
+
+    server = _Server(
+        uvicorn.Config(
+            service.app, host=host, port=port, log_level="warning", access_log=False, lifespan="on"
+        )
+    )
+    loop = asyncio.get_running_loop()
+
+    def shutdown() -> None:
+        services.events.message(logging.INFO, "stopping: releasing jobs in flight")
+        server.should_exit = True
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, shutdown)
+    await server.serve()
