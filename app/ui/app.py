@@ -3,9 +3,10 @@ catalog loaded so a newcomer sees something real at once."""
 
 from __future__ import annotations
 
+import signal
 import sys
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtWidgets import QApplication
 
 from app import cpu
@@ -26,6 +27,17 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     return app
 
 
+def _close_on_signals(window: MainWindow) -> None:
+    """SIGTERM / Ctrl-C close the window the normal way: jobs checkpointed and released,
+    worker processes stopped. (Python runs signal handlers only between bytecodes, so a
+    timer gives it a chance while Qt's loop waits.)"""
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: window.close())
+    poke = QTimer(window)
+    poke.timeout.connect(lambda: None)
+    poke.start(250)
+
+
 def run_gui(argv: list[str] | None = None) -> int:
     app = make_app(argv)
     services = build_services(load_settings(), EventBus())
@@ -36,6 +48,7 @@ def run_gui(argv: list[str] | None = None) -> int:
         place_demo_orders(services.store, services.blobs, books)
     window = MainWindow(services)
     window.show()
+    _close_on_signals(window)
     try:
         return int(app.exec())
     finally:
