@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-import os
 import ssl
 import tempfile
 import traceback
@@ -152,12 +151,6 @@ def _monitor(tmp: Path) -> str:
 
 
 def _qt(_: Path) -> str:
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtWidgets import QApplication, QLabel
+    from app.ui.selfcheck import check_qt  # the only part that needs Qt
 
-    app = QApplication.instance() or QApplication([])
-    label = QLabel("Pressroom")
-    label.show()
-    app.processEvents()
-    label.close()
-    return f"PySide6 on the {QApplication.platformName()} platform"
+    return check_qt()

@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.ai.prompt import build_cover_prompt
 from app.ai.provider import ImageTask
-from app.domain import BadInput, Book, Box, Personalization, PressroomError, Status
+from app.domain import BadInput, Book, Box, Personalization, PressroomError
 from app.imageio import decode_image, encode_jpeg
 from app.monitor import Monitor
 from app.pipeline.job import JobServices
@@ -95,9 +95,7 @@ class Service:
             await self._run
 
     def status(self) -> dict[str, Any]:
-        counts = {s.value: 0 for s in Status}
-        for item in self.s.store.list_items(limit=100_000):
-            counts[item.generation_status.value] += 1
+        counts = {s.value: n for s, n in self.s.store.count_by_status().items()}
         return {
             **self.monitor.status().as_dict(),
             "isRunning": self.monitor.is_running,

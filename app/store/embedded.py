@@ -132,11 +132,25 @@ class EmbeddedOrderStore:
         if conn is None:
             conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
             conn.row_factory = sqlite3.Row
-            conn.execute("pragma journal_mode=wal")
+            # Switching to WAL needs a lock the busy timeout does not wait for; once the
+            # file is in WAL (it stays so), other processes only read the mode.
+            if conn.execute("pragma journal_mode").fetchone()[0] != "wal":
+                self._set_wal(conn)
             conn.execute("pragma synchronous=normal")
             conn.execute("pragma foreign_keys=on")
             self._local.conn = conn
         return conn
+
+    @staticmethod
+    def _set_wal(conn: sqlite3.Connection) -> None:
+        for attempt in range(50):
+            try:
+                conn.execute("pragma journal_mode=wal")
+                return
+            except sqlite3.OperationalError:
+                if attempt == 49:
+                    raise
+                time.sleep(0.1)
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
@@ -363,24 +377,43 @@ class EmbeddedOrderStore:
             raise PressroomError(f"order item {item_id} does not exist")
         return self._item(row)
 
-    def list_items(self, status: Status | None = None, limit: int = 1000) -> list[OrderItem]:
-        if status is None:
-            rows = (
-                self._conn()
-                .execute(self._ITEM_SELECT + "order by oi.created_at desc limit ?", (limit,))
-                .fetchall()
+    def list_items(
+        self,
+        status: Status | None = None,
+        limit: int = 1000,
+        updated_since: datetime | None = None,
+    ) -> list[OrderItem]:
+        where: list[str] = ["1 = 1"]
+        params: list[object] = []
+        if status is not None:
+            where.append("oi.generation_status = ?")
+            params.append(status.value)
+        if updated_since is not None:
+            where.append("oi.updated_at > ?")
+            # datetimes hold microseconds; the stored floats a little more
+            params.append(updated_since.timestamp() + 1e-6)
+        rows = (
+            self._conn()
+            .execute(
+                self._ITEM_SELECT
+                + f"where {' and '.join(where)} order by oi.created_at desc limit ?",
+                (*params, limit),
             )
-        else:
-            rows = (
-                self._conn()
-                .execute(
-                    self._ITEM_SELECT + "where oi.generation_status = ? "
-                    "order by oi.created_at desc limit ?",
-                    (status.value, limit),
-                )
-                .fetchall()
-            )
+            .fetchall()
+        )
         return [self._item(r) for r in rows]
+
+    def count_by_status(self) -> dict[Status, int]:
+        rows = (
+            self._conn()
+            .execute(
+                "select generation_status, count(*) from order_items group by generation_status"
+            )
+            .fetchall()
+        )
+        counts = dict.fromkeys(Status, 0)
+        counts.update({Status(status): n for status, n in rows})
+        return counts
 
     def list_notifications(self, user_id: str) -> list[Notification]:
         rows = (

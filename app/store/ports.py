@@ -7,6 +7,7 @@ a worker that lost its lease gets `LeaseLost` instead of overwriting newer state
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any, Protocol
 
 from app.domain import (
@@ -77,7 +78,16 @@ class OrderStore(Protocol):
 
     # reading
     def get_item(self, item_id: str) -> OrderItem: ...
-    def list_items(self, status: Status | None = None, limit: int = 1000) -> list[OrderItem]: ...
+    def list_items(
+        self,
+        status: Status | None = None,
+        limit: int = 1000,
+        updated_since: datetime | None = None,
+    ) -> list[OrderItem]:
+        """Newest first; with `updated_since`, only items changed after it."""
+        ...
+
+    def count_by_status(self) -> dict[Status, int]: ...
     def list_notifications(self, user_id: str) -> list[Notification]: ...
     def history(self, item_id: str) -> list[dict[str, Any]]: ...
     def save_provenance(self, item_id: str, data: dict[str, Any]) -> None:

@@ -282,14 +282,27 @@ class SupabaseOrderStore:
             raise PressroomError(f"order item {item_id} does not exist")
         return self._item(rows[0])
 
-    def list_items(self, status: Status | None = None, limit: int = 1000) -> list[OrderItem]:
+    def list_items(
+        self,
+        status: Status | None = None,
+        limit: int = 1000,
+        updated_since: datetime | None = None,
+    ) -> list[OrderItem]:
         def query() -> Any:
             q = self.db.table("pressroom_items").select("*")
             if status is not None:
                 q = q.eq("generation_status", status.value)
+            if updated_since is not None:
+                q = q.gt("updated_at", updated_since.isoformat())
             return q.order("created_at", desc=True).limit(limit).execute()
 
         return [self._item(r) for r in self.c.call("listing items", query).data]
+
+    def count_by_status(self) -> dict[Status, int]:
+        rows = self._rpc("order_item_counts", {})
+        counts = dict.fromkeys(Status, 0)
+        counts.update({Status(r["generation_status"]): int(r["items"]) for r in rows})
+        return counts
 
     def list_notifications(self, user_id: str) -> list[Notification]:
         rows = self.c.call(

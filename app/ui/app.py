@@ -7,9 +7,11 @@ import signal
 import sys
 
 from PySide6.QtCore import QCoreApplication, QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from app import cpu
+from app.assets import resource
 from app.catalog import load_demo_catalog, place_demo_orders
 from app.events import EventBus
 from app.runtime import build_services
@@ -24,6 +26,8 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
     assert isinstance(app, QApplication)
     init_relay()
+    app.setStyleSheet(resource("styles", "pressroom.qss").read_text())
+    app.setWindowIcon(QIcon(str(resource("icons", "pressroom-256.png"))))
     return app
 
 

@@ -7,6 +7,7 @@ import concurrent.futures
 import getpass
 import logging
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QItemSelection, QModelIndex, QSettings, Qt, QTimer
@@ -58,6 +59,7 @@ class MainWindow(DecisionsMixin, QMainWindow):
         self.proxy = OrderFilterModel(self)
         self.proxy.setSourceModel(self.model)
         self._selected: str | None = None
+        self._cursor: datetime | None = None
         self._closing = False
         self._build_ui()
         self._build_actions()
@@ -243,8 +245,10 @@ class MainWindow(DecisionsMixin, QMainWindow):
         store.sync()
 
     # -- live data ---------------------------------------------------------------------------
-    def refresh(self) -> None:
-        future = self.bridge.run_blocking(self.services.store.list_items, None, 10_000)
+    def refresh(self, full: bool = False) -> None:
+        """Read what changed since the last refresh (everything the first time)."""
+        since = None if full else self._cursor
+        future = self.bridge.run_blocking(self.services.store.list_items, None, 10_000, since)
         when_done(future, self._refreshed)
 
     def _refreshed(self, future: concurrent.futures.Future[Any]) -> None:
@@ -253,7 +257,12 @@ class MainWindow(DecisionsMixin, QMainWindow):
         if future.exception() is not None:
             self.statusBar().showMessage(f"Cannot read orders: {future.exception()}", 10_000)
             return
-        self.model.merge(list(reversed(future.result())))
+        items = future.result()
+        stamps = [i.updated_at for i in items if i.updated_at is not None]
+        if stamps:  # a second of overlap: rows written in the same instant are not missed
+            newest = max(stamps) - timedelta(seconds=1)
+            self._cursor = max(self._cursor, newest) if self._cursor else newest
+        self.model.merge(list(reversed(items)))
 
     def _on_event(self, event: Event) -> None:
         if self._closing:
@@ -349,6 +358,7 @@ class MainWindow(DecisionsMixin, QMainWindow):
         self.cover_lab.bridge = self.bridge
         if type(old_store) is not type(self.services.store):
             self.model.clear()
+            self._cursor = None
         old_store.close()
         self.refresh()
         if was_running or settings.auto_start_monitor:

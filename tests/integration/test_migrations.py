@@ -58,7 +58,7 @@ def place(
 def test_rerunning_the_migrations_changes_nothing(pg_url: str) -> None:
     before = snapshot(pg_url)
     assert apply_migrations(pg_url) == []  # recorded: nothing to do
-    assert len(apply_migrations(pg_url, force=True)) == 5  # and run again for real
+    assert len(apply_migrations(pg_url, force=True)) == 6  # and run again for real
     assert snapshot(pg_url) == before
 
 

@@ -133,3 +133,20 @@ def test_blobs_round_trip_list_delete_and_sign(backend: Backend) -> None:
         assert httpx.get(url).content == b"\xff\xd8cover"  # a signed URL works without a key
     assert blobs.delete_prefix("work/i1/pages") == 1
     assert blobs.list("work/i1") == ["work/i1/cover.jpg"]
+
+
+def test_counts_and_changes_since(backend: Backend) -> None:
+    import time
+
+    first = place(backend, n=2)
+    backend.store.claim("w", 1, 60)
+    counts = backend.store.count_by_status()
+    assert counts[Status.PENDING] == 1 and counts[Status.PROCESSING] == 1
+    assert counts[Status.COMPLETED] == 0
+    everything = backend.store.list_items()
+    stamp = max(i.updated_at for i in everything if i.updated_at)
+    time.sleep(0.05)
+    [later] = place(backend)
+    changed = backend.store.list_items(updated_since=stamp)
+    assert [i.id for i in changed] == [later]
+    assert set(first) <= {i.id for i in everything}

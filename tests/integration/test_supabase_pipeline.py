@@ -131,7 +131,7 @@ def test_migrate_command_applies_then_reports_up_to_date(pg_server: str, tmp_pat
         first = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=60)
         assert first.returncode == 0, first.stderr
         assert first.stdout.splitlines()[0] == "applied 0001_core_tables.sql"
-        assert len(first.stdout.splitlines()) == 5
+        assert len(first.stdout.splitlines()) == 6
         again = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=60)
         assert again.stdout.strip() == "already up to date"
     bad = subprocess.run(
