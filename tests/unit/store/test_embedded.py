@@ -229,3 +229,16 @@ def test_folder_blobs_round_trip_list_and_refuse_escapes(tmp_path: Path) -> None
     for bad in ("../x", "/etc/passwd", "a//b", ""):
         with pytest.raises(ValueError, match="invalid blob key"):
             blobs.put(bad, b"x")
+
+
+def test_opening_while_another_connection_writes_waits_instead_of_failing(tmp_path: Path) -> None:
+    import sqlite3
+    import threading
+
+    EmbeddedOrderStore(tmp_path / "db.sqlite3").save_book(BOOK)  # the file exists, in WAL
+    holder = sqlite3.connect(tmp_path / "db.sqlite3", isolation_level=None)
+    holder.execute("begin immediate")  # a worker mid-claim
+    threading.Timer(0.5, lambda: holder.execute("commit")).start()
+    store = EmbeddedOrderStore(tmp_path / "db.sqlite3")  # used to raise "database is locked"
+    assert place(store)
+    holder.close()
