@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from app.domain import Book, Box, OrderItem, Page, Personalization, Stage, Status
+from app.domain import Book, Box, Notification, OrderItem, Page, Personalization, Stage, Status
 
 
 def book_to_dict(book: Book) -> dict[str, Any]:
@@ -93,4 +93,20 @@ def item_from_record(row: Mapping[str, Any], ts: Callable[[Any], datetime | None
         generated_at=ts(row["generated_at"]),
         created_at=ts(row["created_at"]),
         updated_at=ts(row["updated_at"]),
+    )
+
+
+def notification_from_record(
+    row: Mapping[str, Any], ts: Callable[[Any], datetime | None]
+) -> Notification:
+    created = ts(row["created_at"])
+    assert created is not None
+    return Notification(
+        id=str(row["id"]),
+        user_id=str(row["user_id"]),
+        order_item_id=str(row["order_item_id"]) if row["order_item_id"] else None,
+        title=row["title"],
+        body=row["body"],
+        created_at=created,
+        read=bool(row["read"]),
     )

@@ -36,6 +36,7 @@ from app.store.codec import (
     book_from_dict,
     book_to_dict,
     item_from_record,
+    notification_from_record,
     personalization_to_dict,
 )
 from app.store.ports import READY_TITLE, BlobNotFound
@@ -423,18 +424,7 @@ class EmbeddedOrderStore:
             )
             .fetchall()
         )
-        return [
-            Notification(
-                id=r["id"],
-                user_id=r["user_id"],
-                order_item_id=r["order_item_id"],
-                title=r["title"],
-                body=r["body"],
-                created_at=_ts(r["created_at"]),  # type: ignore[arg-type]
-                read=bool(r["read"]),
-            )
-            for r in rows
-        ]
+        return [notification_from_record(r, _ts) for r in rows]
 
     def history(self, item_id: str) -> list[dict[str, Any]]:
         rows = (

@@ -35,7 +35,13 @@ from app.domain import (
     TransientError,
     check_transition,
 )
-from app.store.codec import book_from_dict, book_to_dict, item_from_record, personalization_to_dict
+from app.store.codec import (
+    book_from_dict,
+    book_to_dict,
+    item_from_record,
+    notification_from_record,
+    personalization_to_dict,
+)
 from app.store.ports import READY_TITLE, BlobNotFound
 
 log = logging.getLogger(__name__)
@@ -315,18 +321,7 @@ class SupabaseOrderStore:
                 .execute()
             ),
         ).data
-        return [
-            Notification(
-                id=r["id"],
-                user_id=r["user_id"],
-                order_item_id=r["order_item_id"],
-                title=r["title"],
-                body=r["body"],
-                created_at=_ts(r["created_at"]),  # type: ignore[arg-type]
-                read=bool(r["read"]),
-            )
-            for r in rows
-        ]
+        return [notification_from_record(r, _ts) for r in rows]
 
     def history(self, item_id: str) -> list[dict[str, Any]]:
         rows = self.c.call(
