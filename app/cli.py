@@ -34,7 +34,10 @@ def _settings(args: argparse.Namespace) -> Settings:
         overrides["review_mode"] = True
     if getattr(args, "poll_interval", None):
         overrides["poll_interval_ms"] = args.poll_interval
-    return Settings(**overrides)  # type: ignore[arg-type]
+    from app.user_settings import load_settings
+
+    # The console's saved settings (and keyring keys) apply here too; the environment wins.
+    return load_settings(**overrides)
 
 
 def _print_events(event: Event) -> None:
@@ -362,7 +365,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         return _gui_or_help(parser)
     try:
-        secrets = Settings().secrets()
+        from app.user_settings import load_settings
+
+        secrets = load_settings().secrets()
     except Exception as exc:  # settings themselves are bad: say so plainly
         print(f"pressroom: invalid settings: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

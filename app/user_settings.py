@@ -77,8 +77,9 @@ def keyring_available() -> bool:
     try:
         import keyring
         from keyring.backends.fail import Keyring as FailKeyring
+        from keyring.backends.null import Keyring as NullKeyring
 
-        return not isinstance(keyring.get_keyring(), FailKeyring)
+        return not isinstance(keyring.get_keyring(), FailKeyring | NullKeyring)
     except Exception:
         return False
 
