@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from app.config import Settings
-from app.store.embedded import EmbeddedOrderStore, FolderBlobStore
+from app.store.embedded import EmbeddedOrderStore
+from app.store.folder import FolderBlobStore
 from app.store.ports import BlobNotFound, BlobStore, OrderStore
 
 __all__ = ["BlobNotFound", "BlobStore", "OrderStore", "open_stores"]

@@ -8,7 +8,6 @@ change is a compare-and-set on (status, claimed_by, attempts).
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import threading
 import time
@@ -39,69 +38,8 @@ from app.store.codec import (
     notification_from_record,
     personalization_to_dict,
 )
-from app.store.ports import READY_TITLE, BlobNotFound
-
-SCHEMA = """
-create table if not exists books (
-    id text primary key,
-    data text not null
-);
-create table if not exists orders (
-    id text primary key,
-    customer_id text not null,
-    payment_status text not null default 'pending',
-    created_at real not null
-);
-create table if not exists order_items (
-    id text primary key,
-    order_id text not null references orders(id),
-    book_id text not null references books(id),
-    personalization text not null,
-    generation_status text not null default 'pending',
-    stage text,
-    progress_done integer not null default 0,
-    progress_total integer not null default 0,
-    attempts integer not null default 0,
-    last_error text,
-    claimed_by text,
-    lease_expires_at real,
-    retry_at real,
-    pdf_url text,
-    cover_image_url text,
-    generated_at real,
-    created_at real not null,
-    updated_at real not null
-);
-create index if not exists idx_order_items_claimable
-    on order_items(generation_status, created_at);
-create index if not exists idx_order_items_cover_image_url
-    on order_items(cover_image_url) where cover_image_url is not null;
-create table if not exists notifications (
-    id text primary key,
-    user_id text not null,
-    order_item_id text,
-    kind text not null,
-    title text not null,
-    body text not null,
-    read integer not null default 0,
-    created_at real not null,
-    unique (order_item_id, kind)
-);
-create table if not exists item_events (
-    id integer primary key autoincrement,
-    item_id text not null,
-    at real not null,
-    actor text not null,
-    action text not null,
-    note text not null default ''
-);
-create index if not exists idx_item_events_item on item_events(item_id);
-create table if not exists item_provenance (
-    item_id text primary key,
-    data text not null,
-    updated_at real not null
-);
-"""
+from app.store.embedded_schema import SCHEMA
+from app.store.ports import READY_TITLE
 
 _RELEASING = {Status.PENDING, Status.AWAITING_REVIEW, Status.FAILED, Status.COMPLETED}
 _SETTABLE = {"last_error", "retry_at", "stage", "attempts", "progress_done", "progress_total"}
@@ -481,57 +419,3 @@ class EmbeddedOrderStore:
             f"order item {item_id} is no longer held by {claim.worker_id} "
             f"(attempt {claim.attempt}); held by {row['claimed_by']} attempt {row['attempts']}"
         )
-
-
-class FolderBlobStore:
-    """BlobStore on a local folder; writes are atomic (temp file, then rename)."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = Path(root)
-        self.root.mkdir(parents=True, exist_ok=True)
-
-    def _path(self, key: str) -> Path:
-        parts = key.split("/")
-        if not key or key.startswith("/") or any(p in ("", ".", "..") for p in parts):
-            raise ValueError(f"invalid blob key {key!r}")
-        return self.root.joinpath(*parts)
-
-    def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
-        path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-
-    def get(self, key: str) -> bytes:
-        try:
-            return self._path(key).read_bytes()
-        except FileNotFoundError:
-            raise BlobNotFound(key) from None
-
-    def exists(self, key: str) -> bool:
-        return self._path(key).is_file()
-
-    def url(self, key: str) -> str:
-        return self._path(key).resolve().as_uri()
-
-    def local_path(self, key: str) -> Path:
-        return self._path(key)
-
-    def list(self, prefix: str) -> list[str]:
-        base = self._path(prefix.rstrip("/")) if prefix.strip("/") else self.root
-        if base.is_file():
-            return [prefix.rstrip("/")]
-        if not base.is_dir():
-            return []
-        return sorted(
-            p.relative_to(self.root).as_posix()
-            for p in base.rglob("*")
-            if p.is_file() and not p.name.startswith(".")
-        )
-
-    def delete_prefix(self, prefix: str) -> int:
-        keys = self.list(prefix)
-        for key in keys:
-            self._path(key).unlink(missing_ok=True)
-        return len(keys)

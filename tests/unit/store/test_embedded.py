@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from app.domain import Book, Claim, LeaseLost, Page, Personalization, Stage, Status
-from app.store.embedded import EmbeddedOrderStore, FolderBlobStore
+from app.store.embedded import EmbeddedOrderStore
+from app.store.folder import FolderBlobStore
 from app.store.ports import READY_TITLE, BlobNotFound
 
 

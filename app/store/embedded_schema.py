@@ -1,0 +1,64 @@
+"""The embedded store's SQLite schema: the same tables and guarantees as migrations/ gives
+PostgreSQL, in SQLite's dialect. Safe to run on every start."""
+
+SCHEMA = """
+create table if not exists books (
+    id text primary key,
+    data text not null
+);
+create table if not exists orders (
+    id text primary key,
+    customer_id text not null,
+    payment_status text not null default 'pending',
+    created_at real not null
+);
+create table if not exists order_items (
+    id text primary key,
+    order_id text not null references orders(id),
+    book_id text not null references books(id),
+    personalization text not null,
+    generation_status text not null default 'pending',
+    stage text,
+    progress_done integer not null default 0,
+    progress_total integer not null default 0,
+    attempts integer not null default 0,
+    last_error text,
+    claimed_by text,
+    lease_expires_at real,
+    retry_at real,
+    pdf_url text,
+    cover_image_url text,
+    generated_at real,
+    created_at real not null,
+    updated_at real not null
+);
+create index if not exists idx_order_items_claimable
+    on order_items(generation_status, created_at);
+create index if not exists idx_order_items_cover_image_url
+    on order_items(cover_image_url) where cover_image_url is not null;
+create table if not exists notifications (
+    id text primary key,
+    user_id text not null,
+    order_item_id text,
+    kind text not null,
+    title text not null,
+    body text not null,
+    read integer not null default 0,
+    created_at real not null,
+    unique (order_item_id, kind)
+);
+create table if not exists item_events (
+    id integer primary key autoincrement,
+    item_id text not null,
+    at real not null,
+    actor text not null,
+    action text not null,
+    note text not null default ''
+);
+create index if not exists idx_item_events_item on item_events(item_id);
+create table if not exists item_provenance (
+    item_id text primary key,
+    data text not null,
+    updated_at real not null
+);
+"""
