@@ -100,7 +100,7 @@ class MainWindow(DecisionsMixin, QMainWindow):
             (Column.STATUS, 105),
             (Column.STAGE, 95),
             (Column.PROGRESS, 330),
-            (Column.ATTEMPTS, 62),
+            (Column.ATTEMPTS, 76),
             (Column.AGE, 60),
         ):
             header.resizeSection(column, width)

@@ -91,7 +91,8 @@ class Row:
             done = total = 0
             for stage in members:
                 if status is Status.COMPLETED:
-                    d, t = 1, 1
+                    t = self.progress.get(stage, (1, 1))[1] or 1
+                    d = t
                 elif stage in self.progress:
                     d, t = self.progress[stage]
                 elif STAGE_ORDER.index(stage) < current:
