@@ -139,9 +139,8 @@ def cmd_order(args: argparse.Namespace) -> int:
 
 
 def cmd_cover(args: argparse.Namespace) -> int:
-    from app.ai.prompt import build_cover_prompt
-    from app.ai.provider import ImageTask
-    from app.domain import Book, Box, Personalization
+    from app.ai.one_cover import personalize_cover
+    from app.domain import Book, Personalization
     from app.imageio import decode_image, read_file
     from app.runtime import build_services
 
@@ -153,20 +152,13 @@ def cmd_cover(args: argparse.Namespace) -> int:
     decode_image(photo, str(args.photo), settings.max_image_pixels)
     provider = services.provider
 
-    async def generate() -> tuple[bytes, str]:
-        cover_a, child_a = await asyncio.gather(
-            provider.analyze_cover(cover), provider.analyze_child(photo)
-        )
-        book = Book("adhoc", args.title or "", args.genre, "", args.hero or "the hero", "", ())
-        who = Personalization(args.name, args.age, args.gender)
-        prompt = build_cover_prompt(cover_a, child_a, book, who)
-        regions = (Box.from_list(cover_a.hero_position),) if cover_a.hero_position else ()
-        task = ImageTask(cover, photo, prompt, cover_a, child_a, args.name, regions)
-        return await provider.generate_cover(task), prompt
+    book = Book("adhoc", args.title or "", args.genre, "", args.hero or "the hero", "", ())
+    who = Personalization(args.name, args.age, args.gender)
 
     async def generate_and_close() -> tuple[bytes, str]:
         try:
-            return await generate()
+            result = await personalize_cover(provider, cover, photo, book, who)
+            return result.image, result.prompt
         finally:
             await provider.aclose()
 

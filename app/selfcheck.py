@@ -107,26 +107,19 @@ def _pdf(_: Path) -> str:
 
 
 def _cover(tmp: Path) -> str:
-    from app.ai.provider import ImageTask
+    from app.ai.one_cover import personalize_cover
     from app.ai.template import TemplateProvider
     from app.assets import demo_root
     from app.catalog import demo_photo
-    from app.domain import Box
+    from app.domain import Book, Personalization
 
     provider = TemplateProvider()
     cover = demo_root().joinpath("giant-garden", "cover.jpg").read_bytes()
     photo = demo_photo("child-kofi.jpg")
 
-    async def make() -> bytes:
-        cover_a, child_a = await asyncio.gather(
-            provider.analyze_cover(cover), provider.analyze_child(photo)
-        )
-        regions = (Box.from_list(cover_a.hero_position),) if cover_a.hero_position else ()
-        return await provider.generate_cover(
-            ImageTask(cover, photo, "self-check", cover_a, child_a, "Kofi", regions)
-        )
-
-    image = asyncio.run(make())
+    book = Book("self-check", "Mia's Garden of Giants", "", "", "Mia", "", ())
+    result = asyncio.run(personalize_cover(provider, cover, photo, book, Personalization("Kofi")))
+    image = result.image
     (tmp / "cover.jpg").write_bytes(image)
     return f"{len(image) // 1024} KB cover"
 

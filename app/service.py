@@ -24,9 +24,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.ai.prompt import build_cover_prompt
-from app.ai.provider import ImageTask
-from app.domain import BadInput, Book, Box, Personalization, PressroomError
+from app.ai.one_cover import personalize_cover
+from app.domain import BadInput, Book, Personalization, PressroomError
 from app.imageio import decode_image, encode_jpeg
 from app.monitor import Monitor
 from app.pipeline.job import JobServices
@@ -206,26 +205,19 @@ class Service:
             (),
         )
         try:
-            cover_a, child_a = await asyncio.gather(
-                provider.analyze_cover(cover), provider.analyze_child(photo)
-            )
-            prompt = build_cover_prompt(cover_a, child_a, book, who)
-            regions = (Box.from_list(cover_a.hero_position),) if cover_a.hero_position else ()
-            image = await provider.generate_cover(
-                ImageTask(cover, photo, prompt, cover_a, child_a, who.child_name, regions)
-            )
+            result = await personalize_cover(provider, cover, photo, book, who)
         except BadInput as exc:
             raise HTTPException(422, str(exc)) from None
         except PressroomError as exc:
             raise HTTPException(502, f"the cover could not be generated: {exc}") from None
-        jpeg = await asyncio.to_thread(_as_jpeg, image, limit)
+        jpeg = await asyncio.to_thread(_as_jpeg, result.image, limit)
         return GenerateCoverResponse(
             success=True,
             coverImage=base64.b64encode(jpeg).decode(),
             mimeType="image/jpeg",
-            coverAnalysis=cover_a.model_dump(),
-            childAnalysis=child_a.model_dump(),
-            prompt=prompt,
+            coverAnalysis=result.cover_analysis.model_dump(),
+            childAnalysis=result.child_analysis.model_dump(),
+            prompt=result.prompt,
         )
 
 

@@ -5,7 +5,6 @@ never waits. Bad files get a clear message in the panel."""
 
 from __future__ import annotations
 
-import asyncio
 import concurrent.futures
 from pathlib import Path
 from typing import Any
@@ -27,9 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.ai.prompt import build_cover_prompt
-from app.ai.provider import ChildAnalysis, CoverAnalysis, ImageTask, Provider
-from app.domain import Book, Box, Personalization, PressroomError
+from app.ai.one_cover import personalize_cover
+from app.ai.provider import CoverAnalysis
+from app.domain import Book, Personalization, PressroomError
 from app.imageio import decode_image, read_file
 from app.ui.images import CompareView, pixmap, preview_png
 from app.ui.tasks import when_done
@@ -201,7 +200,9 @@ class CoverLab(QWidget):
             (),
         )
         future = self.bridge.submit(
-            _run(self.bridge.services.provider, self.files["cover"], self.files["photo"], book, who)
+            personalize_cover(
+                self.bridge.services.provider, self.files["cover"], self.files["photo"], book, who
+            )
         )
         when_done(future, self._generated)
 
@@ -211,7 +212,13 @@ class CoverLab(QWidget):
         if error is not None:
             self._say(f"Could not generate the cover: {error}", True)
             return
-        cover_a, child_a, prompt, image = future.result()
+        result = future.result()
+        cover_a, child_a, prompt, image = (
+            result.cover_analysis,
+            result.child_analysis,
+            result.prompt,
+            result.image,
+        )
         self.result = image
         self.save_button.setEnabled(True)
         self._show_palette(cover_a)
@@ -252,15 +259,3 @@ class CoverLab(QWidget):
         if path:
             Path(path).write_bytes(self.result)
             self._say(f"Saved {path}")
-
-
-async def _run(
-    provider: Provider, cover: bytes, photo: bytes, book: Book, who: Personalization
-) -> tuple[CoverAnalysis, ChildAnalysis, str, bytes]:
-    cover_a, child_a = await asyncio.gather(
-        provider.analyze_cover(cover), provider.analyze_child(photo)
-    )
-    prompt = build_cover_prompt(cover_a, child_a, book, who)
-    regions = (Box.from_list(cover_a.hero_position),) if cover_a.hero_position else ()
-    task = ImageTask(cover, photo, prompt, cover_a, child_a, who.child_name, regions)
-    return cover_a, child_a, prompt, await provider.generate_cover(task)
