@@ -56,6 +56,15 @@ class Settings(BaseSettings):
     price_input_per_million: float = Field(default=0.30, ge=0)
     price_output_per_million: float = Field(default=2.50, ge=0)
     price_per_image: float = Field(default=0.039, ge=0)
+    daily_budget_usd: float = Field(
+        default=50.0, ge=0, description="AI spending per day the overview compares against"
+    )
+    wait_warn_hours: float = Field(
+        default=12.0, gt=0, description="an order waiting this long turns amber in the console"
+    )
+    wait_late_hours: float = Field(
+        default=20.0, gt=0, description="an order waiting this long turns red (a day is promised)"
+    )
     quota_pause_seconds: float = Field(
         default=3600.0, ge=1, description="after a quota pause, try again after this long"
     )
