@@ -53,6 +53,7 @@ class MonitorStatus:
     completed: int
     failed: int
     in_flight: list[str] = field(default_factory=list)
+    paused_until: float | None = None  # unix time the queue tries again after a pause
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -64,6 +65,7 @@ class MonitorStatus:
             "completed": self.completed,
             "failed": self.failed,
             "inFlight": self.in_flight,
+            "pausedUntil": self.paused_until,
         }
 
 
@@ -97,6 +99,13 @@ class Monitor:
             completed=self.completed,
             failed=self.failed,
             in_flight=sorted(self._jobs),
+            paused_until=(
+                time.time()
+                + self.s.settings.quota_pause_seconds
+                - (time.monotonic() - self._paused_at)
+                if self.paused_reason
+                else None
+            ),
         )
 
     def wake(self) -> None:

@@ -7,8 +7,9 @@ These are plain functions; the console calls them off the UI thread.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 
-from app.domain import Claim, OrderItem, Status
+from app.domain import Claim, OrderItem, PressroomError, Status
 from app.names import replace_hero_name
 from app.pipeline import checkpoints as ck
 from app.pipeline.publish import publish_item
@@ -91,3 +92,20 @@ def retry(store: OrderStore, item_id: str, operator: str) -> OrderItem:
         changes={"attempts": 0, "last_error": None},
         note="retry",
     )
+
+
+def decide_many(
+    decide: Callable[[str], object], item_ids: Sequence[str]
+) -> list[tuple[str, str | None]]:
+    """Apply one decision to many items, each in its own transaction: an item that moved on
+    meanwhile (another operator, a worker) is reported with the reason and the rest go on.
+    Returns (item id, None or the reason it was not decided) per item."""
+    results: list[tuple[str, str | None]] = []
+    for item_id in item_ids:
+        try:
+            decide(item_id)
+        except PressroomError as error:
+            results.append((item_id, str(error)))
+        else:
+            results.append((item_id, None))
+    return results

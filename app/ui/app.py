@@ -3,6 +3,7 @@ catalog loaded so a newcomer sees something real at once."""
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import sys
 
@@ -16,7 +17,6 @@ from app.catalog import load_demo_catalog, place_demo_orders
 from app.events import EventBus
 from app.runtime import build_services
 from app.ui.main_window import MainWindow
-from app.ui.tasks import init_relay
 from app.user_settings import load_settings
 
 
@@ -25,7 +25,7 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     QCoreApplication.setApplicationName("pressroom")
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
     assert isinstance(app, QApplication)
-    init_relay()
+    app.setQuitOnLastWindowClosed(False)  # the window's quit flow ends the loop (and the tray)
     app.setStyleSheet(resource("styles", "pressroom.qss").read_text())
     app.setWindowIcon(QIcon(str(resource("icons", "pressroom-256.png"))))
     return app
@@ -43,6 +43,8 @@ def _close_on_signals(window: MainWindow) -> None:
 
 
 def run_gui(argv: list[str] | None = None) -> int:
+    import qasync  # after PySide6, so that qasync binds to it
+
     app = make_app(argv)
     services = build_services(load_settings(), EventBus())
     cpu.configure(services.settings.cpu_workers, processes=True)  # keep the GIL for the window
@@ -50,10 +52,22 @@ def run_gui(argv: list[str] | None = None) -> int:
     books = load_demo_catalog(services.store, services.blobs)
     if not services.store.list_items(limit=1):  # first run: something real to watch at once
         place_demo_orders(services.store, services.blobs, books)
-    window = MainWindow(services)
-    window.show()
-    _close_on_signals(window)
+    # The window's loop is qasync's (Qt's own event loop driving asyncio); the monitor keeps
+    # its own thread and loop (app/ui/bridge.py). Not qasync.run(): it would install a
+    # loop policy that the monitor thread's loop must not get.
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+
+    async def console() -> None:
+        window = MainWindow(services)
+        window.show()
+        _close_on_signals(window)
+        await window.closed.wait()
+
     try:
-        return int(app.exec())
+        with loop:
+            loop.run_until_complete(console())
+        return 0
     finally:
+        asyncio.set_event_loop(None)
         cpu.shutdown()

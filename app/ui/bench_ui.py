@@ -3,6 +3,7 @@ event loop while 5 books are processed, and the 10,000-row table's load and upda
 
 from __future__ import annotations
 
+import asyncio
 import os
 import statistics
 import tempfile
@@ -45,6 +46,11 @@ def run_ui_bench(books: int = 5) -> int:
     from app.ui.order_model import OrderTableModel
 
     app = make_app()
+    import qasync  # after PySide6
+
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    gaps: list[float] = []
     with tempfile.TemporaryDirectory(prefix="pressroom-uibench-") as tmp:
         services = build_services(
             Settings(data_dir=Path(tmp), orders_at_once=books, poll_interval_ms=500), EventBus()
@@ -52,39 +58,44 @@ def run_ui_bench(books: int = 5) -> int:
         cpu.configure(services.settings.cpu_workers, processes=True)  # as run_gui does
         cpu.warm_up()
         book = make_bench_book(services, 12)
-        window = MainWindow(services, start_monitor=False)
-        window.show()
-        ids = place(services, book, books)
-        gaps: list[float] = []
-        clock = QElapsedTimer()
-        clock.start()
-        last = [clock.nsecsElapsed()]
-        started = time.perf_counter()
 
-        def tick() -> None:
-            now = clock.nsecsElapsed()
-            gaps.append((now - last[0]) / 1e6)
-            last[0] = now
-            done = (
-                all(services.store.get_item(i).generation_status is Status.COMPLETED for i in ids)
-                if len(gaps) % 50 == 0
-                else False
+        async def measure() -> tuple[float, int]:
+            window = MainWindow(services, start_monitor=False)
+            window.show()
+            ids = place(services, book, books)
+            finished = asyncio.get_running_loop().create_future()
+            clock = QElapsedTimer()
+            clock.start()
+            last = [clock.nsecsElapsed()]
+            started = time.perf_counter()
+
+            def tick() -> None:
+                now = clock.nsecsElapsed()
+                gaps.append((now - last[0]) / 1e6)
+                last[0] = now
+                done = len(gaps) % 50 == 0 and all(
+                    services.store.get_item(i).generation_status is Status.COMPLETED for i in ids
+                )
+                if (done or time.perf_counter() - started > 180) and not finished.done():
+                    finished.set_result(None)
+
+            timer = QTimer()
+            timer.setTimerType(Qt.TimerType.PreciseTimer)
+            timer.timeout.connect(tick)
+            timer.start(5)
+            window.bridge.start_monitor()
+            await finished
+            timer.stop()
+            wall = time.perf_counter() - started
+            completed = sum(
+                services.store.get_item(i).generation_status is Status.COMPLETED for i in ids
             )
-            if done or time.perf_counter() - started > 180:
-                app.quit()
+            await window.quit()
+            return wall, completed
 
-        timer = QTimer()
-        timer.setTimerType(Qt.TimerType.PreciseTimer)
-        timer.timeout.connect(tick)
-        timer.start(5)
-        window.bridge.start_monitor()
-        app.exec()
-        timer.stop()
-        wall = time.perf_counter() - started
-        completed = sum(
-            services.store.get_item(i).generation_status is Status.COMPLETED for i in ids
-        )
-        window.close()
+        with loop:
+            wall, completed = loop.run_until_complete(measure())
+        asyncio.set_event_loop(None)
         cpu.shutdown()
     first_frame = gaps[0] if gaps else 0.0  # showing the window, before any book work
     gaps = gaps[1:]

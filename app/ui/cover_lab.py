@@ -5,9 +5,8 @@ never waits. Bad files get a clear message in the panel."""
 
 from __future__ import annotations
 
-import concurrent.futures
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QMouseEvent
@@ -30,8 +29,11 @@ from app.ai.one_cover import personalize_cover
 from app.ai.provider import CoverAnalysis
 from app.domain import Book, Personalization, PressroomError
 from app.imageio import decode_image, read_file
+from app.ui.flows import Flows
 from app.ui.images import CompareView, pixmap, preview_png
-from app.ui.tasks import when_done
+
+if TYPE_CHECKING:
+    from app.ui.bridge import MonitorBridge
 
 IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.webp)"
 
@@ -75,12 +77,17 @@ def _check(path: str, what: str, max_pixels: int) -> tuple[bytes, bytes]:
     return data, preview_png(data, 600)
 
 
+def _previews(cover: bytes, generated: bytes) -> tuple[bytes, bytes]:
+    return preview_png(cover, 900), preview_png(generated, 900)
+
+
 class CoverLab(QWidget):
     message = Signal(str)
 
-    def __init__(self, bridge: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, bridge: MonitorBridge, flows: Flows, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.bridge = bridge
+        self.flows = flows
         self.files: dict[str, bytes] = {}
         self.result: bytes | None = None
         self.cover_drop, self.photo_drop = DropZone("original cover"), DropZone("child's photo")
@@ -149,21 +156,21 @@ class CoverLab(QWidget):
         self.message.emit(text)
 
     def load(self, path: str, what: str) -> None:
-        settings = self.bridge.services.settings
-        label = "cover" if what == "cover" else "photo"
-        future = self.bridge.run_blocking(_check, path, label, settings.max_image_pixels)
-        when_done(future, lambda f: self._loaded(f, path, what))
+        self.flows.start(f"lab:{what}", self._load(path, what))
 
-    def _loaded(self, future: concurrent.futures.Future[Any], path: str, what: str) -> None:
+    async def _load(self, path: str, what: str) -> None:
         drop = self.cover_drop if what == "cover" else self.photo_drop
-        error = future.exception()
-        if error is not None:
+        label = "cover" if what == "cover" else "photo"
+        try:
+            data, preview = await self.bridge.run_blocking(
+                _check, path, label, self.bridge.services.settings.max_image_pixels
+            )
+        except Exception as error:
             self.files.pop(what, None)
             drop.setPixmap(pixmap(b""))
             drop.setText(f"Drop the {drop.what} here\nor click to choose a file")
             self._say(str(error) if isinstance(error, PressroomError) else f"{path}: {error}", True)
             return
-        data, preview = future.result()
         self.files[what] = data
         drop.path = path
         drop.setPixmap(
@@ -185,8 +192,6 @@ class CoverLab(QWidget):
         if not self.name.text().strip():
             self._say("Type the child's name first.", True)
             return
-        self.generate_button.setEnabled(False)
-        self._say("Analyzing the cover and the photo…")
         who = Personalization(
             self.name.text().strip(), self.age.value() or None, self.gender.currentText()
         )
@@ -199,39 +204,34 @@ class CoverLab(QWidget):
             "",
             (),
         )
-        future = self.bridge.submit(
-            personalize_cover(
-                self.bridge.services.provider, self.files["cover"], self.files["photo"], book, who
-            )
+        self.flows.start(
+            "lab:generate", self._generate(self.files["cover"], self.files["photo"], book, who)
         )
-        when_done(future, self._generated)
 
-    def _generated(self, future: concurrent.futures.Future[Any]) -> None:
-        self.generate_button.setEnabled(True)
-        error = future.exception()
-        if error is not None:
+    async def _generate(self, cover: bytes, photo: bytes, book: Book, who: Personalization) -> None:
+        self.generate_button.setEnabled(False)
+        self._say("Analyzing the cover and the photo…")
+        try:
+            result = await self.bridge.on_monitor_loop(
+                personalize_cover(self.bridge.services.provider, cover, photo, book, who)
+            )
+        except Exception as error:
             self._say(f"Could not generate the cover: {error}", True)
             return
-        result = future.result()
-        cover_a, child_a, prompt, image = (
-            result.cover_analysis,
-            result.child_analysis,
-            result.prompt,
-            result.image,
-        )
-        self.result = image
+        finally:
+            self.generate_button.setEnabled(True)
+        self.result = result.image
         self.save_button.setEnabled(True)
-        self._show_palette(cover_a)
+        self._show_palette(result.cover_analysis)
         self.analysis.setPlainText(
             "Cover: "
-            + cover_a.model_dump_json(indent=2)
+            + result.cover_analysis.model_dump_json(indent=2)
             + "\n\nChild: "
-            + child_a.model_dump_json(indent=2)
+            + result.child_analysis.model_dump_json(indent=2)
         )
-        self.prompt.setPlainText(prompt)
-        self.compare.set_images(
-            pixmap(preview_png(self.files["cover"], 900)), pixmap(preview_png(image, 900))
-        )
+        self.prompt.setPlainText(result.prompt)
+        before, after = await self.bridge.run_blocking(_previews, cover, result.image)
+        self.compare.set_images(pixmap(before), pixmap(after))
         self._say("Done. Compare the covers, or save the result.")
 
     def _show_palette(self, cover: CoverAnalysis) -> None:

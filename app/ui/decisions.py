@@ -1,106 +1,136 @@
-"""The operator's decisions, run off the UI thread and reported back: approve, reject,
-regenerate, retry one or all failed, and placing demo orders. Mixed into MainWindow."""
+"""The operator's decisions as flows: approve, reject, regenerate, retry — one item, the
+selection, or everything the filter shows — and placing demo orders. Mixed into MainWindow.
+
+Every decision runs off the UI thread and lands in the item's history with who and when.
+Dialogs (a reason, a confirmation) are asked before a flow starts, never inside one."""
 
 from __future__ import annotations
 
-import concurrent.futures
+import asyncio
 import logging
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
-from PySide6.QtWidgets import QInputDialog, QMessageBox, QStatusBar, QWidget
+from PySide6.QtWidgets import QInputDialog, QMessageBox, QProgressBar, QStatusBar, QWidget
 
 from app.domain import PressroomError, Status
 from app.events import MessageEvent
 from app.pipeline import review
 from app.ui.regenerate_dialog import RegenerateDialog
-from app.ui.tasks import when_done
 
 if TYPE_CHECKING:
     from app.pipeline.job import JobServices
     from app.ui.bridge import MonitorBridge
     from app.ui.detail import ItemDetail
+    from app.ui.flows import Flows
     from app.ui.log_view import LogView
+    from app.ui.order_model import OrderFilterModel
+    from app.ui.orders_page import OrdersPage
+
+log = logging.getLogger(__name__)
+
+Task = asyncio.Task[Any] | None
+BULK_CHUNK = 25  # decisions per trip to the worker pool: progress moves, overhead stays low
+ELIGIBLE = {
+    "approve": Status.AWAITING_REVIEW,
+    "reject": Status.AWAITING_REVIEW,
+    "retry": Status.FAILED,
+}
+VERBS = {"approve": "Approve and publish", "reject": "Reject", "retry": "Retry"}
 
 
 class DecisionsMixin:
-    """Needs from the window: services, bridge, operator, detail, log_view, refresh,
-    load_detail, statusBar and the _closing/_selected flags."""
+    """Needs from the window: services, bridge, flows, operator, detail, orders, proxy,
+    log_view, bulk_progress, refresh, load_detail, statusBar and _selected."""
 
     services: JobServices
     bridge: MonitorBridge
+    flows: Flows
     operator: str
     detail: ItemDetail
+    orders: OrdersPage
+    proxy: OrderFilterModel
     log_view: LogView
-    _closing: bool
+    bulk_progress: QProgressBar
     _selected: str | None
 
     if TYPE_CHECKING:  # provided by MainWindow / QMainWindow
 
-        def refresh(self) -> None: ...
-        def load_detail(self, item_id: str) -> None: ...
+        def refresh(self, full: bool = False) -> Task: ...
+        def load_detail(self, item_id: str) -> Task: ...
         def statusBar(self) -> QStatusBar: ...
 
-    def _decide(
-        self, what: str, fn: Callable[..., Any], *args: Any
-    ) -> concurrent.futures.Future[Any]:
-        future = self.bridge.run_blocking(fn, *args)
-        when_done(future, lambda f: self._decided(f, what))
-        return future
+    # -- one item ----------------------------------------------------------------------------
+    async def _decide(self, what: str, fn: Callable[..., Any], *args: Any) -> bool:
+        try:
+            await self.bridge.run_blocking(fn, *args)
+        except PressroomError as error:
+            self._could_not(what, str(error))
+            return False
+        except Exception as error:  # a bug or an outage: logged with its traceback
+            log.exception("%s failed", what)
+            self._could_not(what, repr(error))
+            return False
+        self.statusBar().showMessage(f"Done: {what}.", 5000)
+        self._after_decisions()
+        return True
 
-    def _decided(self, future: concurrent.futures.Future[Any], what: str) -> None:
-        error = future.exception()
-        if error is not None:
-            message = str(error) if isinstance(error, PressroomError) else repr(error)
-            self.log_view.add(MessageEvent(logging.ERROR, f"{what} failed: {message}"))
-            if not self._closing:
-                QMessageBox.warning(
-                    cast(QWidget, self), "Pressroom", f"Could not {what}:\n{message}"
-                )
-        else:
-            self.statusBar().showMessage(f"Done: {what}.", 5000)
+    def _could_not(self, what: str, message: str) -> None:
+        self.log_view.add(MessageEvent(logging.ERROR, f"{what} failed: {message}"))
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Pressroom",
+            f"Could not {what}:\n{message}",
+            parent=cast(QWidget, self),
+        )
+        box.open()  # not exec(): a flow never waits on a nested event loop
+        self._after_decisions()
+
+    def _after_decisions(self) -> None:
         self.bridge.wake()
         self.refresh()
         if self._selected:
             self.load_detail(self._selected)
 
-    def approve(self, item_id: str) -> concurrent.futures.Future[Any]:
-        return self._decide(
-            "approve and publish",
-            review.approve,
-            self.services.store,
-            self.services.blobs,
+    def _start_decision(self, item_id: str, what: str, fn: Callable[..., Any]) -> Task:
+        return self.flows.start(f"decide:{item_id}", self._decide(what, fn), replace=False)
+
+    def approve(self, item_id: str) -> Task:
+        s = self.services
+        return self._start_decision(
             item_id,
-            self.operator,
+            "approve and publish",
+            partial(review.approve, s.store, s.blobs, item_id, self.operator),
         )
 
-    def reject(
-        self, item_id: str, reason: str | None = None
-    ) -> concurrent.futures.Future[Any] | None:
-        if reason is None:
-            reason, ok = QInputDialog.getText(
-                cast(QWidget, self), "Reject", "Why is this book rejected?"
-            )
-            if not ok or not reason.strip():
-                return None
-        return self._decide(
-            "reject", review.reject, self.services.store, item_id, self.operator, reason.strip()
+    def reject(self, item_id: str, reason: str | None = None) -> Task:
+        reason = reason if reason is not None else self._ask_reason("this book is")
+        if not reason:
+            return None
+        return self._start_decision(
+            item_id,
+            "reject",
+            partial(review.reject, self.services.store, item_id, self.operator, reason),
         )
 
     def regenerate(
         self, item_id: str, page_count: int, choice: tuple[bool, list[int], str] | None = None
-    ) -> concurrent.futures.Future[Any] | None:
+    ) -> Task:
         if choice is None:
             dialog = RegenerateDialog(page_count, cast(QWidget, self))
             if dialog.exec() != RegenerateDialog.DialogCode.Accepted:
                 return None
             choice = dialog.choice()
         cover, pages, instruction = choice
-        return self._decide(
+        s = self.services
+        return self._start_decision(
+            item_id,
             "regenerate",
-            lambda: review.regenerate(
-                self.services.store,
-                self.services.blobs,
+            partial(
+                review.regenerate,
+                s.store,
+                s.blobs,
                 item_id,
                 self.operator,
                 cover=cover,
@@ -109,25 +139,95 @@ class DecisionsMixin:
             ),
         )
 
-    def retry(self, item_id: str) -> concurrent.futures.Future[Any]:
-        return self._decide("retry", review.retry, self.services.store, item_id, self.operator)
+    def retry(self, item_id: str) -> Task:
+        return self._start_decision(
+            item_id, "retry", partial(review.retry, self.services.store, item_id, self.operator)
+        )
 
-    def retry_all_failed(self) -> concurrent.futures.Future[Any]:
-        store, operator = self.services.store, self.operator
+    def _ask_reason(self, subject: str) -> str | None:
+        reason, ok = QInputDialog.getText(cast(QWidget, self), "Reject", f"Why {subject} rejected?")
+        return reason.strip() if ok and reason.strip() else None
 
-        def all_failed() -> int:
-            items = store.list_items(Status.FAILED, 10_000)
-            for item in items:
-                review.retry(store, item.id, operator)
-            return len(items)
+    # -- many items --------------------------------------------------------------------------
+    def bulk(
+        self, action: str, whole_filter: bool, *, reason: str | None = None, confirm: bool = True
+    ) -> Task:
+        """Decide on the selection, or on every item the filter shows, after a confirmation
+        that says how many. Items not in the right status are left alone and counted."""
+        items = self.proxy.visible_items() if whole_filter else self.orders.selected_items()
+        ids = [i.id for i in items if i.generation_status is ELIGIBLE[action]]
+        skipped = len(items) - len(ids)
+        wanted = ELIGIBLE[action].value.replace("_", " ")
+        if not ids:
+            self.statusBar().showMessage(
+                f"Nothing to {VERBS[action].lower()}: none of the {len(items)} "
+                f"{'shown' if whole_filter else 'selected'} items is {wanted}.",
+                8000,
+            )
+            return None
+        if action == "reject" and reason is None:
+            reason = self._ask_reason(f"are these {len(ids)} books")
+            if reason is None:
+                return None
+        if confirm:
+            text = f"{VERBS[action]} {len(ids)} item{'s' * (len(ids) != 1)}?"
+            if skipped:
+                others = f"{skipped} other item{'s' * (skipped != 1)}"
+                text += f"\n\n{others} (not {wanted}) stay as they are."
+            answer = QMessageBox.question(cast(QWidget, self), "Pressroom", text)
+            if answer != QMessageBox.StandardButton.Yes:
+                return None
+        return self.flows.start("bulk", self._bulk(action, ids, reason or ""), replace=False)
 
-        return self._decide("retry all failed items", all_failed)
+    def retry_all_failed(self) -> Task:
+        return self.flows.start("bulk", self._retry_all_failed(), replace=False)
 
-    def place_demo_orders(self) -> concurrent.futures.Future[Any]:
+    async def _retry_all_failed(self) -> tuple[int, list[str]]:
+        store = self.services.store
+        failed = await self.bridge.run_blocking(store.list_items, Status.FAILED, 10_000)
+        return await self._bulk("retry", [i.id for i in failed], "")
+
+    def _decision(self, action: str, reason: str) -> Callable[[str], object]:
+        s, who = self.services, self.operator
+        return {
+            "approve": lambda i: review.approve(s.store, s.blobs, i, who),
+            "reject": lambda i: review.reject(s.store, i, who, reason),
+            "retry": lambda i: review.retry(s.store, i, who),
+        }[action]
+
+    async def _bulk(self, action: str, ids: list[str], reason: str) -> tuple[int, list[str]]:
+        decide = self._decision(action, reason)
+        progress = self.bulk_progress
+        progress.setRange(0, len(ids))
+        progress.setValue(0)
+        progress.setFormat(f"{VERBS[action]}: %v of %m")
+        progress.show()
+        done, refused = 0, []
+        try:
+            for start in range(0, len(ids), BULK_CHUNK):
+                chunk = ids[start : start + BULK_CHUNK]
+                results = await self.bridge.run_blocking(review.decide_many, decide, chunk)
+                refused += [f"{i[:8]}: {why}" for i, why in results if why is not None]
+                done += len(chunk)
+                progress.setValue(done)
+                self.bridge.wake()
+        finally:
+            progress.hide()
+            self._after_decisions()
+        decided = done - len(refused)
+        summary = f"{VERBS[action]}: {decided} of {len(ids)} done"
+        if refused:
+            summary += f", {len(refused)} refused (they had moved on; see the log)"
+            for line in refused:
+                self.log_view.add(MessageEvent(logging.WARNING, f"{VERBS[action]} {line}"))
+        self.statusBar().showMessage(summary + ".", 10_000)
+        return decided, refused
+
+    def place_demo_orders(self) -> Task:
         from app.catalog import load_demo_catalog, place_demo_orders
 
         def place() -> int:
             books = load_demo_catalog(self.services.store, self.services.blobs)
             return len(place_demo_orders(self.services.store, self.services.blobs, books))
 
-        return self._decide("place demo orders", place)
+        return self.flows.start("demo", self._decide("place demo orders", place), replace=False)

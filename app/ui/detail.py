@@ -3,8 +3,7 @@ PDF, the analyses, prompts and provenance, the history — and the operator's de
 
 from __future__ import annotations
 
-import concurrent.futures
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon
@@ -21,9 +20,14 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain import Status
+from app.ui.analysis_view import AnalysisView
 from app.ui.detail_data import DetailData
+from app.ui.flows import Flows
 from app.ui.images import CompareView, pixmap
 from app.ui.pdf_preview import PdfPreview
+
+if TYPE_CHECKING:
+    from app.ui.bridge import MonitorBridge
 
 
 class ItemDetail(QWidget):
@@ -32,7 +36,7 @@ class ItemDetail(QWidget):
     regenerate_requested = Signal(str, int)  # item id, page count
     retry_requested = Signal(str)
 
-    def __init__(self, run_blocking: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, bridge: MonitorBridge, flows: Flows, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.data: DetailData | None = None
         self.title = QLabel("Select an order item")
@@ -58,7 +62,7 @@ class ItemDetail(QWidget):
 
         self.compare = CompareView()
         self.photo = QLabel("")
-        self.photo.setFixedWidth(180)
+        self.photo.setFixedWidth(220)
         self.photo.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter)
         covers = QWidget()
         row = QHBoxLayout(covers)
@@ -73,16 +77,15 @@ class ItemDetail(QWidget):
         self.pages.setViewMode(QListWidget.ViewMode.IconMode)
         self.pages.setIconSize(QSize(446, 220))
         self.pages.setResizeMode(QListWidget.ResizeMode.Adjust)
-        self.pdf = PdfPreview(run_blocking)
-        self.text = QPlainTextEdit()
-        self.text.setReadOnly(True)
+        self.pdf = PdfPreview(bridge, flows)
+        self.analysis = AnalysisView()
         self.history = QPlainTextEdit()
         self.history.setReadOnly(True)
         self.tabs = QTabWidget()
         self.tabs.addTab(covers, "Covers")
         self.tabs.addTab(self.pages, "Pages")
         self.tabs.addTab(self.pdf, "PDF")
-        self.tabs.addTab(self.text, "Analysis && prompt")
+        self.tabs.addTab(self.analysis, "Analysis && prompt")
         self.tabs.addTab(self.history, "History")
 
         layout = QVBoxLayout(self)
@@ -131,16 +134,18 @@ class ItemDetail(QWidget):
             pixmap(data.original_cover) if data.original_cover else None,
             pixmap(data.generated_cover) if data.generated_cover else None,
         )
-        self.photo.setPixmap(pixmap(data.photo).scaledToWidth(170) if data.photo else pixmap(b""))
+        self.photo.setPixmap(pixmap(data.photo).scaledToWidth(210) if data.photo else pixmap(b""))
         if data.pages:
             self.pages.clear()
             for index, png in data.pages:
-                self.pages.addItem(QListWidgetItem(QIcon(pixmap(png)), f"page {index}"))
+                self.pages.addItem(
+                    QListWidgetItem(QIcon(pixmap(png)), f"page {index}: original | generated")
+                )
         if not keep_pdf:
             self.pdf.set_pdf(data.pdf, data.pdf_label)
-        self.text.setPlainText(data.text or "No analysis yet.")
+        self.analysis.show_sections(data.sections)
         self.history.setPlainText(data.history)
         self._update_buttons()
 
-    def failed_to_load(self, future: concurrent.futures.Future[Any]) -> None:
-        self.title.setText(f"Cannot show this item: {future.exception()}")
+    def failed_to_load(self, error: BaseException) -> None:
+        self.title.setText(f"Cannot show this item: {error}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +27,7 @@ class DetailData:
     page_count: int = 0
     pdf: bytes | None = None
     pdf_label: str = ""
-    text: str = ""  # analyses, prompts, provenance
+    sections: dict[str, Any] = field(default_factory=dict)  # analyses, prompts, provenance
     history: str = ""
 
 
@@ -88,11 +87,7 @@ def load_detail(services: JobServices, item_id: str, with_pages: bool = True) ->
         "Operator instructions": checkpoints.get_json(ck.INSTRUCTIONS),
         "Provenance": checkpoints.get_json(ck.PROVENANCE),
     }
-    data.text = "\n\n".join(
-        f"== {title} ==\n{json.dumps(value, indent=2, default=str)}"
-        for title, value in sections.items()
-        if value is not None
-    )
+    data.sections = {title: value for title, value in sections.items() if value is not None}
     error = f"Error: {item.last_error}\n(at stage {item.stage.value if item.stage else '-'})\n\n"
     data.history = (error if item.last_error else "") + "\n".join(
         f"{h['at']:%Y-%m-%d %H:%M:%S}  {h['actor']:<24} {h['action']:<16} {h['note']}"

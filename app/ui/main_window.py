@@ -1,29 +1,26 @@
-"""The main window: live order table, item detail, Cover Lab, log dock, menus, toolbar and
-status bar. Thin: it wires widgets to the bridge and the core's functions."""
+"""The main window: the overview strip and the order table (Orders), the item detail in a
+tab of its own (Item), the Cover Lab, the log dock, menus, toolbar, tray and status bar.
+
+Thin: it wires widgets to the bridge and the core's functions. Every asynchronous action is
+a flow (app/ui/flows.py) on the window's qasync loop; quitting is one too."""
 
 from __future__ import annotations
 
-import concurrent.futures
+import asyncio
 import getpass
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QItemSelection, QModelIndex, QSettings, Qt, QTimer
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QComboBox,
     QDockWidget,
-    QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QLineEdit,
     QMainWindow,
     QMessageBox,
-    QSplitter,
-    QTableView,
+    QProgressBar,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -34,43 +31,60 @@ from app.domain import Status
 from app.events import Event, MessageEvent, StatusEvent
 from app.pipeline.job import JobServices
 from app.runtime import build_services
+from app.ui.attention import Attention
 from app.ui.bridge import MonitorBridge
 from app.ui.cover_lab import CoverLab
-from app.ui.decisions import DecisionsMixin
+from app.ui.decisions import DecisionsMixin, Task
 from app.ui.detail import ItemDetail
 from app.ui.detail_data import load_detail
+from app.ui.flows import Flows
 from app.ui.log_view import LogView
-from app.ui.order_model import Column, OrderFilterModel, OrderTableModel
-from app.ui.stage_delegate import StageDelegate
-from app.ui.tasks import when_done
+from app.ui.order_model import OrderFilterModel, OrderTableModel
+from app.ui.orders_page import OrdersPage
+from app.ui.overview_strip import OverviewStrip, load_overview
 
 log = logging.getLogger(__name__)
 REFRESH_MS = 2000
+OVERVIEW_MS = 5000
+ORDERS_TAB, ITEM_TAB, LAB_TAB = 0, 1, 2
 
 
 class MainWindow(DecisionsMixin, QMainWindow):
+    review_count_changed = Signal(int)
+
     def __init__(self, services: JobServices, *, start_monitor: bool | None = None) -> None:
         super().__init__()
-        self.setWindowTitle("Pressroom")
         self.operator = getpass.getuser()
         self.services = services
+        self.flows = Flows(on_error=self._flow_failed)
+        self.closed = asyncio.Event()
+        self._quit_task: asyncio.Task[None] | None = None
+        self._closing = False
+        self._selected: str | None = None
+        self._cursor: datetime | None = None
         self.bridge = self._make_bridge(services)
         self.model = OrderTableModel(self)
         self.proxy = OrderFilterModel(self)
         self.proxy.setSourceModel(self.model)
-        self._selected: str | None = None
-        self._cursor: datetime | None = None
-        self._closing = False
+        self._apply_thresholds(services.settings)
         self._build_ui()
         self._build_actions()
         self._restore_state()
-        self.refresh_timer = QTimer(self)
-        self.refresh_timer.timeout.connect(self.refresh)
-        self.refresh_timer.start(REFRESH_MS)
-        self.status_timer = QTimer(self)
-        self.status_timer.timeout.connect(self._update_status)
-        self.status_timer.start(500)
+        self.attention = Attention(self)
+        self.review_count_changed.connect(self.attention.set_waiting)
+        self._update_title()
+        self.timers = []
+        for interval, slot in (
+            (REFRESH_MS, self.refresh),
+            (500, self._update_status),
+            (OVERVIEW_MS, self.refresh_overview),
+        ):
+            timer = QTimer(self)
+            timer.timeout.connect(lambda s=slot: s())
+            timer.start(interval)
+            self.timers.append(timer)
         self.refresh()
+        self.refresh_overview()
         if start_monitor if start_monitor is not None else services.settings.auto_start_monitor:
             self.bridge.start_monitor()
 
@@ -81,65 +95,33 @@ class MainWindow(DecisionsMixin, QMainWindow):
         bridge.running_changed.connect(lambda _: self._update_status())
         return bridge
 
+    def _apply_thresholds(self, settings: Settings) -> None:
+        self.model.wait_warn_seconds = settings.wait_warn_hours * 3600
+        self.model.wait_late_seconds = settings.wait_late_hours * 3600
+
     def _build_ui(self) -> None:
-        self.table = QTableView()
-        self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(Column.AGE, Qt.SortOrder.AscendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setItemDelegateForColumn(Column.PROGRESS, StageDelegate(self.table))
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(26)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(Column.ERROR, QHeaderView.ResizeMode.Stretch)
-        for column, width in (
-            (Column.CUSTOMER, 80),
-            (Column.BOOK, 105),
-            (Column.CHILD, 70),
-            (Column.STATUS, 105),
-            (Column.STAGE, 95),
-            (Column.PROGRESS, 330),
-            (Column.ATTEMPTS, 76),
-            (Column.AGE, 60),
-        ):
-            header.resizeSection(column, width)
-        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
-        self.table.activated.connect(self._open_item)
-        self.search = QLineEdit()
-        self.search.setPlaceholderText("Search customer, book, child, error…  (Ctrl+F)")
-        self.search.setClearButtonEnabled(True)
-        self.search.textChanged.connect(self.proxy.set_text)
-        self.status_filter = QComboBox()
-        self.status_filter.addItem("All statuses", None)
-        for status in Status:
-            self.status_filter.addItem(status.value.replace("_", " "), status.value)
-        self.status_filter.currentIndexChanged.connect(
-            lambda _: self.proxy.set_status(self.status_filter.currentData())
-        )
-        filters = QHBoxLayout()
-        filters.addWidget(self.status_filter)
-        filters.addWidget(self.search, 1)
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addLayout(filters)
-        left_layout.addWidget(self.table, 1)
-        self.detail = ItemDetail(self.bridge.run_preview)
+        self.orders = OrdersPage(self.model, self.proxy)
+        self.table, self.search = self.orders.table, self.orders.search
+        self.status_filter = self.orders.status_filter
+        self.orders.current_changed.connect(self._select)
+        self.orders.open_requested.connect(self.open_item)
+        self.orders.bulk_requested.connect(lambda action, everything: self.bulk(action, everything))
+        self.overview = OverviewStrip()
+        orders_tab = QWidget()
+        column = QVBoxLayout(orders_tab)
+        column.setContentsMargins(4, 4, 4, 0)
+        column.addWidget(self.overview)
+        column.addWidget(self.orders, 1)
+        self.detail = ItemDetail(self.bridge, self.flows)
         self.detail.approve_requested.connect(self.approve)
         self.detail.reject_requested.connect(self.reject)
         self.detail.regenerate_requested.connect(self.regenerate)
         self.detail.retry_requested.connect(self.retry)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.addWidget(left)
-        self.splitter.addWidget(self.detail)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
-        self.splitter.setSizes([880, 520])
-        self.cover_lab = CoverLab(self.bridge)
+        self.cover_lab = CoverLab(self.bridge, self.flows)
         self.cover_lab.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.tabs = QTabWidget()
-        self.tabs.addTab(self.splitter, "&Orders")
+        self.tabs.addTab(orders_tab, "&Orders")
+        self.tabs.addTab(self.detail, "&Item")
         self.tabs.addTab(self.cover_lab, "Cover &Lab")
         self.setCentralWidget(self.tabs)
         self.log_view = LogView()
@@ -147,6 +129,11 @@ class MainWindow(DecisionsMixin, QMainWindow):
         self.log_dock.setObjectName("log-dock")
         self.log_dock.setWidget(self.log_view)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.log_dock)
+        self.resizeDocks([self.log_dock], [120], Qt.Orientation.Vertical)
+        self.bulk_progress = QProgressBar()
+        self.bulk_progress.setMaximumWidth(260)
+        self.bulk_progress.hide()
+        self.statusBar().addPermanentWidget(self.bulk_progress)
         self.monitor_label = QLabel()
         self.statusBar().addPermanentWidget(self.monitor_label)
 
@@ -168,9 +155,10 @@ class MainWindow(DecisionsMixin, QMainWindow):
             "start": self._action("&Start monitor", self.bridge_start, "Ctrl+R"),
             "stop": self._action("S&top monitor", self.bridge_stop, "Ctrl+Shift+R"),
             "resume": self._action("&Resume paused queue", lambda: self.bridge.resume()),
-            "refresh": self._action("Re&fresh", self.refresh, "F5"),
+            "refresh": self._action("Re&fresh", lambda: self.refresh(full=True), "F5"),
             "find": self._action("&Find…", self._focus_search, "Ctrl+F"),
             "open": self._action("&Open item", self._open_current, "Return"),
+            "save_view": self._action("Save &view…", self.orders.save_view, "Ctrl+S"),
             "approve": self._action("&Approve && publish", lambda: self._on_selected(self.approve)),
             "reject": self._action("&Reject…", lambda: self._on_selected(self.reject)),
             "regenerate": self._action(
@@ -182,9 +170,15 @@ class MainWindow(DecisionsMixin, QMainWindow):
                 ),
             ),
             "retry": self._action("Re&try", lambda: self._on_selected(self.retry)),
+            "bulk_approve": self._action(
+                "Approve && publish all &shown…", lambda: self.bulk("approve", True)
+            ),
+            "bulk_reject": self._action("Reject all sho&wn…", lambda: self.bulk("reject", True)),
+            "bulk_retry": self._action("Retry all s&hown…", lambda: self.bulk("retry", True)),
             "retry_all": self._action("Retry all &failed", self.retry_all_failed, "Ctrl+Shift+T"),
             "orders_tab": self._action("&Orders", lambda: self.tabs.setCurrentIndex(0), "Ctrl+1"),
-            "lab_tab": self._action("Cover &Lab", lambda: self.tabs.setCurrentIndex(1), "Ctrl+2"),
+            "item_tab": self._action("&Item", lambda: self.tabs.setCurrentIndex(1), "Ctrl+2"),
+            "lab_tab": self._action("Cover &Lab", lambda: self.tabs.setCurrentIndex(2), "Ctrl+3"),
             "about": self._action("&About Pressroom", self._about),
         }
         a["open"].setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
@@ -195,14 +189,19 @@ class MainWindow(DecisionsMixin, QMainWindow):
             "&Orders": [
                 "find",
                 "open",
+                "save_view",
                 None,
                 "approve",
                 "reject",
                 "regenerate",
                 "retry",
+                None,
+                "bulk_approve",
+                "bulk_reject",
+                "bulk_retry",
                 "retry_all",
             ],
-            "&View": ["orders_tab", "lab_tab"],
+            "&View": ["orders_tab", "item_tab", "lab_tab"],
             "&Help": ["about"],
         }
         for title, names in menus.items():
@@ -229,7 +228,7 @@ class MainWindow(DecisionsMixin, QMainWindow):
             self.resize(1400, 860)
         for key, restore in (
             ("window/state", self.restoreState),
-            ("window/splitter", self.splitter.restoreState),
+            ("window/sidebar", self.orders.splitter.restoreState),
             ("window/columns", self.table.horizontalHeader().restoreState),
         ):
             value = store.value(key)
@@ -240,29 +239,53 @@ class MainWindow(DecisionsMixin, QMainWindow):
         store = QSettings()
         store.setValue("window/geometry", self.saveGeometry())
         store.setValue("window/state", self.saveState())
-        store.setValue("window/splitter", self.splitter.saveState())
+        store.setValue("window/sidebar", self.orders.splitter.saveState())
         store.setValue("window/columns", self.table.horizontalHeader().saveState())
         store.sync()
 
     # -- live data ---------------------------------------------------------------------------
-    def refresh(self, full: bool = False) -> None:
-        """Read what changed since the last refresh (everything the first time)."""
-        since = None if full else self._cursor
-        future = self.bridge.run_blocking(self.services.store.list_items, None, 10_000, since)
-        when_done(future, self._refreshed)
+    def refresh(self, full: bool = False) -> Task:
+        """Read what changed since the last refresh (everything the first time); a refresh
+        still running is not started again."""
+        return self.flows.start("refresh", self._refresh(full), replace=False)
 
-    def _refreshed(self, future: concurrent.futures.Future[Any]) -> None:
-        if self._closing:
+    async def _refresh(self, full: bool) -> None:
+        store = self.services.store
+        since = None if full else self._cursor
+        try:
+            items = await self.bridge.run_blocking(store.list_items, None, 10_000, since)
+            unknown = {i.book_id for i in items} - set(self.model.book_titles)
+            if unknown:
+                books = await self.bridge.run_blocking(store.list_books)
+                self.model.book_titles.update({b.id: b.title for b in books})
+        except Exception as error:
+            self.statusBar().showMessage(f"Cannot read orders: {error}", 10_000)
             return
-        if future.exception() is not None:
-            self.statusBar().showMessage(f"Cannot read orders: {future.exception()}", 10_000)
-            return
-        items = future.result()
         stamps = [i.updated_at for i in items if i.updated_at is not None]
         if stamps:  # a second of overlap: rows written in the same instant are not missed
             newest = max(stamps) - timedelta(seconds=1)
             self._cursor = max(self._cursor, newest) if self._cursor else newest
+        for item in items:  # changes made elsewhere (another worker, another desk) need you too
+            row = self.model.row_of(item.id)
+            before = self.model.item_at(row) if row is not None else None
+            if before is not None and before.generation_status is not item.generation_status:
+                event = StatusEvent(item.id, item.generation_status, item.last_error or "")
+                self.attention.status_changed(event, self.model)
         self.model.merge(list(reversed(items)))
+        self._update_title()
+
+    def refresh_overview(self) -> Task:
+        return self.flows.start("overview", self._refresh_overview(), replace=False)
+
+    async def _refresh_overview(self) -> None:
+        try:
+            overview = await self.bridge.run_blocking(
+                load_overview, self.services.store, self.services.settings.daily_budget_usd
+            )
+        except Exception as error:
+            self.overview.unavailable(str(error))
+            return
+        self.overview.show_overview(overview, self.bridge.status(), self.bridge.is_running)
 
     def _on_event(self, event: Event) -> None:
         if self._closing:
@@ -273,10 +296,21 @@ class MainWindow(DecisionsMixin, QMainWindow):
             if event.level >= logging.ERROR and event.item_id is None:
                 self.statusBar().showMessage(event.text, 15_000)
         if isinstance(event, StatusEvent):
+            self.attention.status_changed(event, self.model)
+            self._update_title()
             if event.item_id == self._selected:
                 self.load_detail(event.item_id)
             if self.model.row_of(event.item_id) is None:
                 self.refresh()
+
+    def _update_title(self) -> None:
+        waiting = self.model.count(Status.AWAITING_REVIEW)
+        title = "Pressroom"
+        if waiting:
+            title += f" — {waiting} awaiting review"
+        if self.windowTitle() != title:
+            self.setWindowTitle(title)
+            self.review_count_changed.emit(waiting)
 
     def _update_status(self) -> None:
         status = self.bridge.status()
@@ -292,40 +326,41 @@ class MainWindow(DecisionsMixin, QMainWindow):
         self.actions_by_name["start"].setEnabled(not running)
         self.actions_by_name["stop"].setEnabled(running)
 
+    def _flow_failed(self, key: str, error: BaseException) -> None:
+        self.statusBar().showMessage(f"Something went wrong ({key}): {error}", 15_000)
+
     # -- selection and detail ----------------------------------------------------------------
-    def _selection_changed(self, selected: QItemSelection, _: QItemSelection) -> None:
-        rows = selected.indexes()
-        if rows:
-            item = self.model.item_at(self.proxy.mapToSource(rows[0]).row())
-            if item is not None:
-                self._selected = item.id
-                self.load_detail(item.id)
+    def _select(self, item_id: str) -> None:
+        if item_id != self._selected:
+            self._selected = item_id
+            self.load_detail(item_id)
 
-    def load_detail(self, item_id: str) -> None:
-        future = self.bridge.run_blocking(load_detail, self.services, item_id)
-        when_done(future, lambda f: self._detail_loaded(f, item_id))
+    def load_detail(self, item_id: str) -> Task:
+        """Load an item's detail; a load still running for another item is cancelled."""
+        return self.flows.start("detail", self._load_detail(item_id))
 
-    def _detail_loaded(self, future: concurrent.futures.Future[Any], item_id: str) -> None:
-        if self._closing or item_id != self._selected:
+    async def _load_detail(self, item_id: str) -> None:
+        try:
+            data = await self.bridge.run_blocking(load_detail, self.services, item_id)
+        except Exception as error:
+            self.detail.failed_to_load(error)
             return
-        if future.exception() is not None:
-            self.detail.failed_to_load(future)
-        else:
-            self.detail.show_data(future.result())
+        self.detail.show_data(data)
+        self.tabs.setTabText(ITEM_TAB, f"&Item: {data.item.personalization.child_name}")
 
-    def _open_item(self, index: QModelIndex) -> None:
-        item = self.model.item_at(self.proxy.mapToSource(index).row())
-        if item is not None:
-            self._selected = item.id
-            self.load_detail(item.id)
-            self.detail.tabs.setCurrentIndex(0)
-            self.detail.setFocus()
+    def open_item(self, item_id: str) -> None:
+        self._select(item_id)
+        self.tabs.setCurrentIndex(ITEM_TAB)
+        self.detail.tabs.setCurrentIndex(0)
+        self.detail.setFocus()
 
     def _open_current(self) -> None:
-        self._open_item(self.table.currentIndex())
+        item = self.model.item_at(self.proxy.mapToSource(self.table.currentIndex()).row())
+        if item is not None:
+            self.open_item(item.id)
 
     def _focus_search(self) -> None:
-        self.tabs.setCurrentIndex(0)
+        self.tabs.setCurrentIndex(ORDERS_TAB)
         self.search.setFocus()
         self.search.selectAll()
 
@@ -347,15 +382,21 @@ class MainWindow(DecisionsMixin, QMainWindow):
         if dialog.exec() == SettingsDialog.DialogCode.Accepted:
             self.apply_settings(dialog.save())
 
-    def apply_settings(self, settings: Settings) -> None:
+    def apply_settings(self, settings: Settings) -> Task:
+        return self.flows.start("settings", self._apply_settings(settings), replace=False)
+
+    async def _apply_settings(self, settings: Settings) -> None:
         """Restart on new settings: jobs in flight are released, not lost."""
         was_running = self.bridge.is_running
-        self.bridge.shutdown()
+        for key in ("refresh", "overview", "detail", "pdf:thumbs", "pdf:page"):
+            self.flows.cancel(key)
+        await self.bridge.aclose()
         old_store = self.services.store
         self.services = build_services(settings, self.services.events)
         self.bridge = self._make_bridge(self.services)
-        self.detail.pdf._run = self.bridge.run_preview
+        self.detail.pdf.bridge = self.bridge
         self.cover_lab.bridge = self.bridge
+        self._apply_thresholds(settings)
         if type(old_store) is not type(self.services.store):
             self.model.clear()
             self._cursor = None
@@ -372,12 +413,32 @@ class MainWindow(DecisionsMixin, QMainWindow):
             "Pressroom turns paid orders into personalized children's books.",
         )
 
-    def closeEvent(self, event: QCloseEvent) -> None:
+    def quit(self) -> asyncio.Task[None]:
+        """Close the window: flows cancelled, then the monitor's jobs checkpointed and
+        released, then the pools; the window closes when all of that is done."""
+        if self._quit_task is None:
+            self._quit_task = asyncio.get_running_loop().create_task(self._quit())
+        return self._quit_task
+
+    async def _quit(self) -> None:
         self._closing = True
         self.statusBar().showMessage("Stopping: checkpointing and releasing jobs in flight…")
-        self.refresh_timer.stop()
-        self.status_timer.stop()
+        for timer in self.timers:
+            timer.stop()
+        self.model.stop()
         self._save_state()
-        self.bridge.shutdown()
-        self.services.store.close()
-        event.accept()
+        try:
+            await self.flows.close()
+            await self.bridge.aclose()
+            self.services.store.close()
+        finally:
+            self.attention.hide()
+            self.closed.set()
+            self.close()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.closed.is_set():
+            event.accept()
+            return
+        event.ignore()  # the quit flow closes the window once jobs are released
+        self.quit()

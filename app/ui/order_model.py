@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import IntEnum
 from typing import Any
 
@@ -39,27 +40,42 @@ SHOWN_STAGES: tuple[tuple[str, tuple[Stage, ...]], ...] = (
 
 
 class Column(IntEnum):
-    CUSTOMER = 0
-    BOOK = 1
+    BOOK = 0
+    CUSTOMER = 1
     CHILD = 2
-    STATUS = 3
-    STAGE = 4
-    PROGRESS = 5
-    ATTEMPTS = 6
-    AGE = 7
-    ERROR = 8
+    CHILD_AGE = 3
+    PAID = 4
+    WAITING = 5
+    STATUS = 6
+    STAGE = 7
+    PROGRESS = 8
+    CHECK = 9
+    ATTEMPTS = 10
+    ERROR = 11
 
 
 HEADERS = {
-    Column.CUSTOMER: "Customer",
     Column.BOOK: "Book",
+    Column.CUSTOMER: "Customer",
     Column.CHILD: "Child",
+    Column.CHILD_AGE: "Age",
+    Column.PAID: "Paid",
+    Column.WAITING: "Waiting",
     Column.STATUS: "Status",
     Column.STAGE: "Stage",
     Column.PROGRESS: "Progress",
-    Column.ATTEMPTS: "Attempts",
-    Column.AGE: "Age",
+    Column.CHECK: "Check",
+    Column.ATTEMPTS: "Tries",
     Column.ERROR: "Error",
+}
+
+HEADER_TIPS = {
+    Column.PAID: "when the order was paid",
+    Column.WAITING: "how long the order has waited for its book (amber and red past the "
+    "thresholds in Settings); for finished books, how long it took",
+    Column.STAGE: "the stage the book is in, and for how long",
+    Column.CHECK: "the quality gate's and preflight's verdict, once they have run",
+    Column.ATTEMPTS: "claims of this item so far",
 }
 
 
@@ -75,12 +91,16 @@ STATUS_COLOURS = {
     Status.AWAITING_REVIEW: QColor(255, 240, 200),
     Status.COMPLETED: QColor(225, 245, 225),
 }
+WAIT_WARN = QColor(255, 200, 110)
+WAIT_LATE = QColor(235, 120, 110)
+FINISHED = frozenset({Status.COMPLETED, Status.FAILED})
 
 
 @dataclass
 class Row:
     item: OrderItem
     progress: dict[Stage, tuple[int, int]] = field(default_factory=dict)
+    stage_since: float | None = None  # unix time the current stage was first seen
 
     def stages(self) -> list[tuple[str, int, int]]:
         """(label, done, total) for each shown stage, from events or inferred from the item."""
@@ -106,17 +126,52 @@ class Row:
         return result
 
 
-def _age(item: OrderItem) -> str:
-    if item.created_at is None:
-        return ""
-    seconds = max(0, time.time() - item.created_at.timestamp())
+def duration(seconds: float) -> str:
+    """A short, readable span: 45 s, 12 min, 3 h 20 min, 2 d 4 h."""
+    seconds = max(0.0, seconds)
     if seconds < 90:
         return f"{seconds:.0f} s"
-    if seconds < 5400:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 172800:
-        return f"{seconds / 3600:.0f} h"
-    return f"{seconds / 86400:.0f} d"
+    minutes = seconds / 60
+    if minutes < 90:
+        return f"{minutes:.0f} min"
+    hours, rest = divmod(int(minutes), 60)
+    if hours < 48:
+        return f"{hours} h {rest:02d} min"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h"
+
+
+def paid_since(item: OrderItem) -> datetime | None:
+    return item.paid_at or item.created_at
+
+
+def waited(item: OrderItem, now: float) -> float | None:
+    """Seconds the customer has waited (until the book was made, for finished items)."""
+    start = paid_since(item)
+    if start is None:
+        return None
+    end = now
+    if item.generation_status is Status.COMPLETED and item.generated_at is not None:
+        end = item.generated_at.timestamp()
+    elif item.generation_status is Status.FAILED and item.updated_at is not None:
+        end = item.updated_at.timestamp()
+    return max(0.0, end - start.timestamp())
+
+
+def _when(moment: datetime) -> str:
+    """Today's times as 14:05, older ones with the date."""
+    local = moment.astimezone()
+    if local.date() == datetime.now().astimezone().date():
+        return f"{local:%H:%M}"
+    return f"{local:%d %b %H:%M}"
+
+
+def customer_label(item: OrderItem) -> str:
+    return item.customer_name or item.customer_email or item.customer_id[:8]
+
+
+def _stamp(moment: datetime | None) -> float | None:
+    return moment.timestamp() if moment is not None else None
 
 
 class OrderTableModel(QAbstractTableModel):
@@ -125,6 +180,9 @@ class OrderTableModel(QAbstractTableModel):
         self._rows: list[Row] = []
         self._index: dict[str, int] = {}
         self._dirty: set[int] = set()
+        self.book_titles: dict[str, str] = {}
+        self.wait_warn_seconds = 12 * 3600.0
+        self.wait_late_seconds = 20 * 3600.0
         self._flush = QTimer(self)
         self._flush.setInterval(150)
         self._flush.setSingleShot(True)
@@ -140,8 +198,12 @@ class OrderTableModel(QAbstractTableModel):
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
             return HEADERS[Column(section)]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return HEADER_TIPS.get(Column(section))
         return None
 
     def data(self, index: ModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -152,17 +214,15 @@ class OrderTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(row, column)
         if role == Role.SORT:
-            if column == Column.AGE:
-                return item.created_at.timestamp() if item.created_at else 0.0
-            if column == Column.ATTEMPTS:
-                return item.attempts
-            if column == Column.PROGRESS:
-                return sum(d / t for _, d, t in row.stages())
-            return self._display(row, column)
+            return self._sort_key(row, column)
         if role == Qt.ItemDataRole.BackgroundRole:
+            if column == Column.WAITING:
+                colour = self._wait_colour(item)
+                if colour is not None:
+                    return colour
             return STATUS_COLOURS.get(item.generation_status)
-        if role == Qt.ItemDataRole.ToolTipRole and column == Column.ERROR:
-            return item.last_error
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(row, column)
         if role == Role.ITEM:
             return item
         if role == Role.STAGES:
@@ -171,24 +231,74 @@ class OrderTableModel(QAbstractTableModel):
             return item.generation_status.value
         return None
 
-    @staticmethod
-    def _display(row: Row, column: Column) -> Any:
+    def _sort_key(self, row: Row, column: Column) -> Any:
         item = row.item
-        return {
-            Column.CUSTOMER: item.customer_id[:8],
-            Column.BOOK: item.book_id,
-            Column.CHILD: item.personalization.child_name,
-            Column.STATUS: item.generation_status.value.replace("_", " "),
-            Column.STAGE: (
-                f"{item.stage.value} {item.progress_done}/{item.progress_total}"
-                if item.stage and item.generation_status is Status.PROCESSING
-                else ""
-            ),
-            Column.PROGRESS: "",
-            Column.ATTEMPTS: item.attempts,
-            Column.AGE: _age(item),
-            Column.ERROR: (item.last_error or "").splitlines()[0] if item.last_error else "",
-        }[column]
+        if column in (Column.PAID, Column.WAITING):
+            since = paid_since(item)
+            return since.timestamp() if since else 0.0
+        if column == Column.ATTEMPTS:
+            return item.attempts
+        if column == Column.CHILD_AGE:
+            return item.personalization.age or 0
+        if column == Column.PROGRESS:
+            return sum(d / t for _, d, t in row.stages())
+        return self._display(row, column)
+
+    def _wait_colour(self, item: OrderItem) -> QColor | None:
+        if item.generation_status in FINISHED:
+            return None
+        seconds = waited(item, time.time())
+        if seconds is None or seconds < self.wait_warn_seconds:
+            return None
+        return WAIT_LATE if seconds >= self.wait_late_seconds else WAIT_WARN
+
+    def _tooltip(self, row: Row, column: Column) -> str | None:
+        item = row.item
+        if column == Column.ERROR:
+            return item.last_error
+        if column == Column.CUSTOMER:
+            return " · ".join(
+                v for v in (item.customer_name, item.customer_email, item.customer_id) if v
+            )
+        if column == Column.BOOK:
+            return item.book_id
+        if column == Column.PAID:
+            since = paid_since(item)
+            return f"{since.astimezone():%Y-%m-%d %H:%M:%S}" if since else None
+        return None
+
+    def _display(self, row: Row, column: Column) -> Any:
+        item = row.item
+        if column == Column.BOOK:
+            return self.book_titles.get(item.book_id, item.book_id)
+        if column == Column.CUSTOMER:
+            return customer_label(item)
+        if column == Column.CHILD:
+            return item.personalization.child_name
+        if column == Column.CHILD_AGE:
+            return item.personalization.age if item.personalization.age is not None else ""
+        if column == Column.PAID:
+            since = paid_since(item)
+            return _when(since) if since else ""
+        if column == Column.WAITING:
+            seconds = waited(item, time.time())
+            if seconds is None:
+                return ""
+            return ("took " if item.generation_status in FINISHED else "") + duration(seconds)
+        if column == Column.STATUS:
+            return item.generation_status.value.replace("_", " ")
+        if column == Column.STAGE:
+            if not item.stage or item.generation_status is not Status.PROCESSING:
+                return ""
+            text = f"{item.stage.value} {item.progress_done}/{item.progress_total}"
+            if row.stage_since is not None:
+                text += f" · {duration(time.time() - row.stage_since)}"
+            return text
+        if column == Column.ATTEMPTS:
+            return item.attempts
+        if column == Column.ERROR:
+            return (item.last_error or "").splitlines()[0] if item.last_error else ""
+        return ""  # PROGRESS is painted by the delegate; CHECK waits for the quality gate
 
     # -- updates -----------------------------------------------------------------------------
     def item_at(self, row: int) -> OrderItem | None:
@@ -196,6 +306,9 @@ class OrderTableModel(QAbstractTableModel):
 
     def row_of(self, item_id: str) -> int | None:
         return self._index.get(item_id)
+
+    def count(self, status: Status) -> int:
+        return sum(1 for row in self._rows if row.item.generation_status is status)
 
     def merge(self, items: list[OrderItem]) -> None:
         """Add new items at the end and update changed ones, without a reset."""
@@ -208,13 +321,15 @@ class OrderTableModel(QAbstractTableModel):
                     item.generation_status in (Status.PENDING, Status.PROCESSING)
                 ):
                     row.progress.clear()  # a retried or regenerated item starts over
+                if item.stage is not row.item.stage:
+                    row.stage_since = _stamp(item.updated_at)
                 row.item = item
                 self._mark(at)
         if new:
             start = len(self._rows)
             self.beginInsertRows(QModelIndex(), start, start + len(new) - 1)
             for offset, item in enumerate(new):
-                self._rows.append(Row(item))
+                self._rows.append(Row(item, stage_since=_stamp(item.updated_at)))
                 self._index[item.id] = start + offset
             self.endInsertRows()
 
@@ -233,6 +348,8 @@ class OrderTableModel(QAbstractTableModel):
         row = self._rows[at]
         if isinstance(event, ProgressEvent):
             row.progress[event.stage] = (event.done, event.total)
+            if event.stage is not row.item.stage:
+                row.stage_since = time.time()
             row.item = row.item.with_(
                 stage=event.stage, progress_done=event.done, progress_total=event.total
             )
@@ -242,6 +359,11 @@ class OrderTableModel(QAbstractTableModel):
                 changes["last_error"] = event.detail or row.item.last_error
             row.item = row.item.with_(**changes)
         self._mark(at)
+
+    def stop(self) -> None:
+        """No more flushes (the window is closing)."""
+        self._flush.stop()
+        self._dirty.clear()
 
     def _mark(self, at: int) -> None:
         self._dirty.add(at)
@@ -276,6 +398,17 @@ class OrderFilterModel(QSortFilterProxyModel):
         self.text = text.strip().lower()
         self.endFilterChange()
 
+    def visible_items(self) -> list[OrderItem]:
+        """The items the current filter shows, in the view's order."""
+        model = self.sourceModel()
+        assert isinstance(model, OrderTableModel)
+        items = []
+        for row in range(self.rowCount()):
+            item = model.item_at(self.mapToSource(self.index(row, 0)).row())
+            if item is not None:
+                items.append(item)
+        return items
+
     def filterAcceptsRow(self, source_row: int, source_parent: ModelIndex) -> bool:
         model = self.sourceModel()
         assert isinstance(model, OrderTableModel)
@@ -289,7 +422,10 @@ class OrderFilterModel(QSortFilterProxyModel):
                 [
                     item.id,
                     item.customer_id,
+                    item.customer_name or "",
+                    item.customer_email or "",
                     item.book_id,
+                    model.book_titles.get(item.book_id, ""),
                     item.personalization.child_name,
                     item.last_error or "",
                 ]

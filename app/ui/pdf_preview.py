@@ -3,10 +3,7 @@ zoom, fit-to-width, and trim/bleed/safe-area guides on demand."""
 
 from __future__ import annotations
 
-import concurrent.futures
-from collections.abc import Callable
-from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pymupdf
 from PySide6.QtCore import QSize, Qt, Signal
@@ -25,10 +22,13 @@ from PySide6.QtWidgets import (
 )
 
 from app.pipeline.pdf import MM, SAFE_MARGIN_MM
+from app.ui.flows import Flows
 from app.ui.images import pixmap
-from app.ui.tasks import when_done
 
-Submit = Callable[..., concurrent.futures.Future[Any]]
+if TYPE_CHECKING:
+    from app.ui.bridge import MonitorBridge
+
+THUMB = QSize(96, 96)
 
 
 def render(pdf: bytes, index: int, dpi: int) -> tuple[bytes, tuple[float, float, float, float]]:
@@ -54,11 +54,11 @@ def page_info(pdf: bytes) -> tuple[int, float]:
 class PdfPreview(QWidget):
     page_shown = Signal(int)
 
-    def __init__(self, run_blocking: Submit, parent: QWidget | None = None) -> None:
+    def __init__(self, bridge: MonitorBridge, flows: Flows, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._run = run_blocking
+        self.bridge = bridge
+        self.flows = flows
         self._pdf: bytes | None = None
-        self._generation = 0
         self._page = 0
         self._zoom = 1.0
         self._fit_width = True
@@ -68,8 +68,11 @@ class PdfPreview(QWidget):
         self.thumbs = QListWidget()
         self.thumbs.setViewMode(QListWidget.ViewMode.IconMode)
         self.thumbs.setFlow(QListWidget.Flow.TopToBottom)
-        self.thumbs.setIconSize(QSize(96, 96))
-        self.thumbs.setFixedWidth(130)
+        self.thumbs.setWrapping(False)  # one column that scrolls, never a clipped second one
+        self.thumbs.setIconSize(THUMB)
+        self.thumbs.setGridSize(QSize(THUMB.width() + 16, THUMB.height() + 26))
+        self.thumbs.setMovement(QListWidget.Movement.Static)
+        self.thumbs.setFixedWidth(THUMB.width() + 16 + 24)  # the grid plus a scroll bar
         self.thumbs.currentRowChanged.connect(self.show_page)
         self.view = QLabel("No PDF yet")
         self.view.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -78,6 +81,7 @@ class PdfPreview(QWidget):
         self.scroller.setWidgetResizable(True)
         self.page_box = QSpinBox()
         self.page_box.setPrefix("page ")
+        self.page_box.setSpecialValueText("cover")  # the first page of the PDF is the cover
         self.page_box.valueChanged.connect(lambda v: self.thumbs.setCurrentRow(v))
         self.guides = QCheckBox("Trim && bleed guides")
         self.guides.toggled.connect(lambda _: self._paint())
@@ -102,7 +106,8 @@ class PdfPreview(QWidget):
         layout.addLayout(body, 1)
 
     def set_pdf(self, pdf: bytes | None, label: str = "") -> None:
-        self._generation += 1
+        self.flows.cancel("pdf:thumbs")
+        self.flows.cancel("pdf:page")
         self._pdf = pdf
         self.thumbs.clear()
         self._current = None
@@ -111,25 +116,22 @@ class PdfPreview(QWidget):
             self.view.setText("No PDF yet")
             self.view.setPixmap(QPixmap())
             return
-        generation = self._generation
         count, self._page_width_pt = page_info(pdf)
         self.page_box.setRange(0, max(0, count - 1))
         for n in range(count):
-            item = QListWidgetItem("cover" if n == 0 else f"page {n}")
-            self.thumbs.addItem(item)
-            when_done(
-                self._run(render, pdf, n, 18),
-                partial(self._thumb_ready, n=n, generation=generation),
-            )
+            self.thumbs.addItem(QListWidgetItem("cover" if n == 0 else f"page {n}"))
+        self.flows.start("pdf:thumbs", self._render_thumbs(pdf, count))
         self.thumbs.setCurrentRow(0)
 
-    def _thumb_ready(self, future: concurrent.futures.Future[Any], n: int, generation: int) -> None:
-        if generation != self._generation or future.exception() is not None:
-            return
-        png, _ = future.result()
-        item = self.thumbs.item(n)
-        if item is not None:
-            item.setIcon(QIcon(pixmap(png)))
+    async def _render_thumbs(self, pdf: bytes, count: int) -> None:
+        for n in range(count):
+            try:
+                png, _ = await self.bridge.run_preview(render, pdf, n, 18)
+            except Exception:  # a page that cannot render keeps its label; the page view says why
+                continue
+            item = self.thumbs.item(n)
+            if item is not None:
+                item.setIcon(QIcon(pixmap(png)))
 
     def show_page(self, n: int) -> None:
         if self._pdf is None or n < 0:
@@ -138,22 +140,18 @@ class PdfPreview(QWidget):
         self.page_box.blockSignals(True)
         self.page_box.setValue(n)
         self.page_box.blockSignals(False)
-        generation = self._generation
         scale = self._zoom
         if self._fit_width:
             scale = max(0.3, (self.scroller.viewport().width() - 24) / self._page_width_pt)
         dpi = int(min(220, max(24, 72 * scale)))
-        when_done(
-            self._run(render, self._pdf, n, dpi), lambda f: self._page_ready(f, n, generation)
-        )
+        self.flows.start("pdf:page", self._show_page(self._pdf, n, dpi))
 
-    def _page_ready(self, future: concurrent.futures.Future[Any], n: int, generation: int) -> None:
-        if generation != self._generation or n != self._page:
+    async def _show_page(self, pdf: bytes, n: int, dpi: int) -> None:
+        try:
+            self._current = await self.bridge.run_preview(render, pdf, n, dpi)
+        except Exception as error:
+            self.view.setText(f"Cannot render {'the cover' if n == 0 else f'page {n}'}: {error}")
             return
-        if future.exception() is not None:
-            self.view.setText(f"Cannot render page {n}: {future.exception()}")
-            return
-        self._current = future.result()
         self._paint()
         self.page_shown.emit(n)
 

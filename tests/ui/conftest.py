@@ -7,14 +7,16 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from collections.abc import Callable, Iterator
+import asyncio
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import keyring
 import keyring.backend
 import pytest
 from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
 
 from app.events import EventBus
 from app.pipeline.job import JobServices
@@ -50,6 +52,38 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
     keyring.set_keyring(previous)
 
 
+T = TypeVar("T")
+
+
+@pytest.fixture(scope="session")
+def session_loop(qapp: QApplication) -> asyncio.AbstractEventLoop:
+    """One qasync loop for the whole session, never stopped (DESIGN.md): Qt's event loop,
+    spun by pytest-qt's waits, drives it."""
+    import qasync  # after PySide6, so that qasync binds to it
+
+    loop: asyncio.AbstractEventLoop = qasync.QEventLoop(qapp, already_running=True)
+    return loop
+
+
+@pytest.fixture(autouse=True)
+def qloop(session_loop: asyncio.AbstractEventLoop) -> Iterator[asyncio.AbstractEventLoop]:
+    """The qasync loop is the running loop of the GUI thread while a console test runs
+    (and only then, so that other tests can use asyncio.run)."""
+    asyncio.set_event_loop(session_loop)
+    asyncio.events._set_running_loop(session_loop)
+    yield session_loop
+    asyncio.events._set_running_loop(None)
+    asyncio.set_event_loop(None)
+
+
+def finish(qtbot: Any, awaitable: Awaitable[T] | None, timeout: int = 30_000) -> T:
+    """Wait, spinning Qt's (and so qasync's) loop, until a flow is done; its result."""
+    assert awaitable is not None, "the flow did not start"
+    task = asyncio.ensure_future(awaitable)
+    qtbot.waitUntil(task.done, timeout=timeout)
+    return task.result()
+
+
 @pytest.fixture(autouse=True)
 def isolated_desktop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, qapp: Any) -> None:
     for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME"):
@@ -69,13 +103,12 @@ def make_window(tmp_path: Path, qtbot: Any) -> Iterator[Callable[..., MainWindow
         services: JobServices | None = None, start: bool = False, **settings: Any
     ) -> MainWindow:
         services = services or build_services(make_settings(tmp_path, **settings), EventBus())
-        window = MainWindow(services, start_monitor=start)
-        qtbot.addWidget(window)
+        window = MainWindow(services, start_monitor=start)  # not qtbot.addWidget: pytest-qt
+        # would delete it before this fixture's quit flow has released its jobs
         window.show()
         windows.append(window)
         return window
 
     yield factory
     for window in windows:
-        if not window._closing:
-            window.close()
+        finish(qtbot, window.quit(), timeout=60_000)

@@ -16,6 +16,7 @@ from app.ui.main_window import MainWindow
 from app.ui.order_model import Column
 from tests.conftest import make_settings, order_book, save_small_book
 from tests.fakes.provider import ScriptedProvider
+from tests.ui.conftest import finish
 
 Factory = Callable[..., MainWindow]
 
@@ -69,9 +70,9 @@ def test_approve_reject_regenerate_retry(make_window: Factory, qtbot: Any) -> No
     qtbot.waitUntil(lambda: window.detail.buttons["approve"].isEnabled(), timeout=10_000)
     assert window.detail.data is not None and window.detail.data.pdf_label.startswith("draft")
 
-    window.approve(items[0].id).result(30)
-    window.reject(items[1].id, reason="the face is cut off").result(30)
-    window.regenerate(items[2].id, 2, choice=(False, [2], "bigger smile")).result(30)
+    assert finish(qtbot, window.approve(items[0].id))
+    assert finish(qtbot, window.reject(items[1].id, reason="the face is cut off"))
+    assert finish(qtbot, window.regenerate(items[2].id, 2, choice=(False, [2], "bigger smile")))
     assert store.get_item(items[0].id).generation_status is Status.COMPLETED
     rejected = store.get_item(items[1].id)
     assert rejected.generation_status is Status.FAILED
@@ -83,12 +84,12 @@ def test_approve_reject_regenerate_retry(make_window: Factory, qtbot: Any) -> No
         ),
         timeout=60_000,
     )
-    assert [h["action"] for h in store.history(items[2].id)][-3:] == [
+    assert [h["action"] for h in store.history(items[2].id) if h["action"] != "stage"][-3:] == [
         "pending",
         "claimed",
         "awaiting_review",
     ]
-    window.retry_all_failed().result(30)
+    assert finish(qtbot, window.retry_all_failed()) == (1, [])
     qtbot.waitUntil(
         lambda: store.get_item(items[1].id).generation_status is Status.AWAITING_REVIEW,
         timeout=60_000,
@@ -111,13 +112,12 @@ def test_every_action_has_a_menu_and_the_standard_shortcuts(make_window: Factory
 def test_layout_is_remembered(make_window: Factory, qtbot: Any) -> None:
     window = make_window()
     window.resize(760, 700)  # the offscreen screen is 800x800
-    window.splitter.setSizes([300, 440])
-    size, sizes = window.size(), window.splitter.sizes()
-    assert sizes != [880, 520]
-    window.close()
+    window.orders.splitter.setSizes([240, 500])
+    size, sizes = window.size(), window.orders.splitter.sizes()
+    finish(qtbot, window.quit())
     again = make_window()
     assert again.size() == size
-    assert again.splitter.sizes() == sizes
+    assert again.orders.splitter.sizes() == sizes
 
 
 def test_closing_mid_job_releases_the_item_with_its_checkpoints(
@@ -138,7 +138,8 @@ def test_closing_mid_job_releases_the_item_with_its_checkpoints(
         timeout=30_000,
     )
     store = services.store
-    window.close()
+    finish(qtbot, window.quit(), timeout=60_000)
+    assert not window.isVisible()
     reopened = build_services(services.settings, EventBus())
     released = reopened.store.get_item(item.id)
     assert released.generation_status is Status.PENDING

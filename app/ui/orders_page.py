@@ -1,0 +1,225 @@
+"""The Orders tab: saved views on the left; filters, the live table and the bulk-action bar
+on the right. Decisions are the window's; this page only says what the operator asked."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelection, Qt, Signal, SignalInstance
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMenu,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain import OrderItem, Status
+from app.ui.order_model import Column, OrderFilterModel, OrderTableModel
+from app.ui.stage_delegate import StageDelegate
+from app.ui.views import BUILT_IN, SavedView, load_views, save_views, with_view
+
+# Column widths that fit 1366 px with the sidebar (Error takes what is left).
+WIDTHS = {
+    Column.BOOK: 150,
+    Column.CUSTOMER: 120,
+    Column.CHILD: 70,
+    Column.CHILD_AGE: 36,
+    Column.PAID: 78,
+    Column.WAITING: 90,
+    Column.STATUS: 100,
+    Column.STAGE: 120,
+    Column.PROGRESS: 190,
+    Column.CHECK: 50,
+    Column.ATTEMPTS: 40,
+}
+BULK_ACTIONS = (("approve", "Approve && publish"), ("retry", "Retry"), ("reject", "Reject…"))
+
+
+class OrdersPage(QWidget):
+    bulk_requested = Signal(str, bool)  # action, whole filter (else the selection)
+    current_changed = Signal(str)  # item id
+    open_requested = Signal(str)  # item id
+
+    def __init__(self, model: OrderTableModel, proxy: OrderFilterModel) -> None:
+        super().__init__()
+        self.model, self.proxy = model, proxy
+        self.table = self._make_table()
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search book, customer, child, error…  (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self.proxy.set_text)
+        self.status_filter = QComboBox()
+        self.status_filter.addItem("All statuses", None)
+        for status in Status:
+            self.status_filter.addItem(status.value.replace("_", " "), status.value)
+        self.status_filter.currentIndexChanged.connect(
+            lambda _: self.proxy.set_status(self.status_filter.currentData())
+        )
+        filters = QHBoxLayout()
+        filters.addWidget(self.status_filter)
+        filters.addWidget(self.search, 1)
+
+        self.scope_label = QLabel("")
+        self.bulk_buttons: dict[str, QToolButton] = {}
+        bulk = QHBoxLayout()
+        bulk.addWidget(self.scope_label, 1)
+        for action, label in BULK_ACTIONS:
+            button = QToolButton()
+            button.setText(label)
+            button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+            button.setToolTip(
+                f"{label.replace('&&', '&')} the selected items (the arrow: all shown)"
+            )
+            button.clicked.connect(lambda _=False, a=action: self.bulk_requested.emit(a, False))
+            menu = QMenu(button)
+            for text, everything in (("the selected items", False), ("every item shown", True)):
+                entry = menu.addAction(text)
+                entry.triggered.connect(
+                    lambda _=False, a=action, e=everything: self.bulk_requested.emit(a, e)
+                )
+            button.setMenu(menu)
+            self.bulk_buttons[action] = button
+            bulk.addWidget(button)
+
+        right = QWidget()
+        column = QVBoxLayout(right)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addLayout(filters)
+        column.addWidget(self.table, 1)
+        column.addLayout(bulk)
+
+        self.views = QListWidget()
+        self.views.itemActivated.connect(self._view_chosen)
+        self.views.itemClicked.connect(self._view_chosen)
+        save, delete = QPushButton("Save view…"), QPushButton("Delete")
+        save.clicked.connect(self.save_view)
+        delete.clicked.connect(self.delete_view)
+        sidebar = QWidget()
+        side = QVBoxLayout(sidebar)
+        side.setContentsMargins(0, 0, 0, 0)
+        side.addWidget(QLabel("<b>Views</b>"))
+        side.addWidget(self.views, 1)
+        buttons = QHBoxLayout()
+        buttons.addWidget(save)
+        buttons.addWidget(delete)
+        side.addLayout(buttons)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(sidebar)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([170, 1200])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.splitter)
+        self._user_views = load_views()
+        self._fill_views()
+        self.proxy.layoutChanged.connect(self._update_scope)
+        self.proxy.rowsInserted.connect(self._update_scope)
+        self.proxy.rowsRemoved.connect(self._update_scope)
+        self.proxy.modelReset.connect(self._update_scope)
+        self._update_scope()
+
+    def _make_table(self) -> QTableView:
+        table = QTableView()
+        table.setModel(self.proxy)
+        table.setSortingEnabled(True)
+        table.sortByColumn(Column.WAITING, Qt.SortOrder.AscendingOrder)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        table.setItemDelegateForColumn(Column.PROGRESS, StageDelegate(table))
+        table.verticalHeader().setVisible(False)
+        table.verticalHeader().setDefaultSectionSize(26)
+        table.setWordWrap(False)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(Column.ERROR, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(30)
+        for col, width in WIDTHS.items():
+            header.resizeSection(col, width)
+        table.selectionModel().selectionChanged.connect(self._selection_changed)
+        table.activated.connect(lambda index: self._emit_item(index.row(), self.open_requested))
+        return table
+
+    # -- selection ---------------------------------------------------------------------------
+    def _emit_item(self, proxy_row: int, signal: SignalInstance) -> None:
+        item = self.model.item_at(self.proxy.mapToSource(self.proxy.index(proxy_row, 0)).row())
+        if item is not None:
+            signal.emit(item.id)
+
+    def _selection_changed(self, selected: QItemSelection, _: QItemSelection) -> None:
+        current = self.table.currentIndex()
+        if current.isValid() and self.table.selectionModel().isRowSelected(current.row()):
+            self._emit_item(current.row(), self.current_changed)
+        elif selected.indexes():
+            self._emit_item(selected.indexes()[0].row(), self.current_changed)
+        self._update_scope()
+
+    def selected_items(self) -> list[OrderItem]:
+        items = []
+        for index in self.table.selectionModel().selectedRows():
+            item = self.model.item_at(self.proxy.mapToSource(index).row())
+            if item is not None:
+                items.append(item)
+        return items
+
+    def _update_scope(self) -> None:
+        selected = len(self.table.selectionModel().selectedRows())
+        self.scope_label.setText(f"{selected} selected · {self.proxy.rowCount()} shown")
+
+    # -- views -------------------------------------------------------------------------------
+    def _fill_views(self) -> None:
+        self.views.clear()
+        for view in (*BUILT_IN, *self._user_views):
+            entry = QListWidgetItem(view.name)
+            entry.setData(Qt.ItemDataRole.UserRole, view)
+            if view not in BUILT_IN:
+                entry.setToolTip("your saved view")
+            self.views.addItem(entry)
+
+    def _view_chosen(self, entry: QListWidgetItem) -> None:
+        view = entry.data(Qt.ItemDataRole.UserRole)
+        if isinstance(view, SavedView):
+            self.apply_view(view)
+
+    def apply_view(self, view: SavedView) -> None:
+        index = self.status_filter.findData(view.status)
+        self.status_filter.setCurrentIndex(max(0, index))
+        self.search.setText(view.text)
+        self.table.sortByColumn(view.sort_column, view.sort_order)
+
+    def current_view(self, name: str) -> SavedView:
+        header = self.table.horizontalHeader()
+        return SavedView(
+            name,
+            self.status_filter.currentData(),
+            self.search.text().strip(),
+            header.sortIndicatorSection(),
+            header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder,
+        )
+
+    def save_view(self, name: str | None = None) -> None:
+        if not name:
+            name, ok = QInputDialog.getText(self, "Save view", "Name this view:")
+            if not ok or not name.strip():
+                return
+        self._user_views = with_view(self._user_views, self.current_view(name.strip()))
+        save_views(self._user_views)
+        self._fill_views()
+
+    def delete_view(self) -> None:
+        entry = self.views.currentItem()
+        view = entry.data(Qt.ItemDataRole.UserRole) if entry else None
+        if isinstance(view, SavedView) and view in self._user_views:
+            self._user_views.remove(view)
+            save_views(self._user_views)
+            self._fill_views()

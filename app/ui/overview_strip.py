@@ -1,0 +1,108 @@
+"""The overview strip above the order table: today's counts per status, books per hour,
+failures and their top reasons, AI cost today against the budget, and the monitor's state."""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QSizePolicy, QWidget
+
+from app.domain import Status
+from app.monitor import MonitorStatus
+from app.store.ports import OrderStore
+
+if TYPE_CHECKING:
+    from app.overview import Overview
+
+CHIPS = (
+    (Status.PENDING, "waiting", "#5b6b82"),
+    (Status.PROCESSING, "in progress", "#4278c8"),
+    (Status.AWAITING_REVIEW, "to review", "#b7791f"),
+    (Status.PUBLISHING, "publishing", "#4278c8"),
+    (Status.FAILED, "failed", "#b83232"),
+)
+
+
+def load_overview(store: OrderStore, daily_budget_usd: float) -> Overview:
+    """Off the UI thread: the store's figures for today."""
+    from app.overview import shop_overview
+
+    return shop_overview(store, now=datetime.now().astimezone(), daily_budget_usd=daily_budget_usd)
+
+
+def _label(tip: str = "") -> QLabel:
+    label = QLabel()
+    label.setToolTip(tip)
+    label.setMinimumWidth(0)  # a narrow window cuts the strip, not the table
+    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+    return label
+
+
+class OverviewStrip(QFrame):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("overview")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.queue = _label("items per status now")
+        self.today = _label("books made and failed since midnight")
+        self.rate = _label("books completed in the last hour")
+        self.failures = _label("the most common reasons items failed today")
+        self.cost = QProgressBar()
+        self.cost.setMaximumWidth(220)
+        self.cost.setToolTip("AI spending today against the daily budget (Settings)")
+        self.monitor = _label("the monitor of this console")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 4)
+        for widget in (self.queue, self.today, self.rate, self.failures):
+            layout.addWidget(widget)
+            layout.addSpacing(14)
+        layout.addStretch(1)
+        layout.addWidget(self.cost)
+        layout.addSpacing(14)
+        layout.addWidget(self.monitor)
+
+    def show_overview(self, overview: Overview, monitor: MonitorStatus, running: bool) -> None:
+        chips = [
+            f'<span style="color:{colour}"><b>{overview.queue.get(status, 0)}</b> {name}</span>'
+            for status, name, colour in CHIPS
+        ]
+        self.queue.setText(" &nbsp; ".join(chips))
+        self.today.setText(
+            f"Today: <b>{overview.completed_today}</b> made · <b>{overview.failed_today}</b> failed"
+        )
+        self.rate.setText(f"<b>{overview.books_per_hour:.1f}</b> books/h")
+        if overview.top_failures:
+            reason, count = overview.top_failures[0]
+            short = reason if len(reason) <= 48 else reason[:47] + "…"
+            self.failures.setText(f"Top failure: {html.escape(short)} ({count}×)")
+            self.failures.setToolTip("\n".join(f"{n}× {r}" for r, n in overview.top_failures))
+        else:
+            self.failures.setText("No failures today")
+            self.failures.setToolTip("")
+        budget = overview.daily_budget_usd
+        spent = overview.cost_today_usd
+        self.cost.setRange(0, max(1, round(budget * 100)))
+        self.cost.setValue(min(round(spent * 100), self.cost.maximum()))
+        self.cost.setFormat(
+            f"AI ${spent:.2f} of ${budget:.0f} today" if budget else f"AI ${spent:.2f} today"
+        )
+        over = budget and spent >= budget
+        self.cost.setStyleSheet("QProgressBar::chunk { background: #b83232; }" if over else "")
+        if monitor.paused_reason:
+            until = (
+                f" until {datetime.fromtimestamp(monitor.paused_until):%H:%M}"
+                if monitor.paused_until
+                else ""
+            )
+            state, colour = f"paused{until}: {monitor.paused_reason}", "#b83232"
+        elif running:
+            state, colour = f"running, {monitor.processing} in flight", "#2f7d3a"
+        else:
+            state, colour = "stopped", "#5b6b82"
+        self.monitor.setText(f'Monitor <b style="color:{colour}">{html.escape(state)}</b>')
+        self.monitor.setToolTip(monitor.paused_reason or "")
+
+    def unavailable(self, reason: str) -> None:
+        self.queue.setText(f"Overview unavailable: {html.escape(reason)}")
