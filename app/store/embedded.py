@@ -214,6 +214,9 @@ class EmbeddedOrderStore:
         return cur.rowcount == 1
 
     def report_progress(self, claim: Claim, stage: Stage, done: int, total: int) -> bool:
+        """Also records a `stage` event the first time this attempt reports `stage`: when
+        the stage starts (the two analyses interleave their reports; they start once)."""
+        now = self._clock()
         with self._tx() as db:
             cur = db.execute(
                 "update order_items set stage = ?, progress_done = ?, progress_total = ?, "
@@ -223,13 +226,23 @@ class EmbeddedOrderStore:
                     stage.value,
                     done,
                     total,
-                    self._clock(),
+                    now,
                     claim.item_id,
                     claim.worker_id,
                     claim.attempt,
                 ),
             )
-        return cur.rowcount == 1
+            if cur.rowcount != 1:
+                return False
+            started = db.execute(
+                "select 1 from item_events where item_id = :id and action = 'stage' "
+                "and note = :stage and id > coalesce((select max(id) from item_events "
+                "where item_id = :id and action = 'claimed'), 0)",
+                {"id": claim.item_id, "stage": stage.value},
+            ).fetchone()
+            if started is None:
+                self._log_event(db, claim.item_id, claim.worker_id, "stage", stage.value, now=now)
+        return True
 
     def transition(
         self,

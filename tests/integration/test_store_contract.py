@@ -150,3 +150,40 @@ def test_counts_and_changes_since(backend: Backend) -> None:
     changed = backend.store.list_items(updated_since=stamp)
     assert [i.id for i in changed] == [later]
     assert set(first) <= {i.id for i in everything}
+
+
+def history_of(backend: Backend, item_id: str) -> list[tuple[str, str, str]]:
+    return [(h["actor"], h["action"], h["note"]) for h in backend.store.history(item_id)]
+
+
+def test_progress_records_when_each_stage_of_an_attempt_starts(backend: Backend) -> None:
+    [item_id] = place(backend)
+    backend.store.claim("w1", 1, 60)
+    first = Claim(item_id, "w1", 1)
+    reports = [
+        (Stage.ANALYZE_COVER, 0, 1),
+        (Stage.ANALYZE_CHILD, 0, 1),
+        (Stage.ANALYZE_COVER, 1, 1),  # the analyses interleave: each starts once
+        (Stage.ANALYZE_CHILD, 1, 1),
+        (Stage.PAGES, 0, 2),
+        (Stage.PAGES, 1, 2),
+        (Stage.PAGES, 2, 2),
+    ]
+    for stage, done, total in reports:
+        assert backend.store.report_progress(first, stage, done, total)
+    backend.expire_leases()
+    backend.store.claim("w2", 1, 60)
+    assert not backend.store.report_progress(first, Stage.PDF, 0, 1)  # stale: no event
+    second = Claim(item_id, "w2", 2)
+    assert backend.store.report_progress(second, Stage.PAGES, 2, 2)  # resumes where it was
+    assert backend.store.report_progress(second, Stage.PDF, 0, 1)
+    assert history_of(backend, item_id) == [
+        ("w1", "claimed", ""),
+        ("w1", "stage", "analyze_cover"),
+        ("w1", "stage", "analyze_child"),
+        ("w1", "stage", "pages"),
+        ("w2", "claimed", ""),
+        ("w2", "stage", "pages"),
+        ("w2", "stage", "pdf"),
+    ]
+    assert backend.store.get_item(item_id).stage is Stage.PDF

@@ -21,6 +21,7 @@ from app.events import EventBus, MessageEvent
 from app.monitor import Monitor
 from app.runtime import build_services
 from app.store import open_stores
+from app.store.migrate import migrations
 from app.store.supabase import SupabaseConnection
 from tests.fakes.supabase import FakeSupabase
 from tests.integration.conftest import supabase_settings
@@ -131,7 +132,7 @@ def test_migrate_command_applies_then_reports_up_to_date(pg_server: str, tmp_pat
         first = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=60)
         assert first.returncode == 0, first.stderr
         assert first.stdout.splitlines()[0] == "applied 0001_core_tables.sql"
-        assert len(first.stdout.splitlines()) == 6
+        assert first.stdout.splitlines() == [f"applied {m.name}" for m in migrations()]
         again = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=60)
         assert again.stdout.strip() == "already up to date"
     bad = subprocess.run(

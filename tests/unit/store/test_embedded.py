@@ -258,3 +258,14 @@ def test_processes_starting_together_on_a_new_file_all_open_it(tmp_path: Path) -
             p.join(60)
         outcomes += [results.get(timeout=10) for _ in procs]
     assert set(outcomes) == {"ok"}
+
+
+def test_stage_events_mark_when_each_stage_starts(store: EmbeddedOrderStore, clock: Clock) -> None:
+    [item_id] = place(store)
+    store.claim("w1", 1, 60)
+    claim = Claim(item_id, "w1", 1)
+    for seconds, stage in ((1, Stage.COVER), (5, Stage.PAGES), (30, Stage.PAGES)):
+        clock.now += seconds
+        store.report_progress(claim, stage, 0, 1)
+    stages = [(h["at"].timestamp(), h["note"]) for h in store.history(item_id)[1:]]
+    assert stages == [(1_000_001.0, "cover"), (1_000_006.0, "pages")]
