@@ -33,7 +33,7 @@ def describe_child(child: ChildAnalysis, who: Personalization) -> str:
 
 
 def describe_style(cover: CoverAnalysis) -> str:
-    colours = _join(cover.palette_names[:5] or cover.palette[:5])
+    colours = _join(list(dict.fromkeys(cover.palette_names[:5])) or cover.palette[:5])
     return _join(
         [
             f"{cover.art_style} style" if cover.art_style else "",

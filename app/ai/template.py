@@ -71,7 +71,7 @@ class TemplateProvider:
             art_style=style,
             medium=medium,
             palette=[imaging.hex_colour(rgb) for rgb, _ in colours],
-            palette_names=list(dict.fromkeys(imaging.nearest_name(rgb) for rgb, _ in colours)),
+            palette_names=[imaging.nearest_name(rgb) for rgb, _ in colours],  # one per colour
             brightness=round(brightness, 3),
             saturation=round(saturation, 3),
             edge_density=round(edges, 3),

@@ -36,7 +36,8 @@ def _swatches(colours: list[str], names: list[str]) -> str:
     cells = "".join(
         f'<td bgcolor="{html.escape(c)}" width="34" height="26">&nbsp;</td>'
         f"<td>&nbsp;{html.escape(n or c)}&nbsp;&nbsp;</td>"
-        for c, n in zip(colours, names or colours, strict=False)
+        # names only when there is one per colour (older analyses listed each name once)
+        for c, n in zip(colours, names if len(names) == len(colours) else colours, strict=True)
     )
     return f'<table cellspacing="2"><tr>{cells}</tr></table>' if cells else ""
 
@@ -80,11 +81,20 @@ def child_html(child: dict[str, Any]) -> str:
     return text
 
 
+def _text(value: str) -> str:
+    return html.escape(value).replace("\n", "<br>")
+
+
 def prompts_html(prompts: dict[str, Any]) -> str:
+    """The cover's prompt, then each page's (pages come as a mapping of page number to prompt)."""
     parts = []
     for name, prompt in prompts.items():
-        body = prompt if isinstance(prompt, str) else json.dumps(prompt, indent=1)
-        parts.append(f"<p><b>{html.escape(str(name))}</b></p><p>{html.escape(body)}</p>")
+        if isinstance(prompt, dict):
+            for page, text in prompt.items():
+                label = f"{name} {page}" if name != "pages" else f"page {page}"
+                parts.append(f"<p><b>{html.escape(label)}</b><br>{_text(str(text))}</p>")
+        else:
+            parts.append(f"<p><b>{html.escape(str(name))}</b><br>{_text(str(prompt))}</p>")
     return "".join(parts)
 
 

@@ -130,6 +130,7 @@ class ItemDetail(QWidget):
             if item.last_error
             else ""
         )
+        self.error.setVisible(bool(item.last_error))
         self.compare.set_images(
             pixmap(data.original_cover) if data.original_cover else None,
             pixmap(data.generated_cover) if data.generated_cover else None,
