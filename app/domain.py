@@ -188,6 +188,10 @@ class OrderItem:
     generated_at: datetime | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    # the order's facts, for operators; None when the shop's rows do not have them
+    paid_at: datetime | None = None
+    customer_name: str | None = None
+    customer_email: str | None = None
 
     def with_(self, **changes: object) -> OrderItem:
         return replace(self, **changes)  # type: ignore[arg-type]

@@ -35,3 +35,24 @@ end $$;
 -- As in 0004: it runs as its owner, so only the service role may call it.
 revoke all on function public.report_order_item_progress(uuid, text, integer, text, integer, integer) from public, anon, authenticated;
 grant execute on function public.report_order_item_progress(uuid, text, integer, text, integer, integer) to service_role;
+
+-- Who ordered and when they paid. Nullable: the mobile app may not send a name or an
+-- e-mail, and orders paid before this migration keep an unknown paid_at (null) rather than
+-- a guessed one. paid_at is set by the database when an order is, or becomes, paid.
+alter table public.orders
+    add column if not exists paid_at timestamptz,
+    add column if not exists customer_name text,
+    add column if not exists customer_email text;
+
+create or replace function public._order_paid_at() returns trigger
+language plpgsql set search_path = public as $$
+begin
+    if new.payment_status = 'paid' and new.paid_at is null then
+        new.paid_at := now();
+    end if;
+    return new;
+end $$;
+create or replace trigger order_paid_at
+    before insert or update of payment_status on public.orders
+    for each row execute function public._order_paid_at();
+revoke all on function public._order_paid_at() from public, anon, authenticated;

@@ -70,9 +70,21 @@ def personalization_from_dict(data: dict[str, Any]) -> Personalization:
     )
 
 
+ORDER_FACTS = ("paid_at", "customer_name", "customer_email")
+
+
+def order_facts(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The order's paid_at, customer_name and customer_email from an item row: its own
+    columns, else its embedded `orders` row; None for any the shop's rows do not have."""
+    embedded = row.get("orders")
+    order = embedded if isinstance(embedded, Mapping) else {}
+    return {k: row[k] if row.get(k) is not None else order.get(k) for k in ORDER_FACTS}
+
+
 def item_from_record(row: Mapping[str, Any], ts: Callable[[Any], datetime | None]) -> OrderItem:
     """An OrderItem from a joined item row (any backend); `ts` reads its timestamps."""
     who = row["personalization"]
+    facts = order_facts(row)
     return OrderItem(
         id=str(row["id"]),
         order_id=str(row["order_id"]),
@@ -93,6 +105,9 @@ def item_from_record(row: Mapping[str, Any], ts: Callable[[Any], datetime | None
         generated_at=ts(row["generated_at"]),
         created_at=ts(row["created_at"]),
         updated_at=ts(row["updated_at"]),
+        paid_at=ts(facts["paid_at"]),
+        customer_name=facts["customer_name"] or None,
+        customer_email=facts["customer_email"] or None,
     )
 
 

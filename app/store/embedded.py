@@ -38,7 +38,7 @@ from app.store.codec import (
     notification_from_record,
     personalization_to_dict,
 )
-from app.store.embedded_schema import SCHEMA
+from app.store.embedded_schema import SCHEMA, upgrade
 from app.store.ports import READY_TITLE
 
 _RELEASING = {Status.PENDING, Status.AWAITING_REVIEW, Status.FAILED, Status.COMPLETED}
@@ -64,6 +64,7 @@ class EmbeddedOrderStore:
         self._marker_conn: sqlite3.Connection | None = None
         self._marker_lock = threading.Lock()
         self._conn().executescript(SCHEMA)
+        upgrade(self._conn())
 
     # -- connections -------------------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
@@ -146,14 +147,25 @@ class EmbeddedOrderStore:
         items: Sequence[tuple[str, Personalization]],
         *,
         paid: bool = False,
+        customer_name: str | None = None,
+        customer_email: str | None = None,
     ) -> tuple[Order, list[OrderItem]]:
         now = self._clock()
         order_id = _new_id()
         item_ids = [_new_id() for _ in items]
         with self._tx() as db:
             db.execute(
-                "insert into orders(id, customer_id, payment_status, created_at) values (?,?,?,?)",
-                (order_id, customer_id, "paid" if paid else "pending", now),
+                "insert into orders(id, customer_id, payment_status, created_at, paid_at, "
+                "customer_name, customer_email) values (?,?,?,?,?,?,?)",
+                (
+                    order_id,
+                    customer_id,
+                    "paid" if paid else "pending",
+                    now,
+                    now if paid else None,
+                    customer_name,
+                    customer_email,
+                ),
             )
             for n, (item_id, (book_id, who)) in enumerate(zip(item_ids, items, strict=True)):
                 db.execute(
@@ -174,7 +186,9 @@ class EmbeddedOrderStore:
     def set_payment_status(self, order_id: str, payment_status: str) -> None:
         with self._tx() as db:
             db.execute(
-                "update orders set payment_status = ? where id = ?", (payment_status, order_id)
+                "update orders set payment_status = :status, paid_at = case when :status = 'paid' "
+                "then coalesce(paid_at, :now) else paid_at end where id = :id",
+                {"status": payment_status, "now": self._clock(), "id": order_id},
             )
 
     # -- work --------------------------------------------------------------------------
@@ -319,7 +333,8 @@ class EmbeddedOrderStore:
 
     # -- reading -----------------------------------------------------------------------
     _ITEM_SELECT = (
-        "select oi.*, o.customer_id, o.payment_status from order_items oi "
+        "select oi.*, o.customer_id, o.payment_status, o.paid_at, o.customer_name, "
+        "o.customer_email from order_items oi "
         "join orders o on o.id = oi.order_id "
     )
 

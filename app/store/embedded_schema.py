@@ -1,5 +1,10 @@
 """The embedded store's SQLite schema: the same tables and guarantees as migrations/ gives
-PostgreSQL, in SQLite's dialect. Safe to run on every start."""
+PostgreSQL, in SQLite's dialect. Safe to run on every start; `upgrade` adds the columns a
+file made by an older Pressroom lacks."""
+
+from __future__ import annotations
+
+import sqlite3
 
 SCHEMA = """
 create table if not exists books (
@@ -10,7 +15,10 @@ create table if not exists orders (
     id text primary key,
     customer_id text not null,
     payment_status text not null default 'pending',
-    created_at real not null
+    created_at real not null,
+    paid_at real,
+    customer_name text,
+    customer_email text
 );
 create table if not exists order_items (
     id text primary key,
@@ -62,3 +70,34 @@ create table if not exists item_provenance (
     updated_at real not null
 );
 """
+
+# Columns added after the first release: (table, column, declaration). A file made before
+# them gets them on open.
+ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("orders", "paid_at", "real"),
+    ("orders", "customer_name", "text"),
+    ("orders", "customer_email", "text"),
+)
+
+
+def _missing(db: sqlite3.Connection) -> list[tuple[str, str, str]]:
+    present: dict[str, set[str]] = {}
+    for table, _, _ in ADDED_COLUMNS:
+        if table not in present:
+            present[table] = {r[1] for r in db.execute(f"pragma table_info({table})")}
+    return [(t, c, d) for t, c, d in ADDED_COLUMNS if c not in present[t]]
+
+
+def upgrade(db: sqlite3.Connection) -> None:
+    """ALTER TABLE ADD COLUMN for every column the file lacks. Checked again inside one
+    write transaction, so processes opening the same old file at once add each once."""
+    if not _missing(db):
+        return
+    db.execute("begin immediate")
+    try:
+        for table, column, declaration in _missing(db):
+            db.execute(f"alter table {table} add column {column} {declaration}")
+    except BaseException:
+        db.execute("rollback")
+        raise
+    db.execute("commit")

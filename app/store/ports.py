@@ -42,7 +42,13 @@ class OrderStore(Protocol):
         items: Sequence[tuple[str, Personalization]],
         *,
         paid: bool = False,
-    ) -> tuple[Order, list[OrderItem]]: ...
+        customer_name: str | None = None,
+        customer_email: str | None = None,
+    ) -> tuple[Order, list[OrderItem]]:
+        """Placed paid, the order's paid_at is now; set_payment_status(..., "paid") sets
+        it when it is not set yet."""
+        ...
+
     def set_payment_status(self, order_id: str, payment_status: str) -> None: ...
 
     # work

@@ -46,6 +46,9 @@ from app.store.ports import READY_TITLE, BlobNotFound
 
 log = logging.getLogger(__name__)
 BUCKET = "books"
+# Items with their order embedded: the order's paid_at and customer name and e-mail, where
+# the shop's orders table has them (migrations/0007); `*` so that a table without them works.
+ITEM_COLUMNS = "*,orders(*)"
 # Retried at once: the request never reached the server, so even a POST is safe to resend.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 # Reported as transient (the monitor requeues with backoff): the request may have run.
@@ -153,16 +156,23 @@ class SupabaseOrderStore:
 
     # -- orders ------------------------------------------------------------------------
     def place_order(
-        self, customer_id: str, items: Sequence[tuple[str, Personalization]], *, paid: bool = False
+        self,
+        customer_id: str,
+        items: Sequence[tuple[str, Personalization]],
+        *,
+        paid: bool = False,
+        customer_name: str | None = None,
+        customer_email: str | None = None,
     ) -> tuple[Order, list[OrderItem]]:
         status = "paid" if paid else "pending"
+        row: dict[str, Any] = {"user_id": customer_id, "payment_status": status}
+        # only what was given: a shop's orders table may lack the columns (paid_at: trigger)
+        if customer_name is not None:
+            row["customer_name"] = customer_name
+        if customer_email is not None:
+            row["customer_email"] = customer_email
         order = self.c.call(
-            "placing an order",
-            lambda: (
-                self.db.table("orders")
-                .insert({"user_id": customer_id, "payment_status": status})
-                .execute()
-            ),
+            "placing an order", lambda: self.db.table("orders").insert(row).execute()
         ).data[0]
         rows = [
             {
@@ -196,12 +206,18 @@ class SupabaseOrderStore:
     def _rpc(self, fn: str, args: dict[str, Any]) -> Any:
         return self.c.call(fn.replace("_", " "), lambda: self.db.rpc(fn, args).execute()).data
 
+    def _rpc_items(self, fn: str, args: dict[str, Any]) -> list[OrderItem]:
+        """A function returning items, with their orders embedded like every item read."""
+        rows = self.c.call(
+            fn.replace("_", " "), lambda: self.db.rpc(fn, args).select(ITEM_COLUMNS).execute()
+        ).data
+        return [self._item(r) for r in rows]
+
     def claim(self, worker_id: str, max_items: int, lease_seconds: float) -> list[OrderItem]:
-        rows = self._rpc(
+        return self._rpc_items(
             "claim_order_items",
             {"worker_id": worker_id, "max_items": max_items, "lease_seconds": int(lease_seconds)},
         )
-        return [self._item(r) for r in rows]
 
     def heartbeat(self, claim: Claim, lease_seconds: float) -> bool:
         return bool(
@@ -245,7 +261,7 @@ class SupabaseOrderStore:
     ) -> OrderItem:
         check_transition(src, dst)
         values = {k: v.value if isinstance(v, Stage) else v for k, v in (changes or {}).items()}
-        rows = self._rpc(
+        rows = self._rpc_items(
             "transition_order_item",
             {
                 "item_id": item_id,
@@ -259,12 +275,12 @@ class SupabaseOrderStore:
                 "lease_seconds": int(lease_seconds or 120),
             },
         )
-        return self._item(rows[0])
+        return rows[0]
 
     def complete(
         self, claim: Claim, *, pdf_url: str, cover_image_url: str, notification_body: str
     ) -> OrderItem:
-        rows = self._rpc(
+        rows = self._rpc_items(
             "complete_order_item",
             {
                 "item_id": claim.item_id,
@@ -276,13 +292,15 @@ class SupabaseOrderStore:
                 "notification_body": notification_body,
             },
         )
-        return self._item(rows[0])
+        return rows[0]
 
     # -- reading -----------------------------------------------------------------------
     def get_item(self, item_id: str) -> OrderItem:
         rows = self.c.call(
             "reading an item",
-            lambda: self.db.table("pressroom_items").select("*").eq("id", item_id).execute(),
+            lambda: (
+                self.db.table("pressroom_items").select(ITEM_COLUMNS).eq("id", item_id).execute()
+            ),
         ).data
         if not rows:
             raise PressroomError(f"order item {item_id} does not exist")
@@ -295,7 +313,7 @@ class SupabaseOrderStore:
         updated_since: datetime | None = None,
     ) -> list[OrderItem]:
         def query() -> Any:
-            q = self.db.table("pressroom_items").select("*")
+            q = self.db.table("pressroom_items").select(ITEM_COLUMNS)
             if status is not None:
                 q = q.eq("generation_status", status.value)
             if updated_since is not None:

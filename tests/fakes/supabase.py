@@ -3,7 +3,8 @@ the real supabase-py client is exercised. PostgREST requests run as SQL on a rea
 PostgreSQL (the test's database, migrations applied) under the `service_role` role, the
 way PostgREST would; Storage keeps objects in memory.
 
-PostgREST subset: GET/POST/PATCH on tables and views with `select` (columns or *), filters
+PostgREST subset: GET/POST/PATCH on tables and views with `select` (columns, *, and
+many-to-one embeds such as `*,orders(*)` on GET and on rpc), filters
 `eq neq gt gte lt lte like ilike is in`, `order`, `limit`, `offset`, `on_conflict` and
 `Prefer: return=…, resolution=…`; `POST /rpc/{fn}` with named arguments cast to the
 function's declared types. Errors come back as PostgREST shapes them
@@ -35,6 +36,8 @@ from psycopg import sql
 
 SERVICE_KEY = "sb_secret_test_service_key_0123456789"
 IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
+EMBED = re.compile(r"^([a-z_][a-z0-9_]*)\(([^()]*)\)$")
+SELECT_TERM = re.compile(r"[^,()]+\([^()]*\)|[^,]+")
 OPERATORS = {
     "eq": "=",
     "neq": "<>",
@@ -121,6 +124,54 @@ class FakeSupabase:
             row = conn.execute(query, params).fetchone()
             return str(row[0]) if row and row[0] is not None else "null"
 
+    def _columns(self, relation: str, select: str) -> sql.Composable:
+        """`select` on a row aliased `_t`: columns, `*`, and many-to-one embeds (`orders(*)`:
+        the referenced row as a JSON object, or null), as PostgREST gives them."""
+        terms: list[sql.Composable] = []
+        for term in (t.strip() for t in SELECT_TERM.findall(select)):
+            embed = EMBED.match(term)
+            if term == "*":
+                terms.append(sql.SQL("_t.*"))
+            elif embed is None:
+                terms.append(sql.SQL("_t.{}").format(ident(term)))
+            else:
+                target, inner = embed.groups()
+                fk, key = self._foreign_key(relation, target)
+                cols = (
+                    sql.SQL("*")
+                    if inner.strip() == "*"
+                    else sql.SQL(", ").join(ident(c.strip()) for c in inner.split(","))
+                )
+                terms.append(
+                    sql.SQL(
+                        "(select to_json(_e) from (select {} from {} _x where _x.{} = _t.{}) _e) "
+                        "as {}"
+                    ).format(
+                        cols, sql.Identifier("public", target), ident(key), ident(fk), ident(target)
+                    )
+                )
+        return sql.SQL(", ").join(terms)
+
+    def _foreign_key(self, relation: str, target: str) -> tuple[str, str]:
+        """(column of `relation`, column of `target`) of the one foreign key between them:
+        the relation's own, or for a view, that of a table the view reads."""
+        with psycopg.connect(self.database_url) as conn:
+            rows = conn.execute(
+                "select distinct a.attname::text, af.attname::text from pg_constraint c "
+                "join pg_attribute a on a.attrelid = c.conrelid and a.attnum = c.conkey[1] "
+                "join pg_attribute af on af.attrelid = c.confrelid and af.attnum = c.confkey[1] "
+                "where c.contype = 'f' and c.confrelid = to_regclass(%s) "
+                "and (c.conrelid = to_regclass(%s) or c.conrelid in (select d.refobjid "
+                "from pg_rewrite r join pg_depend d on d.objid = r.oid "
+                "where r.ev_class = to_regclass(%s)))",
+                (f"public.{target}", f"public.{relation}", f"public.{relation}"),
+            ).fetchall()
+        if len(rows) != 1:
+            raise pgrst_error(
+                f"Could not find a relationship between '{relation}' and '{target}'", "PGRST200"
+            )
+        return rows[0][0], rows[0][1]
+
     def _where(self, filters: list[tuple[str, str]]) -> tuple[sql.Composable, list[Any]]:
         parts: list[sql.Composable] = []
         params: list[Any] = []
@@ -180,11 +231,7 @@ class FakeSupabase:
                 filters.append((key, value))
         ident(relation)  # validates the name
         rel = sql.Identifier("public", relation)
-        columns = (
-            sql.SQL("*")
-            if select == "*"
-            else sql.SQL(", ").join(ident(c.strip()) for c in select.split(","))
-        )
+        columns = self._columns(relation, select)
         where, values = self._where(filters)
         if method == "GET":
             order_sql = sql.SQL("")
@@ -201,7 +248,8 @@ class FakeSupabase:
             if offset is not None:
                 tail += sql.SQL(f" offset {offset}")
             query_sql = sql.SQL(
-                "select coalesce(json_agg(_r), '[]'::json)::text from (select {} from {}{}{}{}) _r"
+                "select coalesce(json_agg(_r), '[]'::json)::text "
+                "from (select {} from {} _t{}{}{}) _r"
             ).format(columns, rel, where, order_sql, tail)
             return 200, self._sql(query_sql, values)
         rows = body if isinstance(body, list) else [body]
@@ -245,18 +293,20 @@ class FakeSupabase:
             return status, ""
         return status, result
 
-    def rpc(self, function: str, body: dict[str, Any]) -> tuple[int, str]:
+    def rpc(self, function: str, body: dict[str, Any], query: str = "") -> tuple[int, str]:
+        select = dict(parse_qsl(query)).get("select", "*")
         with psycopg.connect(self.database_url) as conn:
             found = conn.execute(
                 "select p.proretset, t.typtype, coalesce(p.proargnames, '{}'), "
-                "p.proargtypes::oid[]::regtype[]::text[] from pg_proc p "
+                "p.proargtypes::oid[]::regtype[]::text[], "
+                "case when t.typrelid <> 0 then t.typrelid::regclass::text end from pg_proc p "
                 "join pg_type t on t.oid = p.prorettype "
                 "where p.proname = %s and p.pronamespace = 'public'::regnamespace",
                 (function,),
             ).fetchone()
         if found is None:
             raise pgrst_error(f"Could not find the function public.{function}", "PGRST202", 404)
-        returns_set, type_kind, names, types = found
+        returns_set, type_kind, names, types, row_relation = found
         declared = dict(zip(names, types, strict=False))
         args, values = [], []
         for name, value in body.items():
@@ -268,12 +318,13 @@ class FakeSupabase:
             sql.Identifier("public", function), sql.SQL(", ").join(args)
         )
         if returns_set or type_kind == "c":
-            query = sql.SQL("select coalesce(json_agg(_r), '[]'::json)::text from {} _r").format(
-                call
-            )
+            columns = self._columns(row_relation, select) if row_relation else sql.SQL("_t.*")
+            statement = sql.SQL(
+                "select coalesce(json_agg(_r), '[]'::json)::text from (select {} from {} _t) _r"
+            ).format(columns, call)
         else:
-            query = sql.SQL("select to_json({})::text").format(call)
-        return 200, self._sql(query, values)
+            statement = sql.SQL("select to_json({})::text").format(call)
+        return 200, self._sql(statement, values)
 
     # -- Storage -----------------------------------------------------------------------
     def _token(self, bucket: str, path: str, expires: int) -> str:
@@ -441,7 +492,7 @@ class FakeSupabase:
                 try:
                     if parts.path.startswith("/rest/v1/rpc/"):
                         status, text = fake.rpc(
-                            parts.path.rsplit("/", 1)[1], json.loads(raw or b"{}")
+                            parts.path.rsplit("/", 1)[1], json.loads(raw or b"{}"), parts.query
                         )
                         return self._send(status, text.encode())
                     if parts.path.startswith("/rest/v1/"):

@@ -241,3 +241,25 @@ def test_the_poll_is_one_indexed_query(pg_url: str) -> None:
             ).fetchall()
         )
     assert "idx_order_items_claimable" in plan
+
+
+def test_paid_at_is_set_when_an_order_is_or_becomes_paid(pg_url: str) -> None:
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        paid = conn.execute(
+            "insert into orders (user_id, payment_status, customer_name, customer_email) "
+            "values ('u1', 'paid', 'Grace', 'g@x.org') returning id, paid_at is not null"
+        ).fetchone()
+        assert paid[1] is True
+        [(order,)] = conn.execute(
+            "insert into orders (user_id) values ('u2') returning id"
+        ).fetchall()
+        paid_at = "select paid_at from orders where id = %s"
+        assert conn.execute(paid_at, (order,)).fetchone()[0] is None
+        conn.execute("update orders set customer_name = 'Ada' where id = %s", (order,))
+        assert conn.execute(paid_at, (order,)).fetchone()[0] is None
+        conn.execute("update orders set payment_status = 'paid' where id = %s", (order,))
+        first = conn.execute(paid_at, (order,)).fetchone()[0]
+        assert first is not None
+        conn.execute("update orders set payment_status = 'refunded' where id = %s", (order,))
+        conn.execute("update orders set payment_status = 'paid' where id = %s", (order,))
+        assert conn.execute(paid_at, (order,)).fetchone()[0] == first

@@ -187,3 +187,36 @@ def test_progress_records_when_each_stage_of_an_attempt_starts(backend: Backend)
         ("w2", "stage", "pdf"),
     ]
     assert backend.store.get_item(item_id).stage is Stage.PDF
+
+
+def test_orders_keep_who_ordered_and_when_they_paid(backend: Backend) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    backend.store.save_book(BOOK)
+    who = Personalization("Ada", 5, "girl", "photos/a.jpg")
+    before = datetime.now(UTC) - timedelta(seconds=5)
+    _, [paid] = backend.store.place_order(
+        "c1", [("b1", who)], paid=True, customer_name="Grace Hopper", customer_email="g@x.org"
+    )
+    _, [unpaid] = backend.store.place_order("c2", [("b1", who)])
+    assert (paid.customer_name, paid.customer_email) == ("Grace Hopper", "g@x.org")
+    assert paid.paid_at is not None and before <= paid.paid_at <= datetime.now(UTC)
+    assert (unpaid.paid_at, unpaid.customer_name, unpaid.customer_email) == (None, None, None)
+    [claimed] = backend.store.claim("w", 5, 60)  # items from every call carry the order facts
+    assert (claimed.id, claimed.customer_name, claimed.paid_at) == (
+        paid.id,
+        "Grace Hopper",
+        paid.paid_at,
+    )
+    moved = backend.store.transition(
+        paid.id, Status.PROCESSING, Status.PUBLISHING, claim=Claim(paid.id, "w", 1)
+    )
+    assert moved.customer_email == "g@x.org"
+    assert [i.customer_name for i in backend.store.list_items()] == [None, "Grace Hopper"]
+
+    backend.store.set_payment_status(unpaid.order_id, "paid")
+    paid_later = backend.store.get_item(unpaid.id).paid_at
+    assert paid_later is not None and paid_later >= paid.paid_at
+    backend.store.set_payment_status(unpaid.order_id, "refunded")
+    backend.store.set_payment_status(unpaid.order_id, "paid")  # the first payment stays
+    assert backend.store.get_item(unpaid.id).paid_at == paid_later

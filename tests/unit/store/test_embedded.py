@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import multiprocessing
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -269,3 +270,61 @@ def test_stage_events_mark_when_each_stage_starts(store: EmbeddedOrderStore, clo
         store.report_progress(claim, stage, 0, 1)
     stages = [(h["at"].timestamp(), h["note"]) for h in store.history(item_id)[1:]]
     assert stages == [(1_000_001.0, "cover"), (1_000_006.0, "pages")]
+
+
+def _old_file(path: Path) -> None:
+    """A store file as Pressroom made it before orders had paid_at and customer facts."""
+    import sqlite3
+
+    from app.store.embedded_schema import SCHEMA
+
+    old = SCHEMA.replace(
+        ",\n    paid_at real,\n    customer_name text,\n    customer_email text", ""
+    )
+    assert "paid_at" not in old
+    with sqlite3.connect(path) as conn:
+        conn.executescript(old)
+        conn.execute("insert into books(id, data) values ('b1', '{}')")
+        conn.execute(
+            "insert into orders(id, customer_id, payment_status, created_at) "
+            "values ('o1', 'cust', 'paid', 1.0)"
+        )
+        conn.execute(
+            "insert into order_items(id, order_id, book_id, personalization, created_at, "
+            "updated_at) values ('i1', 'o1', 'b1', '{\"child_name\": \"Ada\"}', 1.0, 1.0)"
+        )
+
+
+def test_an_old_store_file_gains_the_order_facts_on_open(tmp_path: Path, clock: Clock) -> None:
+    _old_file(tmp_path / "db.sqlite3")
+    store = EmbeddedOrderStore(tmp_path / "db.sqlite3", clock=clock)
+    old = store.get_item("i1")
+    assert (old.personalization.child_name, old.paid_at, old.customer_name) == ("Ada", None, None)
+    store.save_book(BOOK)
+    _, [item] = store.place_order(
+        "c2", [("b1", Personalization("Bo"))], customer_name="Bo's mum", customer_email="m@x.org"
+    )
+    assert (item.customer_name, item.customer_email, item.paid_at) == ("Bo's mum", "m@x.org", None)
+    clock.now += 60
+    store.set_payment_status(item.order_id, "paid")
+    assert store.get_item(item.id).paid_at == datetime.fromtimestamp(clock.now, UTC)
+    store.close()
+    EmbeddedOrderStore(tmp_path / "db.sqlite3").close()  # opening again changes nothing
+
+
+def test_processes_opening_an_old_file_together_all_upgrade_it(tmp_path: Path) -> None:
+    ctx = multiprocessing.get_context("fork")
+    outcomes = []
+    for round_ in range(6):
+        path = tmp_path / f"db{round_}.sqlite3"
+        _old_file(path)
+        barrier, results = ctx.Barrier(3), ctx.Queue()
+        procs = [
+            ctx.Process(target=_open_and_read, args=(str(path), barrier, results)) for _ in range(3)
+        ]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(60)
+        outcomes += [results.get(timeout=10) for _ in procs]
+    assert set(outcomes) == {"ok"}
