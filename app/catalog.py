@@ -19,12 +19,14 @@ class DemoChild:
     age: int
     gender: str
     photo: str  # file name in resources/demo/photos
+    parent: str  # the demo customer who orders for this child
+    email: str
 
 
 DEMO_CHILDREN = (
-    DemoChild("Ada", 5, "girl", "child-ada.jpg"),
-    DemoChild("Kofi", 6, "boy", "child-kofi.jpg"),
-    DemoChild("Rosie", 4, "girl", "child-rosie.jpg"),
+    DemoChild("Ada", 5, "girl", "child-ada.jpg", "Grace Okafor", "grace@example.com"),
+    DemoChild("Kofi", 6, "boy", "child-kofi.jpg", "Kwame Mensah", "kwame@example.com"),
+    DemoChild("Rosie", 4, "girl", "child-rosie.jpg", "Ellen Byrne", "ellen@example.com"),
 )
 
 
@@ -75,6 +77,12 @@ def place_demo_orders(
         customer = str(uuid.uuid5(uuid.NAMESPACE_URL, f"pressroom-demo-customer-{n + 1}"))
         photo = upload_photo(blobs, customer, demo_photo(child.photo))
         who = Personalization(child.name, child.age, child.gender, photo)
-        _, placed = store.place_order(customer, [(book.id, who)], paid=paid)
+        _, placed = store.place_order(
+            customer,
+            [(book.id, who)],
+            paid=paid,
+            customer_name=child.parent,
+            customer_email=child.email,
+        )
         items.extend(placed)
     return items

@@ -1,8 +1,10 @@
 """Refresh the README's screenshots from the real console on the demo data.
 
     xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python packaging/screenshots.py
+    xvfb-run -a -s "-screen 0 1366x768x24" .venv/bin/python packaging/screenshots.py 1366x768
 
-Writes packaging/screenshots/{main,detail,pdf,cover-lab}.png. Uses a throwaway data and
+Writes packaging/screenshots/{main,detail,pdf,analysis,timeline,cover-lab}.png (other
+sizes get the size in the name, for checking the layout). Uses a throwaway data and
 config folder, so it neither needs nor touches your own orders.
 """
 
@@ -20,11 +22,16 @@ OUT = HERE / "screenshots"
 
 
 def main() -> int:
+    size = sys.argv[1] if len(sys.argv) > 1 else "1600x1000"
+    width, height = (int(v) for v in size.split("x"))
+    suffix = "" if size == "1600x1000" else f"-{size}"
     scratch = Path(tempfile.mkdtemp(prefix="pressroom-shots-"))
     for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME"):
         os.environ[name] = str(scratch / name.lower())
     sys.path.insert(0, str(HERE.parent))
-    from PySide6.QtCore import QCoreApplication
+    import asyncio
+
+    import qasync
 
     from app import cpu
     from app.assets import demo_root
@@ -33,10 +40,12 @@ def main() -> int:
     from app.events import EventBus
     from app.runtime import build_services
     from app.ui.app import make_app
-    from app.ui.main_window import MainWindow
+    from app.ui.main_window import ITEM_TAB, LAB_TAB, MainWindow
     from app.user_settings import load_settings
 
     app = make_app()
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
     services = build_services(load_settings(poll_interval_ms=500), EventBus())
     cpu.configure(services.settings.cpu_workers, processes=True)
     cpu.warm_up()
@@ -45,60 +54,70 @@ def main() -> int:
     items += place_demo_orders(services.store, services.blobs, list(reversed(books)))
     broken = upload_photo(services.blobs, "walk-in", b"\x89PNG\r\n\x1a\n not really")
     _, failed = services.store.place_order(
-        "walk-in", [(books[0].id, Personalization("Sam", 6, "boy", broken))], paid=True
+        "walk-in",
+        [(books[0].id, Personalization("Sam", 6, "boy", broken))],
+        paid=True,
+        customer_name="Walk-in customer",
     )
-    window = MainWindow(services, start_monitor=True)
-    window.resize(1600, 980)
-    window.show()
+    OUT.mkdir(exist_ok=True)
 
-    def wait(condition: Callable[[], bool], seconds: float = 180) -> None:
+    async def wait(condition: Callable[[], bool], seconds: float = 180) -> None:
         deadline = time.monotonic() + seconds
         while not condition():
             if time.monotonic() > deadline:
                 raise TimeoutError("the console did not get there in time")
-            app.processEvents()
-            time.sleep(0.02)
+            await asyncio.sleep(0.05)
 
-    def settle(seconds: float = 1.0) -> None:
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            app.processEvents()
-            time.sleep(0.02)
+    def shot(widget: object, name: str) -> None:
+        widget.grab().save(str(OUT / f"{name}{suffix}.png"))  # type: ignore[attr-defined]
 
-    ids = {i.id for i in items} | {failed[0].id}
-    done = {Status.COMPLETED, Status.FAILED}
-    wait(lambda: all(services.store.get_item(i).generation_status in done for i in ids))
-    window.refresh()
-    settle(2.5)
-    OUT.mkdir(exist_ok=True)
-    window.table.selectRow(0)
-    wait(lambda: window.detail.data is not None and window.detail.data.generated_cover is not None)
-    settle(1.5)
-    window.grab().save(str(OUT / "main.png"))
-    window.detail.compare.zoom(1.6)
-    settle(0.5)
-    window.detail.grab().save(str(OUT / "detail.png"))
-    window.detail.tabs.setCurrentIndex(2)
-    window.detail.pdf.guides.setChecked(True)
-    window.detail.pdf.thumbs.setCurrentRow(3)
-    settle(3.0)
-    window.detail.grab().save(str(OUT / "pdf.png"))
-    window.tabs.setCurrentIndex(1)
-    lab = window.cover_lab
-    lab.load(str(demo_root().joinpath("giant-garden", "cover.jpg")), "cover")
-    lab.load(str(demo_root().joinpath("photos", "child-rosie.jpg")), "photo")
-    wait(lambda: set(lab.files) == {"cover", "photo"})
-    lab.name.setText("Rosie")
-    lab.age.setValue(4)
-    lab.title_edit.setText("Mia's Garden of Giants")
-    lab.hero.setText("Mia")
-    lab.generate()
-    wait(lambda: lab.result is not None)
-    settle(1.0)
-    window.grab().save(str(OUT / "cover-lab.png"))
-    window.close()
+    async def tour() -> None:
+        window = MainWindow(services, start_monitor=True)
+        window.resize(width, height - 20)
+        window.show()
+        ids = {i.id for i in items} | {failed[0].id}
+        done = {Status.COMPLETED, Status.FAILED}
+        await wait(lambda: all(services.store.get_item(i).generation_status in done for i in ids))
+        window.refresh(full=True)
+        window.refresh_overview()
+        await asyncio.sleep(2.5)
+        window.table.selectRow(0)
+        await wait(
+            lambda: window.detail.data is not None and window.detail.data.generated_cover is not None
+        )
+        await asyncio.sleep(1.0)
+        shot(window, "main")
+        window.tabs.setCurrentIndex(ITEM_TAB)
+        await asyncio.sleep(1.0)
+        window.detail.compare.zoom(1.3)
+        await asyncio.sleep(0.5)
+        shot(window, "detail")
+        for index, name in ((2, "pdf"), (3, "analysis"), (4, "timeline")):
+            window.detail.tabs.setCurrentIndex(index)
+            if name == "pdf":
+                window.detail.pdf.guides.setChecked(True)
+                window.detail.pdf.thumbs.setCurrentRow(3)
+                await asyncio.sleep(3.0)
+            await asyncio.sleep(1.0)
+            shot(window, name)
+        window.tabs.setCurrentIndex(LAB_TAB)
+        lab = window.cover_lab
+        lab.load(str(demo_root().joinpath("giant-garden", "cover.jpg")), "cover")
+        lab.load(str(demo_root().joinpath("photos", "child-rosie.jpg")), "photo")
+        await wait(lambda: set(lab.files) == {"cover", "photo"})
+        lab.name.setText("Rosie")
+        lab.age.setValue(4)
+        lab.title_edit.setText("Mia's Garden of Giants")
+        lab.hero.setText("Mia")
+        lab.generate()
+        await wait(lambda: lab.result is not None)
+        await asyncio.sleep(1.0)
+        shot(window, "cover-lab")
+        await window.quit()
+
+    with loop:
+        loop.run_until_complete(tour())
     cpu.shutdown()
-    QCoreApplication.quit()
     print(f"wrote {', '.join(sorted(p.name for p in OUT.glob('*.png')))} in {OUT}")
     return 0
 

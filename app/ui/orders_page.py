@@ -30,17 +30,17 @@ from app.ui.views import BUILT_IN, SavedView, load_views, save_views, with_view
 
 # Column widths that fit 1366 px with the sidebar (Error takes what is left).
 WIDTHS = {
-    Column.BOOK: 150,
+    Column.BOOK: 145,
     Column.CUSTOMER: 120,
     Column.CHILD: 70,
     Column.CHILD_AGE: 36,
-    Column.PAID: 78,
+    Column.PAID: 64,
     Column.WAITING: 90,
     Column.STATUS: 100,
     Column.STAGE: 120,
-    Column.PROGRESS: 190,
+    Column.PROGRESS: 235,
     Column.CHECK: 50,
-    Column.ATTEMPTS: 40,
+    Column.ATTEMPTS: 46,
 }
 BULK_ACTIONS = (("approve", "Approve && publish"), ("retry", "Retry"), ("reject", "Reject…"))
 

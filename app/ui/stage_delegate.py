@@ -29,15 +29,19 @@ class StageDelegate(QStyledItemDelegate):
             return
         rect: QRect = option.rect.adjusted(4, 4, -4, -4)
         gap = 3
-        width = (rect.width() - gap * (len(stages) - 1)) / len(stages)
+        # "pages 12/12" needs about twice the room of the other labels
+        weights = [2.0 if label == "pages" else 1.0 for label, _, _ in stages]
+        unit = (rect.width() - gap * (len(stages) - 1)) / sum(weights)
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         font = painter.font()
         font.setPointSizeF(max(6.0, font.pointSizeF() * 0.75))
         painter.setFont(font)
-        for n, (label, done, total) in enumerate(stages):
-            x = rect.left() + n * (width + gap)
+        x = float(rect.left())
+        for (label, done, total), weight in zip(stages, weights, strict=True):
+            width = unit * weight
             cell = QRect(int(x), rect.top(), int(width), rect.height())
+            x += width + gap
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(EMPTY)
             painter.drawRoundedRect(cell, 3, 3)
@@ -60,4 +64,4 @@ class StageDelegate(QStyledItemDelegate):
     def sizeHint(
         self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> QSize:
-        return QSize(380, 24)
+        return QSize(240, 24)
