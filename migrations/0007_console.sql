@@ -56,3 +56,65 @@ create or replace trigger order_paid_at
     before insert or update of payment_status on public.orders
     for each row execute function public._order_paid_at();
 revoke all on function public._order_paid_at() from public, anon, authenticated;
+
+-- The shop's day in one call: queue counts, books finished since `since` and since
+-- `recent_since`, failures since `since` (count and the three most common first lines), and
+-- AI spending since `since` (per provenance run: its finished_at, else the row's updated_at).
+create index if not exists idx_order_items_generated on public.order_items (generated_at)
+    where generated_at is not null;
+create index if not exists idx_order_item_events_failed on public.order_item_events (at)
+    where action = 'failed';
+create index if not exists idx_order_item_provenance_updated
+    on public.order_item_provenance (updated_at);
+
+-- The provenance upsert sends only item_id and data: keep updated_at the time the data last
+-- changed, so that "spent today" can skip the items untouched since.
+create or replace function public._touch_updated_at() returns trigger
+language plpgsql set search_path = public as $$
+begin
+    new.updated_at := now();
+    return new;
+end $$;
+create or replace trigger order_item_provenance_touch
+    before update on public.order_item_provenance
+    for each row when (old.data is distinct from new.data)
+    execute function public._touch_updated_at();
+revoke all on function public._touch_updated_at() from public, anon, authenticated;
+
+create or replace function public.pressroom_overview(since timestamptz, recent_since timestamptz)
+returns json
+language sql stable security definer set search_path = public as $$
+    select json_build_object(
+        'counts', (select coalesce(json_object_agg(c.generation_status, c.items), '{}'::json)
+                   from (select oi.generation_status, count(*) as items
+                         from order_items oi group by oi.generation_status) c),
+        'completed', (select count(*) from order_items oi
+                      where oi.generated_at >= since and oi.generation_status = 'completed'),
+        'completed_recent', (select count(*) from order_items oi
+                             where oi.generated_at >= recent_since
+                               and oi.generation_status = 'completed'),
+        'failed', (select count(*) from order_item_events e
+                   where e.action = 'failed' and e.at >= since),
+        'failure_reasons', (
+            select coalesce(json_agg(json_build_array(r.reason, r.n)
+                                     order by r.n desc, r.reason), '[]'::json)
+            from (select split_part(e.note, E'\n', 1) as reason, count(*) as n
+                  from order_item_events e
+                  where e.action = 'failed' and e.at >= since
+                  group by 1 order by 2 desc, 1 limit 3) r),
+        'cost_usd', (
+            select coalesce(sum(case when jsonb_typeof(run -> 'usage' -> 'cost_usd') = 'number'
+                                     then (run -> 'usage' ->> 'cost_usd')::double precision
+                                end), 0)
+            from order_item_provenance p
+            cross join lateral jsonb_array_elements(
+                case when jsonb_typeof(p.data -> 'runs') = 'array' then p.data -> 'runs'
+                     else '[]'::jsonb end) run
+            where p.updated_at >= since
+              and coalesce(case when jsonb_typeof(run -> 'finished_at') = 'number'
+                                then to_timestamp((run ->> 'finished_at')::double precision)
+                           end, p.updated_at) >= since)
+    )
+$$;
+revoke all on function public.pressroom_overview(timestamptz, timestamptz) from public, anon, authenticated;
+grant execute on function public.pressroom_overview(timestamptz, timestamptz) to service_role;

@@ -380,6 +380,7 @@ class BookJob:
                 "attempt": self.claim.attempt,
                 "worker": self.claim.worker_id,
                 "outcome": outcome,
+                "finished_at": round(time.time(), 3),  # unix s; the day's AI spending counts by it
                 "stage_seconds": {k: round(v, 4) for k, v in self.timings.items()},
                 "provider_seconds": round(self.calls.provider_seconds, 4),
                 "provider_calls": self.calls.calls,

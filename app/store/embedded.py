@@ -38,8 +38,9 @@ from app.store.codec import (
     notification_from_record,
     personalization_to_dict,
 )
+from app.store.embedded_figures import shop_figures
 from app.store.embedded_schema import SCHEMA, upgrade
-from app.store.ports import READY_TITLE
+from app.store.ports import READY_TITLE, ShopFigures
 
 _RELEASING = {Status.PENDING, Status.AWAITING_REVIEW, Status.FAILED, Status.COMPLETED}
 _SETTABLE = {"last_error", "retry_at", "stage", "attempts", "progress_done", "progress_total"}
@@ -411,6 +412,17 @@ class EmbeddedOrderStore:
                 "updated_at = excluded.updated_at",
                 (item_id, json.dumps(data, default=str), self._clock()),
             )
+
+    def get_provenance(self, item_id: str) -> dict[str, Any] | None:
+        row = (
+            self._conn()
+            .execute("select data from item_provenance where item_id = ?", (item_id,))
+            .fetchone()
+        )
+        return dict(json.loads(row["data"])) if row is not None else None
+
+    def shop_figures(self, *, since: datetime, recent_since: datetime) -> ShopFigures:
+        return shop_figures(self._conn(), since.timestamp(), recent_since.timestamp())
 
     # -- helpers -----------------------------------------------------------------------
     @staticmethod

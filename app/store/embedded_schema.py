@@ -64,11 +64,15 @@ create table if not exists item_events (
     note text not null default ''
 );
 create index if not exists idx_item_events_item on item_events(item_id);
+create index if not exists idx_item_events_failed on item_events(at) where action = 'failed';
+create index if not exists idx_order_items_generated
+    on order_items(generated_at) where generated_at is not null;
 create table if not exists item_provenance (
     item_id text primary key,
     data text not null,
     updated_at real not null
 );
+create index if not exists idx_item_provenance_updated on item_provenance(updated_at);
 """
 
 # Columns added after the first release: (table, column, declaration). A file made before

@@ -7,6 +7,7 @@ a worker that lost its lease gets `LeaseLost` instead of overwriting newer state
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -22,6 +23,18 @@ from app.domain import (
 )
 
 READY_TITLE = "Your book is ready!"
+
+
+@dataclass(frozen=True)
+class ShopFigures:
+    """What `OrderStore.shop_figures(since=..., recent_since=...)` counts."""
+
+    counts: dict[Status, int]  # items per status now (every status present)
+    completed: int  # items completed (generated_at) since `since`
+    completed_recent: int  # items completed since `recent_since`
+    failed: int  # `failed` events since `since` (an item failing twice counts twice)
+    failure_reasons: list[tuple[str, int]]  # first line of those reasons, most common first, <= 3
+    cost_usd: float  # AI spending of provenance runs that finished since `since`
 
 
 class BlobNotFound(KeyError):
@@ -98,6 +111,15 @@ class OrderStore(Protocol):
     def history(self, item_id: str) -> list[dict[str, Any]]: ...
     def save_provenance(self, item_id: str, data: dict[str, Any]) -> None:
         """Keep the item's provenance (inputs, provider, model, usage) in the database."""
+        ...
+
+    def get_provenance(self, item_id: str) -> dict[str, Any] | None:
+        """The provenance last saved for the item, or None if none was."""
+        ...
+
+    def shop_figures(self, *, since: datetime, recent_since: datetime) -> ShopFigures:
+        """The shop at a glance, counted by the database (one query's worth of work
+        however many items there are): see ShopFigures."""
         ...
 
     def change_marker(self) -> object | None:

@@ -42,7 +42,7 @@ from app.store.codec import (
     notification_from_record,
     personalization_to_dict,
 )
-from app.store.ports import READY_TITLE, BlobNotFound
+from app.store.ports import READY_TITLE, BlobNotFound, ShopFigures
 
 log = logging.getLogger(__name__)
 BUCKET = "books"
@@ -365,6 +365,34 @@ class SupabaseOrderStore:
                 .upsert({"item_id": item_id, "data": data}, on_conflict="item_id")
                 .execute()
             ),
+        )
+
+    def get_provenance(self, item_id: str) -> dict[str, Any] | None:
+        rows = self.c.call(
+            "reading provenance",
+            lambda: (
+                self.db.table("order_item_provenance")
+                .select("data")
+                .eq("item_id", item_id)
+                .execute()
+            ),
+        ).data
+        return dict(rows[0]["data"]) if rows else None
+
+    def shop_figures(self, *, since: datetime, recent_since: datetime) -> ShopFigures:
+        data = self._rpc(
+            "pressroom_overview",
+            {"since": since.isoformat(), "recent_since": recent_since.isoformat()},
+        )
+        counts = dict.fromkeys(Status, 0)
+        counts.update({Status(k): int(v) for k, v in (data.get("counts") or {}).items()})
+        return ShopFigures(
+            counts=counts,
+            completed=int(data["completed"]),
+            completed_recent=int(data["completed_recent"]),
+            failed=int(data["failed"]),
+            failure_reasons=[(str(r), int(n)) for r, n in data.get("failure_reasons") or []],
+            cost_usd=float(data["cost_usd"]),
         )
 
     def change_marker(self) -> object | None:

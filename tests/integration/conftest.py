@@ -23,6 +23,7 @@ class Backend:
     store: OrderStore
     blobs: BlobStore
     expire_leases: Callable[[], None]
+    backdate: Callable[[str, float], None]  # move an item's times (and events) this far back
     fake: FakeSupabase | None = None
 
 
@@ -53,7 +54,25 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
                     "update order_items set lease_expires_at = 0 where lease_expires_at is not null"
                 )
 
-        yield Backend("embedded", settings, store, blobs, expire)
+        def backdate(item_id: str, seconds: float) -> None:
+            import sqlite3
+
+            with sqlite3.connect(db) as conn:
+                conn.execute(
+                    "update order_items set generated_at = generated_at - :s, "
+                    "updated_at = updated_at - :s where id = :id",
+                    {"s": seconds, "id": item_id},
+                )
+                conn.execute(
+                    "update item_events set at = at - :s where item_id = :id",
+                    {"s": seconds, "id": item_id},
+                )
+                conn.execute(
+                    "update item_provenance set updated_at = updated_at - :s where item_id = :id",
+                    {"s": seconds, "id": item_id},
+                )
+
+        yield Backend("embedded", settings, store, blobs, expire, backdate)
         store.close()
         return
     fake: FakeSupabase = request.getfixturevalue("supabase_fake")
@@ -67,5 +86,23 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
                 "where lease_expires_at is not null"
             )
 
-    yield Backend("supabase", settings, store, blobs, expire_pg, fake)
+    def backdate_pg(item_id: str, seconds: float) -> None:
+        back = "make_interval(secs => %(s)s)"
+        with psycopg.connect(fake.database_url, autocommit=True) as conn:
+            params = {"s": seconds, "id": item_id}
+            conn.execute(
+                f"update order_items set generated_at = generated_at - {back}, "
+                f"updated_at = updated_at - {back} where id = %(id)s",
+                params,
+            )
+            conn.execute(
+                f"update order_item_events set at = at - {back} where item_id = %(id)s", params
+            )
+            conn.execute(
+                f"update order_item_provenance set updated_at = updated_at - {back} "
+                "where item_id = %(id)s",
+                params,
+            )
+
+    yield Backend("supabase", settings, store, blobs, expire_pg, backdate_pg, fake)
     store.close()

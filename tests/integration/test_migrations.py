@@ -263,3 +263,53 @@ def test_paid_at_is_set_when_an_order_is_or_becomes_paid(pg_url: str) -> None:
         conn.execute("update orders set payment_status = 'refunded' where id = %s", (order,))
         conn.execute("update orders set payment_status = 'paid' where id = %s", (order,))
         assert conn.execute(paid_at, (order,)).fetchone()[0] == first
+
+
+def test_customers_cannot_read_the_shop_overview(pg_url: str) -> None:
+    with psycopg.connect(pg_url) as conn:
+        conn.execute("set role authenticated")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("select pressroom_overview(now(), now())")
+    with psycopg.connect(pg_url) as conn:
+        conn.execute("set role service_role")
+        overview = conn.execute("select pressroom_overview(now(), now())").fetchone()[0]
+    assert overview["completed"] == 0 and overview["failure_reasons"] == []
+
+
+def test_the_overview_of_a_hundred_thousand_items_is_quick(pg_url: str) -> None:
+    import time
+
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        ids = place(conn, 100_000)
+        conn.execute(
+            "update order_items set generation_status = 'completed', "
+            "generated_at = now() - interval '3 days'"
+        )
+        conn.execute(
+            "insert into order_item_provenance (item_id, data, updated_at) "
+            'select id, \'{"runs": [{"usage": {"cost_usd": 0.5}}]}\', '
+            "now() - interval '3 days' from order_items"
+        )
+        conn.execute(
+            "insert into order_item_events (item_id, at, actor, action, note) "
+            "select id, now() - interval '3 days', 'w', 'failed', 'old' from order_items"
+        )
+        recent = ids[:30]
+        conn.execute(
+            "update order_items set generated_at = now() where id = any(%s::uuid[])", (recent,)
+        )
+        conn.execute(
+            'update order_item_provenance set data = \'{"runs": [{"usage": '
+            '{"cost_usd": 0.25}}]}\' where item_id = any(%s::uuid[])',
+            (recent,),
+        )
+        conn.execute("analyze")
+        started = time.perf_counter()
+        overview = conn.execute(
+            "select pressroom_overview(now() - interval '1 day', now() - interval '1 hour')"
+        ).fetchone()[0]
+        elapsed = time.perf_counter() - started
+    assert overview["counts"] == {"completed": 100_000}
+    assert (overview["completed"], overview["completed_recent"], overview["failed"]) == (30, 30, 0)
+    assert overview["cost_usd"] == pytest.approx(7.5)  # the touched rows only
+    assert elapsed < 1.0, f"{elapsed:.2f} s"

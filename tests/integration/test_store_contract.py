@@ -220,3 +220,69 @@ def test_orders_keep_who_ordered_and_when_they_paid(backend: Backend) -> None:
     backend.store.set_payment_status(unpaid.order_id, "refunded")
     backend.store.set_payment_status(unpaid.order_id, "paid")  # the first payment stays
     assert backend.store.get_item(unpaid.id).paid_at == paid_later
+
+
+def test_provenance_reads_back(backend: Backend) -> None:
+    [item_id] = place(backend)
+    assert backend.store.get_provenance(item_id) is None
+    data = {"provider": "template", "usage_total": {"calls": 3, "cost_usd": 0.12}, "runs": []}
+    backend.store.save_provenance(item_id, data)
+    assert backend.store.get_provenance(item_id) == data
+    data["usage_total"] = {"calls": 5, "cost_usd": 0.2}
+    backend.store.save_provenance(item_id, data)
+    assert backend.store.get_provenance(item_id) == data
+
+
+def test_shop_figures_count_today_from_the_database(backend: Backend) -> None:
+    import time
+    from datetime import UTC, datetime, timedelta
+
+    store, days = backend.store, 2 * 86400.0
+
+    def one(outcome: str, reason: str = "", runs: list[dict[str, object]] | None = None) -> str:
+        [item_id] = place(backend)
+        [_] = store.claim("w", 1, 60)
+        claim = Claim(item_id, "w", 1)
+        if outcome == "completed":
+            store.transition(item_id, Status.PROCESSING, Status.PUBLISHING, claim=claim)
+            store.complete(claim, pdf_url="p", cover_image_url="c", notification_body="ready")
+        elif outcome == "failed":
+            store.transition(item_id, Status.PROCESSING, Status.FAILED, claim=claim, note=reason)
+        if runs is not None:
+            store.save_provenance(item_id, {"usage_total": {}, "runs": runs})
+        return item_id
+
+    now = time.time()
+    one("completed", runs=[{"usage": {"cost_usd": 0.5}, "finished_at": now}, {"usage": {}}])
+    backend.backdate(one("completed", runs=[{"usage": {"cost_usd": 9.0}}]), 3 * 3600)
+    old = one("completed", runs=[{"usage": {"cost_usd": 1.0}, "finished_at": now - days}])
+    backend.backdate(old, days)
+    one("failed", "photo too small\n(300 x 200 px)", runs=[{"usage": {"cost_usd": 0.125}}])
+    one("failed", "photo too small\n(20 x 20 px)")
+    one("failed", "quota exhausted")
+    backend.backdate(one("failed", "long ago"), days)
+    mixed = one(
+        "processing",
+        runs=[
+            {"usage": {"cost_usd": 0.25}, "finished_at": now - days},  # yesterday's run
+            {"usage": {"cost_usd": 0.0625}, "finished_at": now - 60},
+        ],
+    )
+    place(backend)  # pending
+    figures = store.shop_figures(
+        since=datetime.now(UTC) - timedelta(hours=12),
+        recent_since=datetime.now(UTC) - timedelta(hours=1),
+    )
+    assert figures.counts == {
+        Status.PENDING: 1,
+        Status.PROCESSING: 1,
+        Status.AWAITING_REVIEW: 0,
+        Status.PUBLISHING: 0,
+        Status.COMPLETED: 3,
+        Status.FAILED: 4,
+    }
+    assert (figures.completed, figures.completed_recent, figures.failed) == (2, 1, 3)
+    assert figures.failure_reasons == [("photo too small", 2), ("quota exhausted", 1)]
+    # 0.5 + 9.0 (no finished_at: the row was saved 3 h ago) + 0.125 + 0.0625
+    assert figures.cost_usd == pytest.approx(9.6875)
+    assert store.get_item(mixed).generation_status is Status.PROCESSING

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 import pymupdf
@@ -70,6 +71,8 @@ def test_a_job_makes_and_publishes_the_book(job_services: JobServices) -> None:
     assert provenance["model"] == "pressroom-template-1"
     assert len(provenance["inputs"]["photo_sha256"]) == 64
     assert provenance["runs"][0]["pages_generated"] == 4
+    assert provenance["runs"][0]["finished_at"] == pytest.approx(time.time(), abs=60)
+    assert job_services.store.get_provenance(item.id) == provenance  # the database has it too
     checkpoints = ck.Checkpoints(job_services.blobs, item.id)
     assert "art_style" in checkpoints.get_json(ck.COVER_ANALYSIS)
     assert "Kofi" in checkpoints.get_json(ck.PROMPTS)["cover"]

@@ -328,3 +328,43 @@ def test_processes_opening_an_old_file_together_all_upgrade_it(tmp_path: Path) -
             p.join(60)
         outcomes += [results.get(timeout=10) for _ in procs]
     assert set(outcomes) == {"ok"}
+
+
+def test_shop_figures_of_a_hundred_thousand_items_is_quick(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "db.sqlite3"
+    store = EmbeddedOrderStore(path)
+    store.save_book(BOOK)
+    now, old = time.time(), time.time() - 3 * 86400
+    n = 100_000
+    with sqlite3.connect(path) as conn:
+        conn.execute("insert into orders values ('o', 'c', 'paid', ?, ?, null, null)", (old, old))
+        conn.executemany(
+            "insert into order_items(id, order_id, book_id, personalization, "
+            "generation_status, generated_at, created_at, updated_at) "
+            "values (?, 'o', 'b1', '{}', 'completed', ?, ?, ?)",
+            ((f"i{k}", now - 60 if k < 30 else old, old, old) for k in range(n)),
+        )
+        conn.executemany(
+            "insert into item_events(item_id, at, actor, action, note) "
+            "values (?, ?, 'w', 'failed', 'old')",
+            ((f"i{k}", old) for k in range(n)),
+        )
+        conn.executemany(
+            "insert into item_provenance(item_id, data, updated_at) values (?, ?, ?)",
+            (
+                (f"i{k}", '{"runs": [{"usage": {"cost_usd": 0.25}}]}', now if k < 30 else old)
+                for k in range(n)
+            ),
+        )
+    started = time.perf_counter()
+    figures = store.shop_figures(
+        since=datetime.fromtimestamp(now - 86400, UTC),
+        recent_since=datetime.fromtimestamp(now - 3600, UTC),
+    )
+    elapsed = time.perf_counter() - started
+    assert figures.counts[Status.COMPLETED] == n
+    assert (figures.completed, figures.completed_recent, figures.failed) == (30, 30, 0)
+    assert figures.cost_usd == pytest.approx(7.5)
+    assert elapsed < 1.0, f"{elapsed:.2f} s"
