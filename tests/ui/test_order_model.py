@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -8,7 +8,15 @@ from PySide6.QtTest import QAbstractItemModelTester
 
 from app.domain import OrderItem, Personalization, Stage, Status
 from app.events import ProgressEvent, StatusEvent
-from app.ui.order_model import Column, OrderFilterModel, OrderTableModel, Role
+from app.ui.order_model import (
+    STATUS_COLOURS,
+    WAIT_LATE,
+    WAIT_WARN,
+    Column,
+    OrderFilterModel,
+    OrderTableModel,
+    Role,
+)
 
 
 def item(n: int, status: Status = Status.PENDING, **changes: Any) -> OrderItem:
@@ -83,3 +91,56 @@ def test_ten_thousand_rows_load_and_update_in_place(qtbot: Any) -> None:
     model.flush()
     assert model.index(9998, Column.STATUS).data() == "completed"
     assert model.index(9999, Column.STATUS).data() == "pending"
+
+
+def test_an_operator_reads_titles_names_and_how_long_orders_wait(qtbot: Any) -> None:
+    now = datetime.now(UTC)
+    model = OrderTableModel()
+    QAbstractItemModelTester(model, QAbstractItemModelTester.FailureReportingMode.Fatal)
+    model.book_titles = {"moon-boat": "Leo and the Moon Boat"}
+    model.wait_warn_seconds, model.wait_late_seconds = 12 * 3600, 20 * 3600
+    model.merge(
+        [
+            item(1, paid_at=now - timedelta(hours=1), customer_name="Grace Okafor"),
+            item(3, paid_at=now - timedelta(hours=13), customer_email="kwame@example.com"),
+            item(5, paid_at=now - timedelta(hours=21)),
+            item(
+                7,
+                Status.COMPLETED,
+                paid_at=now - timedelta(hours=30),
+                generated_at=now - timedelta(hours=30) + timedelta(minutes=4),
+            ),
+        ]
+    )
+
+    def cell(row: int, column: Column, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        return model.index(row, column).data(role)
+
+    assert cell(0, Column.BOOK) == "Leo and the Moon Boat"
+    assert cell(0, Column.CUSTOMER) == "Grace Okafor"
+    assert cell(1, Column.CUSTOMER) == "kwame@example.com"
+    assert cell(2, Column.CUSTOMER) == "customer"  # no name or e-mail: the id, shortened
+    assert cell(0, Column.CHILD_AGE) == 5
+    assert cell(0, Column.WAITING) == "60 min"
+    assert cell(1, Column.WAITING) == "13 h 00 min"
+    background = Qt.ItemDataRole.BackgroundRole
+    assert cell(0, Column.WAITING, background) is None  # pending and fresh: no colour
+    assert cell(1, Column.WAITING, background) == WAIT_WARN
+    assert cell(2, Column.WAITING, background) == WAIT_LATE
+    assert cell(3, Column.WAITING) == "took 4 min"  # finished: how long it took, no alarm
+    assert cell(3, Column.WAITING, background) == STATUS_COLOURS[Status.COMPLETED]
+    proxy = OrderFilterModel()
+    proxy.setSourceModel(model)
+    proxy.set_text("moon boat")
+    assert proxy.rowCount() == 4  # by the title ("moon boat"), the slug is "moon-boat"
+    proxy.set_text("okafor")
+    assert [i.customer_name for i in proxy.visible_items()] == ["Grace Okafor"]
+
+
+def test_the_stage_shows_how_long_it_has_run(qtbot: Any) -> None:
+    model = OrderTableModel()
+    model.merge([item(1, Status.PROCESSING)])
+    model.apply_event(ProgressEvent("item-00001", Stage.PAGES, 3, 12))
+    assert model.index(0, Column.STAGE).data() == "pages 3/12 · 0 s"
+    model.apply_event(StatusEvent("item-00001", Status.COMPLETED))
+    assert model.index(0, Column.STAGE).data() == ""  # finished items have no stage to show
