@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from app.config import TRIM_SIZES_MM, Settings
-from app.domain import PressroomError, Status
+from app.domain import OrderItem, PressroomError, Status
 from app.events import Event, MessageEvent, ProgressEvent
 from app.logs import setup_logging
 
@@ -133,7 +133,13 @@ def cmd_order(args: argparse.Namespace) -> int:
     decode_image(data, str(args.photo), services.settings.max_image_pixels)
     key = upload_photo(services.blobs, args.customer, data, Path(args.photo).suffix.lower())
     who = Personalization(args.name, args.age, args.gender, key)
-    _, items = services.store.place_order(args.customer, [(args.book, who)], paid=True)
+    _, items = services.store.place_order(
+        args.customer,
+        [(args.book, who)],
+        paid=True,
+        customer_name=args.customer_name,
+        customer_email=args.email,
+    )
     print(items[0].id)
     return EXIT_OK
 
@@ -177,18 +183,34 @@ def cmd_cover(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _customer(item: OrderItem) -> str:
+    email = f"<{item.customer_email}>" if item.customer_email else ""
+    return " ".join(part for part in (item.customer_name, email) if part)
+
+
+def _status_line(item: OrderItem, customer_width: int) -> str:
+    if item.generation_status is Status.COMPLETED:
+        stage = "done"  # not its last stage's "publish 0/1"
+    elif item.stage:
+        stage = f"{item.stage.value} {item.progress_done}/{item.progress_total}"
+    else:
+        stage = ""
+    customer = f"{_customer(item):<{customer_width}} " if customer_width else ""
+    return (
+        f"{item.id[:8]}  {item.book_id:<14} {item.generation_status.value:<15} "
+        f"{stage:<18} {customer}{item.last_error or ''}"
+    ).rstrip()
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     from app.runtime import build_services
 
     services = build_services(_settings(args))
-    for item in services.store.list_items(limit=args.limit):
-        stage = (
-            f"{item.stage.value} {item.progress_done}/{item.progress_total}" if item.stage else ""
-        )
-        print(
-            f"{item.id[:8]}  {item.book_id:<14} {item.generation_status.value:<15} "
-            f"{stage:<18} {item.last_error or ''}"
-        )
+    items = services.store.list_items(limit=args.limit)
+    # a customer column only when some order has a name or an e-mail
+    width = max((len(_customer(i)) for i in items), default=0)
+    for item in items:
+        print(_status_line(item, width))
     return EXIT_OK
 
 
@@ -275,6 +297,8 @@ def build_parser() -> argparse.ArgumentParser:
     order.add_argument("--age", type=int)
     order.add_argument("--gender")
     order.add_argument("--customer", default="walk-in")
+    order.add_argument("--customer-name", help="the customer's name, for the operators")
+    order.add_argument("--email", help="the customer's e-mail address")
     cover = add("cover", cmd_cover, "personalize one cover with the configured provider")
     cover.add_argument("--cover", required=True, type=Path)
     cover.add_argument("--photo", required=True, type=Path)

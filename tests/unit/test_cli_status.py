@@ -1,0 +1,62 @@
+"""`pressroom order` with the customer's name and e-mail, and `pressroom status` showing
+them, with "done" instead of a finished item's last stage."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.catalog import demo_photo
+from app.cli import main
+from app.domain import Claim, Stage, Status
+from app.store.embedded import EmbeddedOrderStore
+
+
+def test_order_keeps_the_customer_and_status_shows_finished_items_as_done(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "data"
+    photo = tmp_path / "kid.jpg"
+    photo.write_bytes(demo_photo("child-kofi.jpg"))
+    common = ["--book", "giant-garden", "--photo", str(photo), "--data-dir", str(data)]
+    assert (
+        main(
+            [
+                "order",
+                *common,
+                "--name",
+                "Kofi",
+                "--customer-name",
+                "Ama Mensah",
+                "--email",
+                "ama@example.org",
+            ]
+        )
+        == 0
+    )
+    named = capsys.readouterr().out.strip()
+    assert main(["order", *common, "--name", "Ada"]) == 0
+    anonymous = capsys.readouterr().out.strip()
+
+    store = EmbeddedOrderStore(data / "pressroom.sqlite3")
+    item = store.get_item(named)
+    assert (item.customer_name, item.customer_email) == ("Ama Mensah", "ama@example.org")
+    assert item.paid_at is not None
+    [claimed] = store.claim("w", 1, 60)  # the older order: Kofi's
+    claim = Claim(claimed.id, "w", 1)
+    store.transition(claimed.id, Status.PROCESSING, Status.PUBLISHING, claim=claim)
+    store.report_progress(claim, Stage.PUBLISH, 0, 1)
+    store.complete(claim, pdf_url="file:///b.pdf", cover_image_url="c", notification_body="ok")
+    store.close()
+
+    assert main(["status", "--data-dir", str(data)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert (
+        [line.split() for line in lines]
+        == [
+            [anonymous[:8], "giant-garden", "pending"],  # no stage, customer or error yet
+            [named[:8], "giant-garden", "completed", "done", "Ama", "Mensah", "<ama@example.org>"],
+        ]
+    )
+    assert "publish" not in lines[1]
