@@ -83,7 +83,9 @@ def main() -> int:
         await asyncio.sleep(2.5)
         window.table.selectRow(0)
         await wait(
-            lambda: window.detail.data is not None and window.detail.data.generated_cover is not None
+            lambda: (
+                window.detail.data is not None and window.detail.data.generated_cover is not None
+            )
         )
         await asyncio.sleep(1.0)
         shot(window, "main")

@@ -25,6 +25,7 @@ from app.ui.detail_data import DetailData
 from app.ui.flows import Flows
 from app.ui.images import CompareView, pixmap
 from app.ui.pdf_preview import PdfPreview
+from app.ui.timeline_view import TimelineView
 
 if TYPE_CHECKING:
     from app.ui.bridge import MonitorBridge
@@ -79,6 +80,7 @@ class ItemDetail(QWidget):
         self.pages.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.pdf = PdfPreview(bridge, flows)
         self.analysis = AnalysisView()
+        self.timeline = TimelineView()
         self.history = QPlainTextEdit()
         self.history.setReadOnly(True)
         self.tabs = QTabWidget()
@@ -86,6 +88,7 @@ class ItemDetail(QWidget):
         self.tabs.addTab(self.pages, "Pages")
         self.tabs.addTab(self.pdf, "PDF")
         self.tabs.addTab(self.analysis, "Analysis && prompt")
+        self.tabs.addTab(self.timeline, "&Timeline")
         self.tabs.addTab(self.history, "History")
 
         layout = QVBoxLayout(self)
@@ -146,6 +149,7 @@ class ItemDetail(QWidget):
             self.pdf.set_pdf(data.pdf, data.pdf_label)
         self.analysis.show_sections(data.sections)
         self.history.setPlainText(data.history)
+        self.timeline.show_timeline(data.timeline)
         self._update_buttons()
 
     def failed_to_load(self, error: BaseException) -> None:

@@ -13,6 +13,7 @@ from app.pipeline import checkpoints as ck
 from app.pipeline.job import JobServices
 from app.pipeline.publish import storage_keys
 from app.store.ports import BlobNotFound
+from app.timeline import Timeline, item_timeline
 from app.ui.images import preview_png
 
 
@@ -29,6 +30,7 @@ class DetailData:
     pdf_label: str = ""
     sections: dict[str, Any] = field(default_factory=dict)  # analyses, prompts, provenance
     history: str = ""
+    timeline: Timeline | None = None
 
 
 def _maybe(fn: Any, *args: Any) -> Any:
@@ -93,4 +95,5 @@ def load_detail(services: JobServices, item_id: str, with_pages: bool = True) ->
         f"{h['at']:%Y-%m-%d %H:%M:%S}  {h['actor']:<24} {h['action']:<16} {h['note']}"
         for h in store.history(item_id)
     )
+    data.timeline = _maybe(item_timeline, store, item_id)
     return data

@@ -26,6 +26,7 @@ from PySide6.QtGui import QColor
 
 from app.domain import STAGE_ORDER, OrderItem, Stage, Status
 from app.events import Event, ProgressEvent, StatusEvent
+from app.timeline import duration
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 
@@ -124,21 +125,6 @@ class Row:
                 done, total = done + d, total + max(t, 1)
             result.append((label, done, total))
         return result
-
-
-def duration(seconds: float) -> str:
-    """A short, readable span: 45 s, 12 min, 3 h 20 min, 2 d 4 h."""
-    seconds = max(0.0, seconds)
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    minutes = seconds / 60
-    if minutes < 90:
-        return f"{minutes:.0f} min"
-    hours, rest = divmod(int(minutes), 60)
-    if hours < 48:
-        return f"{hours} h {rest:02d} min"
-    days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h"
 
 
 def paid_since(item: OrderItem) -> datetime | None:

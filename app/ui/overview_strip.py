@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import html
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QSizePolicy, QWidget
 
 from app.domain import Status
 from app.monitor import MonitorStatus
+from app.overview import Overview, shop_overview
 from app.store.ports import OrderStore
-
-if TYPE_CHECKING:
-    from app.overview import Overview
 
 CHIPS = (
     (Status.PENDING, "waiting", "#5b6b82"),
@@ -27,8 +24,6 @@ CHIPS = (
 
 def load_overview(store: OrderStore, daily_budget_usd: float) -> Overview:
     """Off the UI thread: the store's figures for today."""
-    from app.overview import shop_overview
-
     return shop_overview(store, now=datetime.now().astimezone(), daily_budget_usd=daily_budget_usd)
 
 

@@ -13,7 +13,7 @@ import pymupdf
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
-from app.domain import Personalization, Status
+from app.domain import PermanentError, Personalization, Status
 from app.events import EventBus, StatusEvent
 from app.pipeline.job import JobServices
 from app.runtime import build_services
@@ -78,7 +78,7 @@ def test_bulk_actions_on_everything_a_filter_shows(
     assert (decided, refused) == (500, [])
     store = window.services.store
     assert store.count_by_status().get(Status.FAILED) == 500
-    for item_id in ids[:: 50]:
+    for item_id in ids[::50]:
         last = [h for h in store.history(item_id) if h["action"] == "failed"][-1]
         assert last["actor"] == window.operator and last["note"] == "wrong book ordered"
     assert store.get_item(ids[7]).last_error == f"rejected by {window.operator}: wrong book ordered"
@@ -185,3 +185,45 @@ def test_quitting_during_every_kind_of_flow_is_clean(
         assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     finally:
         asyncio.get_running_loop().set_exception_handler(None)
+
+
+def test_the_timeline_tells_why_an_order_is_late(
+    make_window: Factory, qtbot: Any, tmp_path: Path
+) -> None:
+    services = build_services(make_settings(tmp_path), EventBus())
+    services.provider = ScriptedProvider(
+        failures={"page 1": [PermanentError("the model drew two children")]}
+    )
+    book = save_small_book(services, pages=2)
+    item = order_book(services, book)
+    window = make_window(services, start=True)
+    store = services.store
+    qtbot.waitUntil(
+        lambda: store.get_item(item.id).generation_status is Status.FAILED, timeout=60_000
+    )
+    assert finish(qtbot, window.retry(item.id))
+    qtbot.waitUntil(
+        lambda: store.get_item(item.id).generation_status is Status.COMPLETED, timeout=60_000
+    )
+    window.open_item(item.id)
+    qtbot.waitUntil(
+        lambda: (
+            window.detail.data is not None
+            and window.detail.data.item.generation_status is Status.COMPLETED
+        ),
+        timeout=10_000,
+    )
+    view = window.detail.timeline
+    rows = [
+        [view.tree.topLevelItem(n).text(c) for c in range(5)]
+        for n in range(view.tree.topLevelItemCount())
+    ]
+    assert "2 attempts; 1 failure" in view.summary.text()
+    failed = [r for r in rows if r[4].startswith("failed")]
+    assert failed and failed[0][1] == "1" and failed[0][2] == "pages"
+    assert "two children" in failed[0][4]
+    assert any(r[1] == "2" and r[2] == "pages" and r[4] == "done" for r in rows)
+    assert [r[2] for r in rows].index(f"retried by {window.operator}") == [
+        r[2] for r in rows
+    ].index("attempt 2: claimed by " + window.bridge.monitor.worker_id) - 1
+    assert rows[-1][2:] == ["publish", rows[-1][3], "published"]

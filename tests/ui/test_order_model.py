@@ -121,13 +121,13 @@ def test_an_operator_reads_titles_names_and_how_long_orders_wait(qtbot: Any) -> 
     assert cell(1, Column.CUSTOMER) == "kwame@example.com"
     assert cell(2, Column.CUSTOMER) == "customer"  # no name or e-mail: the id, shortened
     assert cell(0, Column.CHILD_AGE) == 5
-    assert cell(0, Column.WAITING) == "60 min"
+    assert cell(0, Column.WAITING) == "1 h 00 min"
     assert cell(1, Column.WAITING) == "13 h 00 min"
     background = Qt.ItemDataRole.BackgroundRole
     assert cell(0, Column.WAITING, background) is None  # pending and fresh: no colour
     assert cell(1, Column.WAITING, background) == WAIT_WARN
     assert cell(2, Column.WAITING, background) == WAIT_LATE
-    assert cell(3, Column.WAITING) == "took 4 min"  # finished: how long it took, no alarm
+    assert cell(3, Column.WAITING) == "took 4 min 00 s"  # finished: how long it took, no alarm
     assert cell(3, Column.WAITING, background) == STATUS_COLOURS[Status.COMPLETED]
     proxy = OrderFilterModel()
     proxy.setSourceModel(model)
@@ -141,6 +141,6 @@ def test_the_stage_shows_how_long_it_has_run(qtbot: Any) -> None:
     model = OrderTableModel()
     model.merge([item(1, Status.PROCESSING)])
     model.apply_event(ProgressEvent("item-00001", Stage.PAGES, 3, 12))
-    assert model.index(0, Column.STAGE).data() == "pages 3/12 · 0 s"
+    assert model.index(0, Column.STAGE).data() == "pages 3/12 · 0.0 s"
     model.apply_event(StatusEvent("item-00001", Status.COMPLETED))
     assert model.index(0, Column.STAGE).data() == ""  # finished items have no stage to show
