@@ -36,6 +36,9 @@ EDITABLE = (
     "review_mode",
     "trim_size",
     "auto_start_monitor",
+    "wait_warn_hours",
+    "wait_late_hours",
+    "daily_budget_usd",
     "use_gemini",
     "use_supabase",
 )

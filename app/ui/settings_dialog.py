@@ -11,8 +11,10 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QSpinBox,
@@ -62,6 +64,9 @@ class SettingsDialog(QDialog):
         self.review_mode.setChecked(settings.review_mode)
         self.auto_start = QCheckBox("Start the monitor when Pressroom opens")
         self.auto_start.setChecked(settings.auto_start_monitor)
+        self.wait_warn = self._decimal(240, settings.wait_warn_hours, " h")
+        self.wait_late = self._decimal(240, settings.wait_late_hours, " h")
+        self.daily_budget = self._decimal(100_000, settings.daily_budget_usd, "", "$ ")
         self.trim = QComboBox()
         self.trim.addItems(list(TRIM_SIZES_MM))
         self.trim.setCurrentText(settings.trim_size)
@@ -93,14 +98,37 @@ class SettingsDialog(QDialog):
         form.addRow("Trim size", self.trim)
         form.addRow(self.review_mode)
         form.addRow(self.auto_start)
+        shop = QGroupBox("The shop's promises")
+        form = QFormLayout(shop)
+        form.addRow("Waiting turns amber after", self.wait_warn)
+        form.addRow("Waiting turns red after", self.wait_late)
+        form.addRow("Daily AI budget", self.daily_budget)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
+        columns = QHBoxLayout()  # two columns: the dialog fits a 768-pixel-high screen
+        for groups in ((ai, store), (work, shop)):
+            column = QVBoxLayout()
+            for group in groups:
+                column.addWidget(group)
+            column.addStretch(1)
+            columns.addLayout(column)
         layout = QVBoxLayout(self)
-        for widget in (ai, store, work, keyring_note, buttons):
-            layout.addWidget(widget)
+        layout.addLayout(columns)
+        layout.addWidget(keyring_note)
+        layout.addWidget(buttons)
+
+    @staticmethod
+    def _decimal(high: float, value: float, suffix: str, prefix: str = "") -> QDoubleSpinBox:
+        box = QDoubleSpinBox()
+        box.setRange(0.0 if prefix else 0.5, high)
+        box.setDecimals(1 if suffix else 2)
+        box.setValue(value)
+        box.setSuffix(suffix)
+        box.setPrefix(prefix)
+        return box
 
     @staticmethod
     def _spin(low: int, high: int, value: int) -> QSpinBox:
@@ -123,6 +151,9 @@ class SettingsDialog(QDialog):
             "review_mode": self.review_mode.isChecked(),
             "auto_start_monitor": self.auto_start.isChecked(),
             "trim_size": self.trim.currentText(),
+            "wait_warn_hours": self.wait_warn.value(),
+            "wait_late_hours": max(self.wait_late.value(), self.wait_warn.value()),
+            "daily_budget_usd": self.daily_budget.value(),
         }
 
     def save(self) -> Settings:

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QLineEdit
 from app import user_settings
 from app.ui.main_window import MainWindow
 from app.ui.settings_dialog import SettingsDialog
-from tests.ui.conftest import MemoryKeyring
+from tests.ui.conftest import MemoryKeyring, finish
 
 Factory = Callable[..., MainWindow]
 
@@ -33,6 +33,9 @@ def test_settings_are_saved_and_keys_kept_in_the_keyring(
     dialog.poll_interval.setValue(3000)
     dialog.review_mode.setChecked(True)
     dialog.trim.setCurrentText("a4")
+    dialog.wait_warn.setValue(6)
+    dialog.wait_late.setValue(18)
+    dialog.daily_budget.setValue(120)
     settings = dialog.save()
 
     saved_text = user_settings.settings_path().read_text()
@@ -43,6 +46,7 @@ def test_settings_are_saved_and_keys_kept_in_the_keyring(
     again = user_settings.load_settings()
     assert (again.pages_at_once, again.orders_at_once, again.poll_interval_ms) == (6, 2, 3000)
     assert again.review_mode and again.trim_size == "a4"
+    assert (again.wait_warn_hours, again.wait_late_hours, again.daily_budget_usd) == (6, 18, 120)
     assert again.gemini_base_url == "http://127.0.0.1:9/gateway"
     assert again.gemini_api_key is not None
     assert again.gemini_api_key.get_secret_value() == "AIza-secret-key-123"
@@ -65,5 +69,6 @@ def test_switching_the_provider_off_keeps_the_key_but_uses_the_template(
     dialog.gemini_key.setText("AIza-kept")
     settings = dialog.save()
     assert settings.gemini_api_key is None
-    window.apply_settings(settings)
+    finish(qtbot, window.apply_settings(settings))
     assert window.services.provider.name == "template"
+    assert window.model.wait_warn_seconds == settings.wait_warn_hours * 3600
