@@ -31,6 +31,7 @@ def main() -> int:
     sys.path.insert(0, str(HERE.parent))
     import asyncio
 
+    os.environ.setdefault("QT_API", "pyside6")
     import qasync
 
     from app import cpu

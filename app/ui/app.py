@@ -7,6 +7,7 @@ import asyncio
 import signal
 import sys
 
+import qasync
 from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
@@ -43,8 +44,6 @@ def _close_on_signals(window: MainWindow) -> None:
 
 
 def run_gui(argv: list[str] | None = None) -> int:
-    import qasync  # after PySide6, so that qasync binds to it
-
     app = make_app(argv)
     services = build_services(load_settings(), EventBus())
     cpu.configure(services.settings.cpu_workers, processes=True)  # keep the GIL for the window

@@ -46,7 +46,7 @@ def run_ui_bench(books: int = 5) -> int:
     from app.ui.order_model import OrderTableModel
 
     app = make_app()
-    import qasync  # after PySide6
+    import qasync
 
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)

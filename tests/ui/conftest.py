@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QT_API", "pyside6")
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterator
@@ -15,6 +16,7 @@ from typing import Any, TypeVar
 import keyring
 import keyring.backend
 import pytest
+import qasync
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
@@ -59,8 +61,6 @@ T = TypeVar("T")
 def session_loop(qapp: QApplication) -> asyncio.AbstractEventLoop:
     """One qasync loop for the whole session, never stopped (DESIGN.md): Qt's event loop,
     spun by pytest-qt's waits, drives it."""
-    import qasync  # after PySide6, so that qasync binds to it
-
     loop: asyncio.AbstractEventLoop = qasync.QEventLoop(qapp, already_running=True)
     return loop
 
