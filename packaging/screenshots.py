@@ -92,8 +92,6 @@ def main() -> int:
         shot(window, "main")
         window.tabs.setCurrentIndex(ITEM_TAB)
         await asyncio.sleep(1.0)
-        window.detail.compare.zoom(1.3)
-        await asyncio.sleep(0.5)
         shot(window, "detail")
         for index, name in ((2, "pdf"), (3, "analysis"), (4, "timeline")):
             window.detail.tabs.setCurrentIndex(index)

@@ -58,7 +58,7 @@ def build_cover_prompt(
 ) -> str:
     lines = [
         f"Recreate this children's book cover for the {book.genre.lower() or 'picture'} book "
-        f'"{book.title}" (for ages {book.age_range or "all"}), keeping its '
+        f'"{book.title}"{f" (for ages {book.age_range})" if book.age_range else ""}, keeping its '
         f"{describe_style(cover)}.",
         f"Replace the main character, {book.hero_name}, with {describe_child(child, who)}, "
         "matching the face in the reference photo while drawing it in the cover's own style.",

@@ -32,18 +32,24 @@ def _where(box: list[float] | None) -> str:
     return f"{across}, {height}"
 
 
-def _swatches(colours: list[str], names: list[str]) -> str:
-    cells = "".join(
-        f'<td bgcolor="{html.escape(c)}" width="34" height="26">&nbsp;</td>'
-        f"<td>&nbsp;{html.escape(n or c)}&nbsp;&nbsp;</td>"
-        # names only when there is one per colour (older analyses listed each name once)
-        for c, n in zip(colours, names if len(names) == len(colours) else colours, strict=True)
+def _swatches(colours: list[str], names: list[str], per_row: int = 4) -> str:
+    # names only when there is one per colour (older analyses listed each name once)
+    labels = names if len(names) == len(colours) else colours
+    cells = [
+        f'<td bgcolor="{html.escape(c)}" width="30" height="24">&nbsp;</td>'
+        f'<td style="white-space: nowrap">&nbsp;{html.escape(n)}&nbsp;&nbsp;</td>'
+        for c, n in zip(colours, labels, strict=True)
+    ]
+    rows = ["".join(cells[i : i + per_row]) for i in range(0, len(cells), per_row)]
+    return (
+        f'<table cellspacing="2">{"".join(f"<tr>{r}</tr>" for r in rows)}</table>' if rows else ""
     )
-    return f'<table cellspacing="2"><tr>{cells}</tr></table>' if cells else ""
 
 
 def cover_html(cover: dict[str, Any]) -> str:
-    style = _clause(cover.get("art_style", ""), cover.get("medium", ""))
+    style, medium = cover.get("art_style", ""), cover.get("medium", "")
+    if medium and medium.lower() not in style.lower():  # "watercolor, watercolor" reads badly
+        style = _clause(style, medium)
     mood = _clause(
         f"{cover['mood']} mood" if cover.get("mood") else "",
         f"{cover['lighting']} light" if cover.get("lighting") else "",

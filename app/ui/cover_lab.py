@@ -26,9 +26,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.ai.one_cover import personalize_cover
-from app.ai.provider import CoverAnalysis
 from app.domain import Book, Personalization, PressroomError
 from app.imageio import decode_image, read_file
+from app.ui.analysis_view import AnalysisView
 from app.ui.flows import Flows
 from app.ui.images import CompareView, pixmap, preview_png
 
@@ -49,7 +49,7 @@ class DropZone(QLabel):
         self.path: str | None = None
         self.setAcceptDrops(True)
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.setMinimumSize(160, 160)
+        self.setMinimumSize(140, 140)
         self.setWordWrap(True)
         self.setStyleSheet("QLabel { border: 2px dashed #8a94a6; border-radius: 8px; }")
         self.setText(f"Drop the {what} here\nor click to choose a file")
@@ -110,9 +110,7 @@ class CoverLab(QWidget):
         self.save_button.clicked.connect(self.save)
         self.status = QLabel("Drop a cover and a photo to begin.")
         self.status.setWordWrap(True)
-        self.swatches = QHBoxLayout()
-        self.analysis = QPlainTextEdit()
-        self.analysis.setReadOnly(True)
+        self.analysis = AnalysisView()
         self.prompt = QPlainTextEdit()
         self.prompt.setReadOnly(True)
         self.compare = CompareView("Original cover", "Generated cover")
@@ -134,10 +132,8 @@ class CoverLab(QWidget):
         buttons.addWidget(self.save_button)
         left.addLayout(buttons)
         left.addWidget(self.status)
-        left.addWidget(QLabel("<b>Palette</b>"))
-        left.addLayout(self.swatches)
         left.addWidget(QLabel("<b>Analysis</b>"))
-        left.addWidget(self.analysis, 1)
+        left.addWidget(self.analysis, 2)
         left.addWidget(QLabel("<b>Prompt</b>"))
         left.addWidget(self.prompt, 1)
         layout = QHBoxLayout(self)
@@ -146,6 +142,8 @@ class CoverLab(QWidget):
         scroller = QScrollArea()  # small screens: the controls scroll, the covers stay
         scroller.setWidget(panel)
         scroller.setWidgetResizable(True)
+        scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroller.setMinimumWidth(420)
         scroller.setMaximumWidth(540)
         layout.addWidget(scroller)
         layout.addWidget(self.compare, 1)
@@ -222,33 +220,16 @@ class CoverLab(QWidget):
             self.generate_button.setEnabled(True)
         self.result = result.image
         self.save_button.setEnabled(True)
-        self._show_palette(result.cover_analysis)
-        self.analysis.setPlainText(
-            "Cover: "
-            + result.cover_analysis.model_dump_json(indent=2)
-            + "\n\nChild: "
-            + result.child_analysis.model_dump_json(indent=2)
+        self.analysis.show_sections(
+            {
+                "Cover analysis": result.cover_analysis.model_dump(),
+                "Child analysis": result.child_analysis.model_dump(),
+            }
         )
         self.prompt.setPlainText(result.prompt)
         before, after = await self.bridge.run_blocking(_previews, cover, result.image)
         self.compare.set_images(pixmap(before), pixmap(after))
         self._say("Done. Compare the covers, or save the result.")
-
-    def _show_palette(self, cover: CoverAnalysis) -> None:
-        while self.swatches.count():
-            taken = self.swatches.takeAt(0)
-            widget = taken.widget() if taken is not None else None
-            if widget is not None:
-                widget.deleteLater()
-        for colour, name in zip(cover.palette, cover.palette_names or cover.palette, strict=False):
-            swatch = QLabel()
-            swatch.setFixedSize(34, 34)
-            swatch.setToolTip(f"{name} {colour}")
-            swatch.setStyleSheet(
-                f"background: {colour}; border: 1px solid #555; border-radius: 4px;"
-            )
-            self.swatches.addWidget(swatch)
-        self.swatches.addStretch(1)
 
     def save(self) -> None:
         if self.result is None:

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QInputDialog, QMessageBox, QProgressBar, QStatusBa
 from app.domain import PressroomError, Status
 from app.events import MessageEvent
 from app.pipeline import review
+from app.ui.orders_page import ELIGIBLE
 from app.ui.regenerate_dialog import RegenerateDialog
 
 if TYPE_CHECKING:
@@ -32,11 +33,6 @@ log = logging.getLogger(__name__)
 
 Task = asyncio.Task[Any] | None
 BULK_CHUNK = 25  # decisions per trip to the worker pool: progress moves, overhead stays low
-ELIGIBLE = {
-    "approve": Status.AWAITING_REVIEW,
-    "reject": Status.AWAITING_REVIEW,
-    "retry": Status.FAILED,
-}
 VERBS = {"approve": "Approve and publish", "reject": "Reject", "retry": "Retry"}
 
 

@@ -6,7 +6,7 @@ import io
 
 from PIL import Image
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QImage, QPixmap, QWheelEvent
+from PySide6.QtGui import QImage, QPixmap, QResizeEvent, QWheelEvent
 from PySide6.QtWidgets import (
     QGraphicsPixmapItem,
     QGraphicsScene,
@@ -45,6 +45,7 @@ class ZoomView(QGraphicsView):
         self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
         self.partner: ZoomView | None = None
+        self._fitted = True  # follows the view's size until the operator zooms
 
     def set_pixmap(self, pix: QPixmap | None) -> None:
         self._item.setPixmap(pix or QPixmap())
@@ -52,10 +53,17 @@ class ZoomView(QGraphicsView):
         self.fit()
 
     def fit(self) -> None:
+        self._fitted = True
         if not self._item.pixmap().isNull():
             self.fitInView(self._item, Qt.AspectRatioMode.KeepAspectRatio)
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self._fitted:  # shown for the first time, or the window changed size
+            self.fit()
+
     def zoom(self, factor: float, mirror: bool = True) -> None:
+        self._fitted = False
         self.scale(factor, factor)
         if mirror and self.partner is not None:
             self.partner.zoom(factor, mirror=False)

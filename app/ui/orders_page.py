@@ -3,6 +3,8 @@ on the right. Decisions are the window's; this page only says what the operator 
 
 from __future__ import annotations
 
+from collections import Counter
+
 from PySide6.QtCore import QItemSelection, Qt, Signal, SignalInstance
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -30,17 +32,22 @@ from app.ui.views import BUILT_IN, SavedView, load_views, save_views, with_view
 
 # Column widths that fit 1366 px with the sidebar (Error takes what is left).
 WIDTHS = {
-    Column.BOOK: 145,
-    Column.CUSTOMER: 120,
+    Column.BOOK: 175,
+    Column.CUSTOMER: 115,
     Column.CHILD: 70,
     Column.CHILD_AGE: 36,
     Column.PAID: 64,
     Column.WAITING: 90,
     Column.STATUS: 100,
-    Column.STAGE: 120,
+    Column.STAGE: 110,
     Column.PROGRESS: 235,
     Column.CHECK: 50,
     Column.ATTEMPTS: 46,
+}
+ELIGIBLE = {
+    "approve": Status.AWAITING_REVIEW,
+    "reject": Status.AWAITING_REVIEW,
+    "retry": Status.FAILED,
 }
 BULK_ACTIONS = (("approve", "Approve && publish"), ("retry", "Retry"), ("reject", "Reject…"))
 
@@ -173,8 +180,23 @@ class OrdersPage(QWidget):
         return items
 
     def _update_scope(self) -> None:
-        selected = len(self.table.selectionModel().selectedRows())
-        self.scope_label.setText(f"{selected} selected · {self.proxy.rowCount()} shown")
+        """Say what a bulk action would act on: the selection, by the statuses that count."""
+        selected = self.selected_items()
+        counts = Counter(i.generation_status for i in selected)
+        which = ", ".join(
+            f"{counts[s]} {s.value.replace('_', ' ')}"
+            for s in (Status.AWAITING_REVIEW, Status.FAILED)
+            if counts[s]
+        )
+        self.scope_label.setText(
+            f"{len(selected)} selected{f' ({which})' if which else ''} · "
+            f"{self.proxy.rowCount()} shown"
+        )
+        for action, wanted in ELIGIBLE.items():
+            self.bulk_buttons[action].setToolTip(
+                f"{counts[wanted]} of the selected items can be decided this way; "
+                "the arrow offers every item shown"
+            )
 
     # -- views -------------------------------------------------------------------------------
     def _fill_views(self) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 from datetime import datetime
 
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QSizePolicy, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QWidget
 
 from app.domain import Status
 from app.monitor import MonitorStatus
@@ -30,8 +30,7 @@ def load_overview(store: OrderStore, daily_budget_usd: float) -> Overview:
 def _label(tip: str = "") -> QLabel:
     label = QLabel()
     label.setToolTip(tip)
-    label.setMinimumWidth(0)  # a narrow window cuts the strip, not the table
-    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+    label.setMinimumWidth(1)  # its natural width when there is room; a narrow window cuts it
     return label
 
 
@@ -45,15 +44,16 @@ class OverviewStrip(QFrame):
         self.rate = _label("books completed in the last hour")
         self.failures = _label("the most common reasons items failed today")
         self.cost = QProgressBar()
-        self.cost.setMaximumWidth(220)
+        self.cost.setMinimumWidth(200)
+        self.cost.setMaximumWidth(260)
         self.cost.setToolTip("AI spending today against the daily budget (Settings)")
         self.monitor = _label("the monitor of this console")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
-        for widget in (self.queue, self.today, self.rate, self.failures):
+        for widget in (self.queue, self.today, self.rate):
             layout.addWidget(widget)
             layout.addSpacing(14)
-        layout.addStretch(1)
+        layout.addWidget(self.failures, 1)
         layout.addWidget(self.cost)
         layout.addSpacing(14)
         layout.addWidget(self.monitor)

@@ -45,10 +45,13 @@ def render(pdf: bytes, index: int, dpi: int) -> tuple[bytes, tuple[float, float,
         )
 
 
-def page_info(pdf: bytes) -> tuple[int, float]:
-    """(number of pages, width of the first page in points)."""
+def page_info(pdf: bytes) -> tuple[int, float, float]:
+    """(number of pages, width and height of the first page in points)."""
     with pymupdf.open(stream=pdf, filetype="pdf") as doc:
-        return int(doc.page_count), float(doc[0].rect.width) if doc.page_count else 594.0
+        if not doc.page_count:
+            return 0, 594.0, 594.0
+        rect = doc[0].rect
+        return int(doc.page_count), float(rect.width), float(rect.height)
 
 
 class PdfPreview(QWidget):
@@ -61,9 +64,10 @@ class PdfPreview(QWidget):
         self._pdf: bytes | None = None
         self._page = 0
         self._zoom = 1.0
-        self._fit_width = True
+        self._fit: str | None = "page"  # "page", "width", or None (the operator's zoom)
         self._current: tuple[bytes, tuple[float, float, float, float]] | None = None
         self._page_width_pt = 594.0
+        self._page_height_pt = 594.0
 
         self.thumbs = QListWidget()
         self.thumbs.setViewMode(QListWidget.ViewMode.IconMode)
@@ -85,17 +89,19 @@ class PdfPreview(QWidget):
         self.page_box.valueChanged.connect(lambda v: self.thumbs.setCurrentRow(v))
         self.guides = QCheckBox("Trim && bleed guides")
         self.guides.toggled.connect(lambda _: self._paint())
-        zoom_in, zoom_out, fit = (
+        zoom_in, zoom_out, fit_page, fit = (
             QPushButton("Zoom in"),
             QPushButton("Zoom out"),
+            QPushButton("Fit page"),
             QPushButton("Fit width"),
         )
+        fit_page.clicked.connect(self.fit_page)
         zoom_in.clicked.connect(lambda: self.set_zoom(self._zoom * 1.25))
         zoom_out.clicked.connect(lambda: self.set_zoom(self._zoom / 1.25))
         fit.clicked.connect(self.fit_width)
         self.status = QLabel("")
         bar = QHBoxLayout()
-        for w in (self.page_box, zoom_out, zoom_in, fit, self.guides, self.status):
+        for w in (self.page_box, zoom_out, zoom_in, fit_page, fit, self.guides, self.status):
             bar.addWidget(w)
         bar.addStretch(1)
         body = QHBoxLayout()
@@ -116,7 +122,7 @@ class PdfPreview(QWidget):
             self.view.setText("No PDF yet")
             self.view.setPixmap(QPixmap())
             return
-        count, self._page_width_pt = page_info(pdf)
+        count, self._page_width_pt, self._page_height_pt = page_info(pdf)
         self.page_box.setRange(0, max(0, count - 1))
         for n in range(count):
             self.thumbs.addItem(QListWidgetItem("cover" if n == 0 else f"page {n}"))
@@ -141,8 +147,12 @@ class PdfPreview(QWidget):
         self.page_box.setValue(n)
         self.page_box.blockSignals(False)
         scale = self._zoom
-        if self._fit_width:
-            scale = max(0.3, (self.scroller.viewport().width() - 24) / self._page_width_pt)
+        viewport = self.scroller.viewport()
+        if self._fit is not None:  # square and portrait pages: the page is as tall as wide or more
+            scale = (viewport.width() - 24) / self._page_width_pt
+            if self._fit == "page":
+                scale = min(scale, (viewport.height() - 24) / self._page_height_pt)
+            scale = max(0.3, scale)
         dpi = int(min(220, max(24, 72 * scale)))
         self.flows.start("pdf:page", self._show_page(self._pdf, n, dpi))
 
@@ -182,11 +192,16 @@ class PdfPreview(QWidget):
         self.view.setPixmap(pix)
 
     def set_zoom(self, zoom: float) -> None:
-        self._fit_width = False
+        self._fit = None
         self._zoom = max(0.2, min(4.0, zoom))
         self.show_page(self._page)
 
+    def fit_page(self) -> None:
+        self._fit = "page"
+        self._zoom = 1.0
+        self.show_page(self._page)
+
     def fit_width(self) -> None:
-        self._fit_width = True
+        self._fit = "width"
         self._zoom = 1.0
         self.show_page(self._page)

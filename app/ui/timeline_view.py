@@ -12,6 +12,15 @@ from PySide6.QtWidgets import QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout,
 from app.timeline import Timeline, duration
 
 COLUMNS = ("Started", "Attempt", "Stage / event", "Took", "Outcome")
+STAGE_NAMES = {
+    "analyze_cover": "cover analysis",
+    "analyze_child": "photo analysis",
+    "prompt": "prompts",
+    "cover": "cover",
+    "pages": "pages",
+    "pdf": "PDF",
+    "publish": "publish",
+}
 BAD = QColor(170, 30, 30)
 RUNNING = QColor(40, 90, 180)
 
@@ -25,8 +34,8 @@ class TimelineView(QWidget):
         self.tree.setHeaderLabels(COLUMNS)
         self.tree.setRootIsDecorated(False)
         self.tree.setAlternatingRowColors(True)
-        for column, width in enumerate((150, 60, 170, 110)):
-            self.tree.setColumnWidth(column, width)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setStyleSheet("QTreeView::item { padding: 3px 2px; }")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.summary)
@@ -48,7 +57,13 @@ class TimelineView(QWidget):
                 took = duration(span.seconds)
             bad = span.outcome.startswith(("failed", "requeued", "stalled", "abandoned"))
             colour = BAD if bad else RUNNING if span.outcome == "running" else None
-            cells = ["", str(span.attempt), span.stage, took, span.outcome]
+            cells = [
+                "",
+                str(span.attempt),
+                STAGE_NAMES.get(span.stage, span.stage),
+                took,
+                span.outcome,
+            ]
             rows.append((span.started_at, len(timeline.marks) + n, cells, colour))
         for at, _, cells, colour in sorted(rows, key=lambda r: (r[0], r[1])):
             cells[0] = f"{at.astimezone():%d %b %H:%M:%S}"
@@ -58,3 +73,5 @@ class TimelineView(QWidget):
                 for column in range(len(COLUMNS)):
                     entry.setForeground(column, colour)
             self.tree.addTopLevelItem(entry)
+        for column in range(len(COLUMNS) - 1):
+            self.tree.resizeColumnToContents(column)

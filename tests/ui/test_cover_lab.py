@@ -57,8 +57,9 @@ def test_dropped_cover_and_photo_make_a_cover(
     assert lab.result is not None and lab.result[:2] == b"\xff\xd8"
     assert "named Rosie" in lab.prompt.toPlainText()
     assert "red hair" in lab.prompt.toPlainText()
-    assert lab.swatches.count() > 3  # palette swatches (and a stretch)
-    assert "art_style" in lab.analysis.toPlainText()
+    assert lab.analysis.readable.toHtml().count("bgcolor=") >= 3  # palette swatches
+    assert "The original cover is" in lab.analysis.readable.toPlainText()
+    assert '"art_style"' in lab.analysis.raw.toPlainText()  # the JSON, one click away
 
 
 def test_bad_files_get_a_clear_message_in_the_panel(
