@@ -107,7 +107,7 @@ def rss_child(data_dir: Path, pages: int, books: int) -> None:
     ids = place(services, book, books)
     started = time.perf_counter()
     asyncio.run(Monitor(services).run_until_idle(set(ids)))
-    done = sum(services.store.get_item(i).generation_status is Status.COMPLETED for i in ids)
+    done = sum(services.store.get_item(i).pressroom_status is Status.COMPLETED for i in ids)
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(
         json.dumps(

@@ -94,7 +94,7 @@ def _summarize(items: Sequence[object], services: object) -> int:
     for item in items:
         who = item.personalization.child_name  # type: ignore[attr-defined]
         book = item.book_id  # type: ignore[attr-defined]
-        state = item.generation_status  # type: ignore[attr-defined]
+        state = item.pressroom_status  # type: ignore[attr-defined]
         if state is Status.COMPLETED:
             print(f"{book} for {who}: {item.pdf_url}")  # type: ignore[attr-defined]
         elif state is Status.AWAITING_REVIEW:
@@ -189,7 +189,7 @@ def _customer(item: OrderItem) -> str:
 
 
 def _status_line(item: OrderItem, customer_width: int) -> str:
-    if item.generation_status is Status.COMPLETED:
+    if item.pressroom_status is Status.COMPLETED:
         stage = "done"  # not its last stage's "publish 0/1"
     elif item.stage:
         stage = f"{item.stage.value} {item.progress_done}/{item.progress_total}"
@@ -197,7 +197,7 @@ def _status_line(item: OrderItem, customer_width: int) -> str:
         stage = ""
     customer = f"{_customer(item):<{customer_width}} " if customer_width else ""
     return (
-        f"{item.id[:8]}  {item.book_id:<14} {item.generation_status.value:<15} "
+        f"{item.id[:8]}  {item.book_id:<14} {item.pressroom_status.value:<15} "
         f"{stage:<18} {customer}{item.last_error or ''}"
     ).rstrip()
 

@@ -1,7 +1,10 @@
 """The shop's vocabulary: books, orders, items, the generation state machine and error kinds.
 
-Status values are a contract with the customers' mobile app (the seed's `pending`,
-`processing`, `completed`, `failed`, plus `awaiting_review` and `publishing`).
+Two statuses per item. `Status` is Pressroom's own state machine (column
+`pressroom_status`): pending, processing, awaiting_review, publishing, completed, failed.
+The customers' mobile app reads `generation_status`, a contract kept from the old server:
+only `APP_STATUSES`, derived by `app_status` (and by the databases' triggers, which follow
+it) — see README.md, "The mobile app's contract".
 """
 
 from __future__ import annotations
@@ -44,6 +47,21 @@ ALLOWED_TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.COMPLETED: frozenset(),
     Status.FAILED: frozenset({Status.PENDING}),
 }
+
+# The values the mobile app knows (the seed's three, plus failed, the one documented addition).
+APP_STATUSES: tuple[str, ...] = ("pending", "processing", "completed", "failed")
+
+
+def app_status(state: Status, previous: str | None = None) -> str:
+    """What the app sees for an item in `state`: pending until first claimed, then
+    processing until completed (review, publishing and waiting to retry included), or
+    failed. An item that was ever claimed never shows pending again."""
+    if state is Status.PENDING:
+        return "pending" if previous in (None, "pending") else "processing"
+    if state in (Status.COMPLETED, Status.FAILED):
+        return state.value
+    return "processing"
+
 
 CLAIMABLE_WHEN_LEASE_EXPIRED: frozenset[Status] = frozenset({Status.PROCESSING, Status.PUBLISHING})
 
@@ -174,7 +192,7 @@ class OrderItem:
     customer_id: str
     book_id: str
     personalization: Personalization
-    generation_status: Status
+    pressroom_status: Status
     payment_status: str = "pending"
     stage: Stage | None = None
     progress_done: int = 0
@@ -192,6 +210,9 @@ class OrderItem:
     paid_at: datetime | None = None
     customer_name: str | None = None
     customer_email: str | None = None
+    # What the mobile app reads (the column generation_status): pending until claimed,
+    # processing until completed, or failed. `pressroom_status` is Pressroom's own state.
+    app_status: str | None = None
 
     def with_(self, **changes: object) -> OrderItem:
         return replace(self, **changes)  # type: ignore[arg-type]

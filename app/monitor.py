@@ -150,7 +150,7 @@ class Monitor:
                 items = await asyncio.to_thread(
                     lambda: [self.s.store.get_item(i) for i in item_ids]
                 )
-                if all(i.generation_status in settled for i in items):
+                if all(i.pressroom_status in settled for i in items):
                     return
                 if runner.done():
                     runner.result()
@@ -243,10 +243,10 @@ class Monitor:
             self._wake.set()
 
     def _report_outcome(self, item: OrderItem) -> None:
-        if item.generation_status is Status.COMPLETED:
+        if item.pressroom_status is Status.COMPLETED:
             self.completed += 1
-        self.s.events.emit(StatusEvent(item.id, item.generation_status))
-        self.s.events.message(logging.INFO, item.generation_status.value, item.id)
+        self.s.events.emit(StatusEvent(item.id, item.pressroom_status))
+        self.s.events.message(logging.INFO, item.pressroom_status.value, item.id)
 
     async def _retry_later(self, claim: Claim, exc: TransientError) -> None:
         if claim.attempt >= self.s.settings.max_attempts:
@@ -283,7 +283,7 @@ class Monitor:
             await asyncio.to_thread(
                 self.s.store.transition,
                 claim.item_id,
-                current.generation_status,
+                current.pressroom_status,
                 dst,
                 claim=claim,
                 changes=changes,
@@ -332,7 +332,7 @@ class Monitor:
         """Give an interrupted item back to the queue without counting the attempt."""
         try:
             item = await asyncio.to_thread(self.s.store.get_item, item_id)
-            if item.claimed_by != self.worker_id or item.generation_status not in (
+            if item.claimed_by != self.worker_id or item.pressroom_status not in (
                 Status.PROCESSING,
                 Status.PUBLISHING,
             ):
@@ -340,7 +340,7 @@ class Monitor:
             await asyncio.to_thread(
                 self.s.store.transition,
                 item_id,
-                item.generation_status,
+                item.pressroom_status,
                 Status.PENDING,
                 claim=Claim(item_id, self.worker_id, item.attempts),
                 changes={"attempts": item.attempts - 1},

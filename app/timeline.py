@@ -92,8 +92,8 @@ class Timeline:
 
     def _summary(self) -> str:
         item = self.item
-        state = item.generation_status.value.replace("_", " ")
-        if item.generation_status in RUNNING and item.stage:
+        state = item.pressroom_status.value.replace("_", " ")
+        if item.pressroom_status in RUNNING and item.stage:
             state += f" ({item.stage.value} {item.progress_done}/{item.progress_total})"
         parts = [
             state,
@@ -102,12 +102,12 @@ class Timeline:
             f"AI {self.ai_calls} call{'s' * (self.ai_calls != 1)}, ${self.cost_usd:.2f}",
         ]
         if item.paid_at is not None:
-            end = item.generated_at if item.generation_status is Status.COMPLETED else None
+            end = item.generated_at if item.pressroom_status is Status.COMPLETED else None
             waited = ((end or self.now) - item.paid_at).total_seconds()
             parts.append(
                 f"made {duration(waited)} after payment" if end else f"paid {duration(waited)} ago"
             )
-        if item.last_error and item.generation_status is not Status.COMPLETED:
+        if item.last_error and item.pressroom_status is not Status.COMPLETED:
             parts.append(f"last error: {item.last_error.splitlines()[0]}")
         return "; ".join(parts)
 
@@ -226,12 +226,12 @@ class _Builder:
     def finish(self, item: OrderItem) -> None:
         """What is still open runs now, or has stalled if its worker's lease ran out."""
         lease = item.lease_expires_at
-        if item.generation_status in RUNNING and lease is not None and lease < self.now:
+        if item.pressroom_status in RUNNING and lease is not None and lease < self.now:
             outcome = f"stalled: the worker's lease expired at {lease.astimezone():%H:%M:%S}"
-        elif item.generation_status in RUNNING:
+        elif item.pressroom_status in RUNNING:
             outcome = "running"
         else:
-            outcome = f"interrupted ({item.generation_status.value} now)"
+            outcome = f"interrupted ({item.pressroom_status.value} now)"
         for o in self.open:
             self.spans.append(StageSpan(o.stage, o.attempt, o.started_at, None, outcome, o.worker))
         self.open = []

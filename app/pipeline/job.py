@@ -95,7 +95,7 @@ class BookJob:
         outcome = "interrupted"
         try:
             item = await self._run_stages()
-            outcome = item.generation_status.value
+            outcome = item.pressroom_status.value
             return item
         except Exception as exc:
             outcome = f"{type(exc).__name__}: {exc}"

@@ -3,6 +3,7 @@ item and notify the customer in one store transaction (exactly once, even if ret
 
 from __future__ import annotations
 
+from app.customer_texts import BOOK_READY_BODY, text
 from app.domain import Claim, OrderItem
 from app.pipeline.checkpoints import COVER, PDF, Checkpoints
 from app.store.ports import BlobStore, OrderStore
@@ -30,5 +31,5 @@ def publish_item(
         claim,
         pdf_url=blobs.url(pdf_key),
         cover_image_url=blobs.url(cover_key),
-        notification_body=f"\u201c{title}\u201d is ready to read and download. \U0001f4da",
+        notification_body=text(BOOK_READY_BODY, title=title),
     )

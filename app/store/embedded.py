@@ -39,7 +39,7 @@ from app.store.codec import (
     personalization_to_dict,
 )
 from app.store.embedded_figures import shop_figures
-from app.store.embedded_schema import SCHEMA, upgrade
+from app.store.embedded_schema import LATE_SCHEMA, SCHEMA, upgrade
 from app.store.ports import READY_TITLE, ShopFigures
 
 _RELEASING = {Status.PENDING, Status.AWAITING_REVIEW, Status.FAILED, Status.COMPLETED}
@@ -66,6 +66,7 @@ class EmbeddedOrderStore:
         self._marker_lock = threading.Lock()
         self._conn().executescript(SCHEMA)
         upgrade(self._conn())
+        self._conn().executescript(LATE_SCHEMA)
 
     # -- connections -------------------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
@@ -200,8 +201,8 @@ class EmbeddedOrderStore:
                 """
                 select oi.id from order_items oi join orders o on o.id = oi.order_id
                 where o.payment_status = 'paid' and (
-                    (oi.generation_status = 'pending' and coalesce(oi.retry_at, 0) <= :now)
-                    or (oi.generation_status in ('processing', 'publishing')
+                    (oi.pressroom_status = 'pending' and coalesce(oi.retry_at, 0) <= :now)
+                    or (oi.pressroom_status in ('processing', 'publishing')
                         and oi.lease_expires_at < :now))
                 order by oi.created_at limit :n
                 """,
@@ -210,7 +211,7 @@ class EmbeddedOrderStore:
             ids = [r["id"] for r in rows]
             for item_id in ids:
                 db.execute(
-                    "update order_items set generation_status = 'processing', claimed_by = ?, "
+                    "update order_items set pressroom_status = 'processing', claimed_by = ?, "
                     "lease_expires_at = ?, attempts = attempts + 1, retry_at = null, "
                     "updated_at = ? where id = ?",
                     (worker_id, now + lease_seconds, now, item_id),
@@ -223,7 +224,7 @@ class EmbeddedOrderStore:
         with self._tx() as db:
             cur = db.execute(
                 "update order_items set lease_expires_at = ? where id = ? and claimed_by = ? "
-                "and attempts = ? and generation_status in ('processing', 'publishing')",
+                "and attempts = ? and pressroom_status in ('processing', 'publishing')",
                 (now + lease_seconds, claim.item_id, claim.worker_id, claim.attempt),
             )
         return cur.rowcount == 1
@@ -236,7 +237,7 @@ class EmbeddedOrderStore:
             cur = db.execute(
                 "update order_items set stage = ?, progress_done = ?, progress_total = ?, "
                 "updated_at = ? where id = ? and claimed_by = ? and attempts = ? "
-                "and generation_status in ('processing', 'publishing')",
+                "and pressroom_status in ('processing', 'publishing')",
                 (
                     stage.value,
                     done,
@@ -273,7 +274,7 @@ class EmbeddedOrderStore:
     ) -> OrderItem:
         check_transition(src, dst)
         now = self._clock()
-        sets: dict[str, Any] = {"generation_status": dst.value, "updated_at": now}
+        sets: dict[str, Any] = {"pressroom_status": dst.value, "updated_at": now}
         for key, value in (changes or {}).items():
             if key not in _SETTABLE:
                 raise ValueError(f"transition cannot set {key!r}")
@@ -282,7 +283,7 @@ class EmbeddedOrderStore:
             sets.update(claimed_by=None, lease_expires_at=None)
         elif src is Status.AWAITING_REVIEW and dst is Status.PUBLISHING:
             sets.update(claimed_by=actor, lease_expires_at=now + (lease_seconds or 120))
-        where = "id = :id and generation_status = :src"
+        where = "id = :id and pressroom_status = :src"
         params: dict[str, Any] = {"id": item_id, "src": src.value}
         if claim is not None:
             where += " and claimed_by = :worker and attempts = :attempt"
@@ -302,10 +303,10 @@ class EmbeddedOrderStore:
         now = self._clock()
         with self._tx() as db:
             cur = db.execute(
-                "update order_items set generation_status = 'completed', pdf_url = ?, "
+                "update order_items set pressroom_status = 'completed', pdf_url = ?, "
                 "cover_image_url = ?, generated_at = ?, claimed_by = null, "
                 "lease_expires_at = null, last_error = null, updated_at = ? "
-                "where id = ? and generation_status = 'publishing' and claimed_by = ? "
+                "where id = ? and pressroom_status = 'publishing' and claimed_by = ? "
                 "and attempts = ?",
                 (pdf_url, cover_image_url, now, now, claim.item_id, claim.worker_id, claim.attempt),
             )
@@ -354,7 +355,7 @@ class EmbeddedOrderStore:
         where: list[str] = ["1 = 1"]
         params: list[object] = []
         if status is not None:
-            where.append("oi.generation_status = ?")
+            where.append("oi.pressroom_status = ?")
             params.append(status.value)
         if updated_since is not None:
             where.append("oi.updated_at > ?")
@@ -374,9 +375,7 @@ class EmbeddedOrderStore:
     def count_by_status(self) -> dict[Status, int]:
         rows = (
             self._conn()
-            .execute(
-                "select generation_status, count(*) from order_items group by generation_status"
-            )
+            .execute("select pressroom_status, count(*) from order_items group by pressroom_status")
             .fetchall()
         )
         counts = dict.fromkeys(Status, 0)
@@ -447,13 +446,13 @@ class EmbeddedOrderStore:
     @staticmethod
     def _why_not(db: sqlite3.Connection, item_id: str, src: Status, claim: Claim | None) -> str:
         row = db.execute(
-            "select generation_status, claimed_by, attempts from order_items where id = ?",
+            "select pressroom_status, claimed_by, attempts from order_items where id = ?",
             (item_id,),
         ).fetchone()
         if row is None:
             return f"order item {item_id} does not exist"
-        if row["generation_status"] != src.value:
-            return f"order item {item_id} is {row['generation_status']} now, not {src.value}"
+        if row["pressroom_status"] != src.value:
+            return f"order item {item_id} is {row['pressroom_status']} now, not {src.value}"
         assert claim is not None
         return (
             f"order item {item_id} is no longer held by {claim.worker_id} "

@@ -33,14 +33,14 @@ def shop_figures(db: sqlite3.Connection, since: float, recent_since: float) -> S
     try:
         counts = dict.fromkeys(Status, 0)
         rows = db.execute(
-            "select generation_status, count(*) from order_items group by generation_status"
+            "select pressroom_status, count(*) from order_items group by pressroom_status"
         ).fetchall()
         counts.update({Status(status): n for status, n in rows})
         completed, recent = db.execute(
             "select coalesce(sum(generated_at >= :since), 0), "
             "coalesce(sum(generated_at >= :recent), 0) from order_items "
             # `+`: look items up by generated_at, not among every completed one
-            "where generated_at >= :first and +generation_status = 'completed'",
+            "where generated_at >= :first and +pressroom_status = 'completed'",
             params,
         ).fetchone()
         failed = db.execute(

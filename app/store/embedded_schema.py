@@ -25,7 +25,10 @@ create table if not exists order_items (
     order_id text not null references orders(id),
     book_id text not null references books(id),
     personalization text not null,
+    -- the mobile app's contract: pending until claimed, processing until completed, or
+    -- failed; kept by the trigger below from pressroom_status, Pressroom's own state
     generation_status text not null default 'pending',
+    pressroom_status text not null default 'pending',
     stage text,
     progress_done integer not null default 0,
     progress_total integer not null default 0,
@@ -40,8 +43,6 @@ create table if not exists order_items (
     created_at real not null,
     updated_at real not null
 );
-create index if not exists idx_order_items_claimable
-    on order_items(generation_status, created_at);
 create index if not exists idx_order_items_cover_image_url
     on order_items(cover_image_url) where cover_image_url is not null;
 create table if not exists notifications (
@@ -81,7 +82,37 @@ ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("orders", "paid_at", "real"),
     ("orders", "customer_name", "text"),
     ("orders", "customer_email", "text"),
+    ("order_items", "pressroom_status", "text not null default 'pending'"),
 )
+# What a file made before a column needs once the column is added. Before
+# pressroom_status, generation_status held Pressroom's own state: move it over, and give
+# the app only the values it knows.
+BACKFILL: dict[tuple[str, str], tuple[str, ...]] = {
+    ("order_items", "pressroom_status"): (
+        "update order_items set pressroom_status = generation_status",
+        "update order_items set generation_status = 'processing' "
+        "where generation_status in ('awaiting_review', 'publishing')",
+        "drop index if exists idx_order_items_claimable",
+    ),
+}
+
+# After the columns exist: what reads them.
+LATE_SCHEMA = """
+create index if not exists idx_order_items_state
+    on order_items(pressroom_status, created_at);
+create trigger if not exists order_items_app_status
+after update of pressroom_status on order_items
+when new.pressroom_status is not old.pressroom_status
+begin
+    update order_items set generation_status = case new.pressroom_status
+        when 'pending' then case when old.generation_status = 'pending'
+                                 then 'pending' else 'processing' end
+        when 'completed' then 'completed'
+        when 'failed' then 'failed'
+        else 'processing' end
+    where id = new.id;
+end;
+"""
 
 
 def _missing(db: sqlite3.Connection) -> list[tuple[str, str, str]]:
@@ -101,6 +132,8 @@ def upgrade(db: sqlite3.Connection) -> None:
     try:
         for table, column, declaration in _missing(db):
             db.execute(f"alter table {table} add column {column} {declaration}")
+            for statement in BACKFILL.get((table, column), ()):
+                db.execute(statement)
     except BaseException:
         db.execute("rollback")
         raise

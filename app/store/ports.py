@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from app.customer_texts import BOOK_READY_TITLE, text
 from app.domain import (
     Book,
     Claim,
@@ -22,7 +23,7 @@ from app.domain import (
     Status,
 )
 
-READY_TITLE = "Your book is ready!"
+READY_TITLE = text(BOOK_READY_TITLE)  # the in-app notification's title, as the old server's
 
 
 @dataclass(frozen=True)

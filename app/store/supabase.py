@@ -315,7 +315,7 @@ class SupabaseOrderStore:
         def query() -> Any:
             q = self.db.table("pressroom_items").select(ITEM_COLUMNS)
             if status is not None:
-                q = q.eq("generation_status", status.value)
+                q = q.eq("pressroom_status", status.value)
             if updated_since is not None:
                 q = q.gt("updated_at", updated_since.isoformat())
             return q.order("created_at", desc=True).limit(limit).execute()
@@ -323,9 +323,9 @@ class SupabaseOrderStore:
         return [self._item(r) for r in self.c.call("listing items", query).data]
 
     def count_by_status(self) -> dict[Status, int]:
-        rows = self._rpc("order_item_counts", {})
+        rows = self._rpc("pressroom_status_counts", {})
         counts = dict.fromkeys(Status, 0)
-        counts.update({Status(r["generation_status"]): int(r["items"]) for r in rows})
+        counts.update({Status(r["pressroom_status"]): int(r["items"]) for r in rows})
         return counts
 
     def list_notifications(self, user_id: str) -> list[Notification]:

@@ -74,7 +74,7 @@ def run_ui_bench(books: int = 5) -> int:
                 gaps.append((now - last[0]) / 1e6)
                 last[0] = now
                 done = len(gaps) % 50 == 0 and all(
-                    services.store.get_item(i).generation_status is Status.COMPLETED for i in ids
+                    services.store.get_item(i).pressroom_status is Status.COMPLETED for i in ids
                 )
                 if (done or time.perf_counter() - started > 180) and not finished.done():
                     finished.set_result(None)
@@ -88,7 +88,7 @@ def run_ui_bench(books: int = 5) -> int:
             timer.stop()
             wall = time.perf_counter() - started
             completed = sum(
-                services.store.get_item(i).generation_status is Status.COMPLETED for i in ids
+                services.store.get_item(i).pressroom_status is Status.COMPLETED for i in ids
             )
             await window.quit()
             return wall, completed

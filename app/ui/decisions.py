@@ -151,7 +151,7 @@ class DecisionsMixin:
         """Decide on the selection, or on every item the filter shows, after a confirmation
         that says how many. Items not in the right status are left alone and counted."""
         items = self.proxy.visible_items() if whole_filter else self.orders.selected_items()
-        ids = [i.id for i in items if i.generation_status is ELIGIBLE[action]]
+        ids = [i.id for i in items if i.pressroom_status is ELIGIBLE[action]]
         skipped = len(items) - len(ids)
         wanted = ELIGIBLE[action].value.replace("_", " ")
         if not ids:

@@ -107,7 +107,7 @@ class ItemDetail(QWidget):
             self.regenerate_requested.emit(self.data.item.id, self.data.page_count)
 
     def _update_buttons(self) -> None:
-        status = self.data.item.generation_status if self.data else None
+        status = self.data.item.pressroom_status if self.data else None
         self.buttons["approve"].setEnabled(status is Status.AWAITING_REVIEW)
         self.buttons["reject"].setEnabled(status is Status.AWAITING_REVIEW)
         self.buttons["regenerate"].setEnabled(status is Status.AWAITING_REVIEW)
@@ -125,7 +125,7 @@ class ItemDetail(QWidget):
         self.title.setText(
             f"<b>{data.book_title}</b> for <b>{who.child_name}</b>"
             f"{f', {who.age}' if who.age else ''} — "
-            f"{item.generation_status.value.replace('_', ' ')}"
+            f"{item.pressroom_status.value.replace('_', ' ')}"
             f" · attempt {item.attempts} · item {item.id}"
         )
         self.error.setText(

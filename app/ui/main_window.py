@@ -268,8 +268,8 @@ class MainWindow(DecisionsMixin, QMainWindow):
         for item in items:  # changes made elsewhere (another worker, another desk) need you too
             row = self.model.row_of(item.id)
             before = self.model.item_at(row) if row is not None else None
-            if before is not None and before.generation_status is not item.generation_status:
-                event = StatusEvent(item.id, item.generation_status, item.last_error or "")
+            if before is not None and before.pressroom_status is not item.pressroom_status:
+                event = StatusEvent(item.id, item.pressroom_status, item.last_error or "")
                 self.attention.status_changed(event, self.model)
         self.model.merge(list(reversed(items)))
         self._update_title()

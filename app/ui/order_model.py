@@ -105,7 +105,7 @@ class Row:
 
     def stages(self) -> list[tuple[str, int, int]]:
         """(label, done, total) for each shown stage, from events or inferred from the item."""
-        status = self.item.generation_status
+        status = self.item.pressroom_status
         current = STAGE_ORDER.index(self.item.stage) if self.item.stage else -1
         result = []
         for label, members in SHOWN_STAGES:
@@ -137,9 +137,9 @@ def waited(item: OrderItem, now: float) -> float | None:
     if start is None:
         return None
     end = now
-    if item.generation_status is Status.COMPLETED and item.generated_at is not None:
+    if item.pressroom_status is Status.COMPLETED and item.generated_at is not None:
         end = item.generated_at.timestamp()
-    elif item.generation_status is Status.FAILED and item.updated_at is not None:
+    elif item.pressroom_status is Status.FAILED and item.updated_at is not None:
         end = item.updated_at.timestamp()
     return max(0.0, end - start.timestamp())
 
@@ -206,7 +206,7 @@ class OrderTableModel(QAbstractTableModel):
                 colour = self._wait_colour(item)
                 if colour is not None:
                     return colour
-            return STATUS_COLOURS.get(item.generation_status)
+            return STATUS_COLOURS.get(item.pressroom_status)
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(row, column)
         if role == Role.ITEM:
@@ -214,7 +214,7 @@ class OrderTableModel(QAbstractTableModel):
         if role == Role.STAGES:
             return row.stages()
         if role == Role.STATUS:
-            return item.generation_status.value
+            return item.pressroom_status.value
         return None
 
     def _sort_key(self, row: Row, column: Column) -> Any:
@@ -231,7 +231,7 @@ class OrderTableModel(QAbstractTableModel):
         return self._display(row, column)
 
     def _wait_colour(self, item: OrderItem) -> QColor | None:
-        if item.generation_status in FINISHED:
+        if item.pressroom_status in FINISHED:
             return None
         seconds = waited(item, time.time())
         if seconds is None or seconds < self.wait_warn_seconds:
@@ -270,11 +270,11 @@ class OrderTableModel(QAbstractTableModel):
             seconds = waited(item, time.time())
             if seconds is None:
                 return ""
-            return ("took " if item.generation_status in FINISHED else "") + duration(seconds)
+            return ("took " if item.pressroom_status in FINISHED else "") + duration(seconds)
         if column == Column.STATUS:
-            return item.generation_status.value.replace("_", " ")
+            return item.pressroom_status.value.replace("_", " ")
         if column == Column.STAGE:
-            if not item.stage or item.generation_status is not Status.PROCESSING:
+            if not item.stage or item.pressroom_status is not Status.PROCESSING:
                 return ""
             text = f"{item.stage.value} {item.progress_done}/{item.progress_total}"
             if row.stage_since is not None:
@@ -294,7 +294,7 @@ class OrderTableModel(QAbstractTableModel):
         return self._index.get(item_id)
 
     def count(self, status: Status) -> int:
-        return sum(1 for row in self._rows if row.item.generation_status is status)
+        return sum(1 for row in self._rows if row.item.pressroom_status is status)
 
     def merge(self, items: list[OrderItem]) -> None:
         """Add new items at the end and update changed ones, without a reset."""
@@ -303,8 +303,8 @@ class OrderTableModel(QAbstractTableModel):
             at = self._index.get(item.id)
             if at is not None and self._rows[at].item != item:
                 row = self._rows[at]
-                if item.generation_status is not row.item.generation_status and (
-                    item.generation_status in (Status.PENDING, Status.PROCESSING)
+                if item.pressroom_status is not row.item.pressroom_status and (
+                    item.pressroom_status in (Status.PENDING, Status.PROCESSING)
                 ):
                     row.progress.clear()  # a retried or regenerated item starts over
                 if item.stage is not row.item.stage:
@@ -340,7 +340,7 @@ class OrderTableModel(QAbstractTableModel):
                 stage=event.stage, progress_done=event.done, progress_total=event.total
             )
         elif isinstance(event, StatusEvent):
-            changes: dict[str, Any] = {"generation_status": event.status}
+            changes: dict[str, Any] = {"pressroom_status": event.status}
             if event.status in (Status.FAILED, Status.AWAITING_REVIEW, Status.PENDING):
                 changes["last_error"] = event.detail or row.item.last_error
             row.item = row.item.with_(**changes)
@@ -401,7 +401,7 @@ class OrderFilterModel(QSortFilterProxyModel):
         item = model.item_at(source_row)
         if item is None:
             return False
-        if self.status and item.generation_status.value != self.status:
+        if self.status and item.pressroom_status.value != self.status:
             return False
         if self.text:
             haystack = " ".join(

@@ -182,7 +182,7 @@ class OrdersPage(QWidget):
     def _update_scope(self) -> None:
         """Say what a bulk action would act on: the selection, by the statuses that count."""
         selected = self.selected_items()
-        counts = Counter(i.generation_status for i in selected)
+        counts = Counter(i.pressroom_status for i in selected)
         which = ", ".join(
             f"{counts[s]} {s.value.replace('_', ' ')}"
             for s in (Status.AWAITING_REVIEW, Status.FAILED)

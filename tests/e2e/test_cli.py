@@ -51,7 +51,7 @@ def test_demo_makes_a_pdf_per_demo_book(tmp_path: Path) -> None:
             assert doc.metadata["title"].startswith(child)
             assert child in doc[1].get_text()
     store = EmbeddedOrderStore(tmp_path / "data" / "pressroom.sqlite3")
-    assert {i.generation_status for i in store.list_items()} == {Status.COMPLETED}
+    assert {i.pressroom_status for i in store.list_items()} == {Status.COMPLETED}
 
 
 def test_cover_command_writes_a_personalized_cover(tmp_path: Path) -> None:
@@ -154,7 +154,7 @@ def test_worker_processes_orders_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> 
         item_id = placed.stdout.strip()
         store = EmbeddedOrderStore(data / "pressroom.sqlite3")
         deadline = time.monotonic() + 120
-        while store.get_item(item_id).generation_status is not Status.COMPLETED:
+        while store.get_item(item_id).pressroom_status is not Status.COMPLETED:
             assert time.monotonic() < deadline, "the worker did not finish the book"
             assert worker.poll() is None, worker.stderr.read() if worker.stderr else ""
             time.sleep(0.2)

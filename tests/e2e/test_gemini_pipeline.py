@@ -49,7 +49,7 @@ def test_a_book_is_made_on_gemini_with_usage_per_item(tmp_path: Path, fake: Fake
     item = order_book(services, save_small_book(services, pages=3), child=1)
     process(services, {item.id})
     done = services.store.get_item(item.id)
-    assert done.generation_status is Status.COMPLETED, done.last_error
+    assert done.pressroom_status is Status.COMPLETED, done.last_error
     assert [r.model for r in fake.requests].count(IMAGE) == 4  # cover + 3 pages
     page_calls = [r for r in fake.calls_to(IMAGE) if len(r.images) == 3]
     assert len(page_calls) == 3 and all("Kofi" in r.text for r in page_calls)
@@ -70,7 +70,7 @@ def test_rate_limits_are_retried_after_the_servers_hint(tmp_path: Path, fake: Fa
     fake.script(IMAGE, fakes.rate_limited(1), fakes.unavailable())
     started = time.monotonic()
     process(services, {item.id})
-    assert services.store.get_item(item.id).generation_status is Status.COMPLETED
+    assert services.store.get_item(item.id).pressroom_status is Status.COMPLETED
     assert time.monotonic() - started >= 1.0  # waited out the 1 s retryDelay
     usage = ck.Checkpoints(services.blobs, item.id).get_json(ck.PROVENANCE)["usage_total"]
     assert usage["failed_calls"] == 2 and usage["calls"] == 6
@@ -99,7 +99,7 @@ def test_daily_quota_pauses_the_monitor_without_a_retry_storm(
     monitor = asyncio.run(scenario())
     assert monitor.paused_reason is not None and "daily quota" in monitor.paused_reason
     assert len(fake.calls_to(IMAGE)) == 1
-    assert services.store.get_item(first.id).generation_status is Status.PENDING
+    assert services.store.get_item(first.id).pressroom_status is Status.PENDING
     assert services.store.get_item(second.id).attempts == 0
 
 
@@ -111,7 +111,7 @@ def test_a_safety_block_goes_to_review_with_the_models_reason(
     fake.script(IMAGE, fakes.image_safety())
     process(services, {item.id})
     held = services.store.get_item(item.id)
-    assert held.generation_status is Status.AWAITING_REVIEW
+    assert held.pressroom_status is Status.AWAITING_REVIEW
     assert (
         held.last_error
         == "blocked by the model: cover: the model declined (finish reason IMAGE_SAFETY)"
@@ -123,7 +123,7 @@ def test_the_budget_ceiling_stops_a_runaway_item(tmp_path: Path, fake: FakeGemin
     item = order_book(services, save_small_book(services, pages=4))
     process(services, {item.id})
     failed = services.store.get_item(item.id)
-    assert failed.generation_status is Status.FAILED
+    assert failed.pressroom_status is Status.FAILED
     assert failed.last_error is not None
     assert "the next would pass its budget of $0.05" in failed.last_error
     assert len(fake.calls_to(IMAGE)) == 1  # the cover fit; no page did

@@ -85,7 +85,7 @@ def test_sigterm_mid_job_hands_the_book_to_another_worker(tmp_path: Path) -> Non
     assert worker.returncode == 0, err
     assert "released for another worker" in out
     released = services.store.get_item(item.id)
-    assert (released.generation_status, released.claimed_by, released.attempts) == (
+    assert (released.pressroom_status, released.claimed_by, released.attempts) == (
         Status.PENDING,
         None,
         0,
@@ -95,7 +95,7 @@ def test_sigterm_mid_job_hands_the_book_to_another_worker(tmp_path: Path) -> Non
     services.provider = other
     asyncio.run(Monitor(services, worker_id="second").run_until_idle({item.id}, timeout=60))
     done = services.store.get_item(item.id)
-    assert done.generation_status is Status.COMPLETED
+    assert done.pressroom_status is Status.COMPLETED
     assert other.calls["cover"] == 0 and other.calls["page 1"] == 0  # resumed, not redone
     assert other.page_calls < 4
 

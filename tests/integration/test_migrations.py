@@ -152,7 +152,7 @@ def test_lease_expiry_lets_another_worker_reclaim_and_refuses_the_stale_one(pg_u
                 (item,),
             )
         [(status,)] = conn.execute(
-            "select generation_status from transition_order_item(%s, 'processing', 'publishing', "
+            "select pressroom_status from transition_order_item(%s, 'processing', 'publishing', "
             "'w2', 2)",
             (item,),
         ).fetchall()
@@ -167,7 +167,7 @@ def test_completion_notifies_exactly_once(pg_url: str) -> None:
             "select * from transition_order_item(%s, 'processing', 'publishing', 'w', 1)", (item,)
         )
         complete = (
-            "select generation_status, pdf_url, generated_at is not null from "
+            "select pressroom_status, pdf_url, generated_at is not null from "
             "complete_order_item(%s, 'w', 1, 'https://x/b.pdf', 'https://x/c.jpg', "
             "'Your book is ready!', 'ready')"
         )
@@ -236,7 +236,7 @@ def test_the_poll_is_one_indexed_query(pg_url: str) -> None:
             r[0]
             for r in conn.execute(
                 "explain select oi.id from order_items oi join orders o on o.id = oi.order_id "
-                "where o.payment_status = 'paid' and oi.generation_status in "
+                "where o.payment_status = 'paid' and oi.pressroom_status in "
                 "('pending', 'processing', 'publishing') order by oi.created_at limit 5"
             ).fetchall()
         )
@@ -282,7 +282,7 @@ def test_the_overview_of_a_hundred_thousand_items_is_quick(pg_url: str) -> None:
     with psycopg.connect(pg_url, autocommit=True) as conn:
         ids = place(conn, 100_000)
         conn.execute(
-            "update order_items set generation_status = 'completed', "
+            "update order_items set pressroom_status = 'completed', "
             "generated_at = now() - interval '3 days'"
         )
         conn.execute(

@@ -68,7 +68,7 @@ def test_a_stale_worker_is_refused_after_reclaim(backend: Backend) -> None:
     with pytest.raises(LeaseLost, match="no longer held by w1"):
         backend.store.transition(item_id, Status.PROCESSING, Status.PUBLISHING, claim=stale)
     moved = backend.store.transition(item_id, Status.PROCESSING, Status.PUBLISHING, claim=fresh)
-    assert (moved.generation_status, moved.stage, moved.progress_done) == (
+    assert (moved.pressroom_status, moved.stage, moved.progress_done) == (
         Status.PUBLISHING,
         Stage.PAGES,
         1,
@@ -87,7 +87,7 @@ def test_transition_changes_and_release(backend: Backend) -> None:
         actor="w1",
         note="retry later",
     )
-    assert item.generation_status is Status.PENDING and item.claimed_by is None
+    assert item.pressroom_status is Status.PENDING and item.claimed_by is None
     assert item.last_error == "Gemini is unavailable" and item.attempts == 0
     assert backend.store.history(item_id)[-1]["note"] == "retry later"
 
@@ -104,7 +104,7 @@ def test_completion_notifies_once(backend: Backend) -> None:
         cover_image_url="https://x/c.jpg",
         notification_body="ready",
     )
-    assert done.generation_status is Status.COMPLETED and done.generated_at is not None
+    assert done.pressroom_status is Status.COMPLETED and done.generated_at is not None
     with pytest.raises(LeaseLost, match="completed now"):
         backend.store.complete(claim, pdf_url="a", cover_image_url="b", notification_body="x")
     notes = backend.store.list_notifications(customer)
@@ -285,4 +285,4 @@ def test_shop_figures_count_today_from_the_database(backend: Backend) -> None:
     assert figures.failure_reasons == [("photo too small", 2), ("quota exhausted", 1)]
     # 0.5 + 9.0 (no finished_at: the row was saved 3 h ago) + 0.125 + 0.0625
     assert figures.cost_usd == pytest.approx(9.6875)
-    assert store.get_item(mixed).generation_status is Status.PROCESSING
+    assert store.get_item(mixed).pressroom_status is Status.PROCESSING

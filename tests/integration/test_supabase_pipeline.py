@@ -108,7 +108,7 @@ def test_demo_books_end_to_end_on_supabase(tmp_path: Path, supabase_fake: FakeSu
     asyncio.run(Monitor(services, worker_id="w").run_until_idle({i.id for i in items}, timeout=240))
     for item in items:
         done = services.store.get_item(item.id)
-        assert done.generation_status is Status.COMPLETED, done.last_error
+        assert done.pressroom_status is Status.COMPLETED, done.last_error
         assert done.pdf_url and "token=" in done.pdf_url
         pdf = httpx.get(done.pdf_url).content
         with pymupdf.open(stream=pdf, filetype="pdf") as doc:

@@ -74,7 +74,7 @@ def test_the_item_tab_shows_analysis_pdf_with_a_cover_and_the_json_on_demand(
     item = order_book(window.services, book)
     window.bridge.wake()
     qtbot.waitUntil(
-        lambda: window.services.store.get_item(item.id).generation_status.value == "completed",
+        lambda: window.services.store.get_item(item.id).pressroom_status.value == "completed",
         timeout=60_000,
     )
     window.open_item(item.id)

@@ -110,8 +110,8 @@ def test_bulk_on_the_selection_leaves_other_statuses_alone(
     assert decided == 3
     assert asked == ["Reject 3 items?\n\n1 other item (not awaiting review) stay as they are."]
     store = window.services.store
-    assert {store.get_item(i).generation_status for i in ids} == {Status.FAILED}
-    assert store.get_item(pending.id).generation_status is Status.PENDING
+    assert {store.get_item(i).pressroom_status for i in ids} == {Status.FAILED}
+    assert store.get_item(pending.id).pressroom_status is Status.PENDING
     qtbot.waitUntil(lambda: window.model.count(Status.FAILED) == 3, timeout=10_000)
     assert window.bulk("approve", False, confirm=False) is None  # nothing left to approve
     assert "none of the 4 selected items is awaiting review" in window.statusBar().currentMessage()
@@ -199,17 +199,17 @@ def test_the_timeline_tells_why_an_order_is_late(
     window = make_window(services, start=True)
     store = services.store
     qtbot.waitUntil(
-        lambda: store.get_item(item.id).generation_status is Status.FAILED, timeout=60_000
+        lambda: store.get_item(item.id).pressroom_status is Status.FAILED, timeout=60_000
     )
     assert finish(qtbot, window.retry(item.id))
     qtbot.waitUntil(
-        lambda: store.get_item(item.id).generation_status is Status.COMPLETED, timeout=60_000
+        lambda: store.get_item(item.id).pressroom_status is Status.COMPLETED, timeout=60_000
     )
     window.open_item(item.id)
     qtbot.waitUntil(
         lambda: (
             window.detail.data is not None
-            and window.detail.data.item.generation_status is Status.COMPLETED
+            and window.detail.data.item.pressroom_status is Status.COMPLETED
         ),
         timeout=10_000,
     )

@@ -49,7 +49,7 @@ def test_rows_update_live_without_losing_the_selection(make_window: Factory, qtb
     qtbot.waitUntil(
         lambda: (
             window.detail.data is not None
-            and window.detail.data.item.generation_status is Status.COMPLETED
+            and window.detail.data.item.pressroom_status is Status.COMPLETED
         ),
         timeout=10_000,
     )
@@ -73,13 +73,13 @@ def test_approve_reject_regenerate_retry(make_window: Factory, qtbot: Any) -> No
     assert finish(qtbot, window.approve(items[0].id))
     assert finish(qtbot, window.reject(items[1].id, reason="the face is cut off"))
     assert finish(qtbot, window.regenerate(items[2].id, 2, choice=(False, [2], "bigger smile")))
-    assert store.get_item(items[0].id).generation_status is Status.COMPLETED
+    assert store.get_item(items[0].id).pressroom_status is Status.COMPLETED
     rejected = store.get_item(items[1].id)
-    assert rejected.generation_status is Status.FAILED
+    assert rejected.pressroom_status is Status.FAILED
     assert rejected.last_error == f"rejected by {window.operator}: the face is cut off"
     qtbot.waitUntil(
         lambda: (
-            store.get_item(items[2].id).generation_status is Status.AWAITING_REVIEW
+            store.get_item(items[2].id).pressroom_status is Status.AWAITING_REVIEW
             and store.get_item(items[2].id).attempts == 1
         ),
         timeout=60_000,
@@ -91,7 +91,7 @@ def test_approve_reject_regenerate_retry(make_window: Factory, qtbot: Any) -> No
     ]
     assert finish(qtbot, window.retry_all_failed()) == (1, [])
     qtbot.waitUntil(
-        lambda: store.get_item(items[1].id).generation_status is Status.AWAITING_REVIEW,
+        lambda: store.get_item(items[1].id).pressroom_status is Status.AWAITING_REVIEW,
         timeout=60_000,
     )
     actors = {h["actor"] for h in store.history(items[0].id)}
@@ -142,7 +142,7 @@ def test_closing_mid_job_releases_the_item_with_its_checkpoints(
     assert not window.isVisible()
     reopened = build_services(services.settings, EventBus())
     released = reopened.store.get_item(item.id)
-    assert released.generation_status is Status.PENDING
+    assert released.pressroom_status is Status.PENDING
     assert released.claimed_by is None and released.attempts == 0
     assert reopened.blobs.exists(f"work/{item.id}/pages/001.jpg")
     assert store is not reopened.store

@@ -26,7 +26,7 @@ def item(n: int, status: Status = Status.PENDING, **changes: Any) -> OrderItem:
         customer_id=f"customer-{n % 7}",
         book_id="moon-boat" if n % 2 else "giant-garden",
         personalization=Personalization(f"Kid{n}", 5, "girl", "p.jpg"),
-        generation_status=status,
+        pressroom_status=status,
         created_at=datetime(2026, 11, 24, tzinfo=UTC),
         **changes,
     )

@@ -52,3 +52,14 @@ def test_completed_is_final_and_only_publishing_completes() -> None:
     assert [s for s, targets in ALLOWED_TRANSITIONS.items() if Status.COMPLETED in targets] == [
         Status.PUBLISHING
     ]
+
+
+def test_the_ready_notification_keeps_the_old_servers_wording() -> None:
+    from app.customer_texts import BOOK_READY_BODY, BOOK_READY_TITLE, text
+    from app.store.ports import READY_TITLE
+
+    assert READY_TITLE == "Your Book is Ready! 📚"  # the seed's in-app notification
+    assert text(BOOK_READY_TITLE, "fr-CA") == READY_TITLE  # no French yet: English
+    assert text(BOOK_READY_BODY, title="Ada and the Moon Boat") == (
+        "\u201cAda and the Moon Boat\u201d is ready to read and download."
+    )

@@ -44,7 +44,7 @@ def test_transient_errors_are_retried_with_backoff_and_the_book_completes(tmp_pa
     item = order_book(services, save_small_book(services, pages=3))
     monitor = run_all(services, {item.id})
     done = services.store.get_item(item.id)
-    assert done.generation_status is Status.COMPLETED and done.attempts == 1
+    assert done.pressroom_status is Status.COMPLETED and done.attempts == 1
     assert provider.calls["page 2"] == 3
     run = ck.Checkpoints(services.blobs, item.id).get_json(ck.PROVENANCE)["runs"][-1]
     assert run["retries"] == 2
@@ -57,7 +57,7 @@ def test_persistent_transient_errors_requeue_then_fail_after_max_attempts(tmp_pa
     item = order_book(services, save_small_book(services, pages=2))
     run_all(services, {item.id})
     failed = services.store.get_item(item.id)
-    assert failed.generation_status is Status.FAILED
+    assert failed.pressroom_status is Status.FAILED
     assert failed.last_error == "429 per-minute limit (gave up after 2 attempts)"
     assert provider.calls["cover"] == 4
     history = [(h["action"], h["note"]) for h in services.store.history(item.id)]
@@ -81,7 +81,7 @@ def test_unreadable_photo_fails_the_item_with_a_reason(tmp_path: Path) -> None:
     )
     run_all(services, {item.id})
     failed = services.store.get_item(item.id)
-    assert failed.generation_status is Status.FAILED
+    assert failed.pressroom_status is Status.FAILED
     assert failed.last_error is not None
     assert failed.last_error.startswith("child photo ")
     assert "cannot read the image" in failed.last_error or "not an image" in failed.last_error
@@ -107,7 +107,7 @@ def test_safety_block_sends_the_item_to_review_with_the_reason(tmp_path: Path) -
     item = order_book(services, save_small_book(services, pages=2))
     run_all(services, {item.id})
     held = services.store.get_item(item.id)
-    assert held.generation_status is Status.AWAITING_REVIEW
+    assert held.pressroom_status is Status.AWAITING_REVIEW
     assert held.last_error == "blocked by the model: IMAGE_SAFETY: the model declined"
 
 
@@ -133,7 +133,7 @@ def test_daily_quota_pauses_the_queue_without_burning_attempts(tmp_path: Path) -
     monitor = asyncio.run(scenario())
     assert monitor.paused_reason == "daily quota exhausted"
     paused = services.store.get_item(first.id)
-    assert (paused.generation_status, paused.attempts) == (Status.PENDING, 0)
+    assert (paused.pressroom_status, paused.attempts) == (Status.PENDING, 0)
     assert services.store.get_item(second.id).attempts == 0
     assert provider.calls["cover analysis"] == 1
 
@@ -146,9 +146,9 @@ def test_one_crashing_job_does_not_stop_the_others(tmp_path: Path) -> None:
     kofi = order_book(services, book, child=1, customer="cust-2")
     run_all(services, {ada.id, kofi.id})
     crashed = services.store.get_item(ada.id)
-    assert crashed.generation_status is Status.FAILED
+    assert crashed.pressroom_status is Status.FAILED
     assert crashed.last_error == "internal error: ZeroDivisionError: boom"
-    assert services.store.get_item(kofi.id).generation_status is Status.COMPLETED
+    assert services.store.get_item(kofi.id).pressroom_status is Status.COMPLETED
 
 
 def test_stopping_mid_job_releases_the_item_with_its_checkpoints(tmp_path: Path) -> None:
@@ -165,7 +165,7 @@ def test_stopping_mid_job_releases_the_item_with_its_checkpoints(tmp_path: Path)
 
     asyncio.run(scenario())
     released = services.store.get_item(item.id)
-    assert released.generation_status is Status.PENDING
+    assert released.pressroom_status is Status.PENDING
     assert released.claimed_by is None and released.attempts == 0
     assert ck.Checkpoints(services.blobs, item.id).has(ck.page_name(1))
     assert services.store.history(item.id)[-1]["note"] == "released at shutdown"

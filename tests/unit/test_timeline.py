@@ -232,7 +232,7 @@ def test_a_monitor_run_with_a_retry_reads_as_two_attempts(tmp_path: Path) -> Non
     asyncio.run(monitor.run_until_idle({item.id}, timeout=60))
 
     timeline = item_timeline(services.store, item.id)
-    assert timeline.item.generation_status is Status.COMPLETED
+    assert timeline.item.pressroom_status is Status.COMPLETED
     assert timeline.attempts == 2
     [failure] = timeline.failures
     assert (failure.attempt, failure.error.split(" (")[0]) == (1, "503 from the model")

@@ -53,7 +53,7 @@ def test_a_job_makes_and_publishes_the_book(job_services: JobServices) -> None:
     )
     done = asyncio.run(BookJob(job_services, claimed, Claim(item.id, "w1", 1)).run())
 
-    assert done.generation_status is Status.COMPLETED
+    assert done.pressroom_status is Status.COMPLETED
     pdf_key = f"books/{item.customer_id}/{item.id}.pdf"
     assert done.pdf_url == job_services.blobs.url(pdf_key)
     assert done.cover_image_url == job_services.blobs.url(
@@ -100,7 +100,7 @@ def test_killed_job_resumes_without_redoing_finished_pages(
     asyncio.run(run_until_killed())
     assert first.calls["page 1"] == first.calls["page 2"] == 1
     stuck = job_services.store.get_item(item.id)
-    assert (stuck.generation_status, stuck.stage, stuck.progress_done) == (
+    assert (stuck.pressroom_status, stuck.stage, stuck.progress_done) == (
         Status.PROCESSING,
         Stage.PAGES,
         2,
@@ -113,7 +113,7 @@ def test_killed_job_resumes_without_redoing_finished_pages(
     job_services.provider = second
     done = asyncio.run(BookJob(job_services, reclaimed, Claim(item.id, "w2", 2)).run())
 
-    assert done.generation_status is Status.COMPLETED
+    assert done.pressroom_status is Status.COMPLETED
     assert second.calls["cover analysis"] == second.calls["photo analysis"] == 0
     assert second.calls["cover"] == 0
     assert sorted(k for k in second.calls if k.startswith("page ")) == [

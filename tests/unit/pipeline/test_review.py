@@ -38,7 +38,7 @@ def test_review_mode_stops_before_publishing(
 ) -> None:
     services, item_id, _ = reviewed
     item = services.store.get_item(item_id)
-    assert item.generation_status is Status.AWAITING_REVIEW and item.pdf_url is None
+    assert item.pressroom_status is Status.AWAITING_REVIEW and item.pdf_url is None
     assert ck.Checkpoints(services.blobs, item_id).has(ck.PDF)  # the draft to preview
     assert services.store.list_notifications(item.customer_id) == []
 
@@ -48,7 +48,7 @@ def test_approve_publishes_and_notifies_once(
 ) -> None:
     services, item_id, _ = reviewed
     done = approve(services.store, services.blobs, item_id, "operator-jo")
-    assert done.generation_status is Status.COMPLETED
+    assert done.pressroom_status is Status.COMPLETED
     assert services.blobs.exists(f"books/{done.customer_id}/{item_id}.pdf")
     with pytest.raises(LeaseLost, match="is completed now"):
         approve(services.store, services.blobs, item_id, "operator-kim")
@@ -62,9 +62,9 @@ def test_reject_records_the_reason_and_who(
 ) -> None:
     services, item_id, _ = reviewed
     failed = reject(services.store, item_id, "operator-jo", "the face is cut off")
-    assert failed.generation_status is Status.FAILED
+    assert failed.pressroom_status is Status.FAILED
     assert failed.last_error == "rejected by operator-jo: the face is cut off"
-    assert retry(services.store, item_id, "operator-jo").generation_status is Status.PENDING
+    assert retry(services.store, item_id, "operator-jo").pressroom_status is Status.PENDING
 
 
 def test_regenerating_one_page_redoes_only_that_page(
@@ -82,7 +82,7 @@ def test_regenerating_one_page_redoes_only_that_page(
         instruction="make the smile wider",
     )
     process(services, item_id)
-    assert services.store.get_item(item_id).generation_status is Status.AWAITING_REVIEW
+    assert services.store.get_item(item_id).pressroom_status is Status.AWAITING_REVIEW
     assert dict(again.calls) == {"page 2": 1}
     prompts = ck.Checkpoints(services.blobs, item_id).get_json(ck.PROMPTS)
     assert prompts["pages"]["2"].endswith("Operator's note: make the smile wider")
@@ -96,7 +96,7 @@ def test_regenerating_the_cover_redoes_the_pages_that_reference_it(
     again = ScriptedProvider()
     services.provider = again
     item = regenerate(services.store, services.blobs, item_id, "operator-jo", cover=True)
-    assert item.generation_status is Status.PENDING and item.attempts == 0
+    assert item.pressroom_status is Status.PENDING and item.attempts == 0
     process(services, item_id)
     assert again.calls["cover"] == 1 and again.page_calls == 3
     assert again.calls["cover analysis"] == 0

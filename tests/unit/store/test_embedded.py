@@ -59,11 +59,11 @@ def test_claim_takes_only_paid_pending_items_oldest_first(store: EmbeddedOrderSt
     paid = place(store, n=3)
     claimed = store.claim("w1", 2, 60)
     assert [i.id for i in claimed] == paid[:2]
-    assert all(i.generation_status is Status.PROCESSING and i.claimed_by == "w1" for i in claimed)
+    assert all(i.pressroom_status is Status.PROCESSING and i.claimed_by == "w1" for i in claimed)
     assert all(i.attempts == 1 for i in claimed)
     assert [i.id for i in store.claim("w2", 5, 60)] == [paid[2]]
     assert store.claim("w3", 5, 60) == []
-    assert store.get_item(unpaid[0]).generation_status is Status.PENDING
+    assert store.get_item(unpaid[0]).pressroom_status is Status.PENDING
 
 
 def test_marking_an_order_paid_makes_it_claimable(store: EmbeddedOrderStore) -> None:
@@ -105,7 +105,7 @@ def test_lost_lease_cannot_progress_or_complete_item(
     done = store.complete(
         fresh, pdf_url="file:///b.pdf", cover_image_url="file:///c.jpg", notification_body="ready"
     )
-    assert done.generation_status is Status.COMPLETED
+    assert done.pressroom_status is Status.COMPLETED
     assert done.pdf_url == "file:///b.pdf" and done.generated_at is not None
     assert done.claimed_by is None
 
@@ -342,7 +342,7 @@ def test_shop_figures_of_a_hundred_thousand_items_is_quick(tmp_path: Path) -> No
         conn.execute("insert into orders values ('o', 'c', 'paid', ?, ?, null, null)", (old, old))
         conn.executemany(
             "insert into order_items(id, order_id, book_id, personalization, "
-            "generation_status, generated_at, created_at, updated_at) "
+            "pressroom_status, generated_at, created_at, updated_at) "
             "values (?, 'o', 'b1', '{}', 'completed', ?, ?, ?)",
             ((f"i{k}", now - 60 if k < 30 else old, old, old) for k in range(n)),
         )
