@@ -107,13 +107,14 @@ def _summarize(items: Sequence[object], services: object) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from app.runtime import build_services
+    from app.runtime import build_services, describe_setup
 
     services = build_services(_settings(args))
     services.events.subscribe(_print_events)
+    print(describe_setup(services), flush=True)
     print(
-        f"Worker watching {services.settings.data_dir} every "
-        f"{services.settings.poll_interval:g} s (Ctrl-C to stop)",
+        f"Worker looking for paid items every {services.settings.poll_interval:g} s "
+        "(Ctrl-C to stop)",
         flush=True,
     )
     asyncio.run(_run_monitor(services, None))
@@ -215,7 +216,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from app.runtime import build_services
+    from app.runtime import build_services, describe_setup
     from app.service import serve
 
     settings = _settings(args)
@@ -228,6 +229,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     services = build_services(settings)
     services.events.subscribe(_print_events)
     host, port = args.host or settings.host, args.port or settings.port
+    print(describe_setup(services), flush=True)
     print(
         f"Pressroom worker on http://{host}:{port} (OpenAPI at /openapi.json); "
         f"data in {settings.data_dir}",

@@ -8,6 +8,7 @@ own settings use the PRESSROOM_ prefix.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
 from pydantic import AliasChoices, Field, SecretStr
@@ -46,6 +47,10 @@ class Settings(BaseSettings):
         default=None,
         validation_alias=AliasChoices("GEMINI_BASE_URL", "PRESSROOM_GEMINI_BASE_URL"),
         description="a gateway or proxy in front of the Gemini API; empty: Google's endpoint",
+    )
+    provider: Literal["auto", "gemini", "template"] = Field(
+        default="auto",
+        description="auto: Gemini with a key, else the offline template (refused with Supabase)",
     )
     gemini_analysis_model: str = "gemini-2.5-flash"
     gemini_image_model: str = "gemini-2.5-flash-image"

@@ -70,6 +70,10 @@ class PressroomError(Exception):
     """Base of every error Pressroom reports to an operator; str() is the readable reason."""
 
 
+class ConfigurationError(PressroomError):
+    """The settings would make Pressroom do the wrong thing quietly: refuse to start instead."""
+
+
 class IllegalTransition(PressroomError):
     def __init__(self, src: Status, dst: Status) -> None:
         super().__init__(f"an item cannot go from {src.value} to {dst.value}")

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 
+from pydantic import SecretStr
+
 from app import cpu
 from app.ai.provider import Provider
 from app.ai.template import TemplateProvider
 from app.config import Settings
+from app.domain import ConfigurationError
 from app.events import EventBus
 from app.pipeline.job import JobServices
 from app.store import open_stores
@@ -15,10 +18,48 @@ from app.store import open_stores
 log = logging.getLogger(__name__)
 
 
+def _secret(value: SecretStr | None) -> str:
+    return value.get_secret_value() if value is not None else ""
+
+
+def uses_supabase(settings: Settings) -> bool:
+    return bool(settings.supabase_url and _secret(settings.supabase_service_key))
+
+
+def check_configuration(settings: Settings) -> None:
+    """Refuse settings that would quietly do the wrong thing in a shop: a half-configured
+    Supabase (a worker on a local file that never sees the shop's orders), or paying
+    customers' books made by the offline template provider without anyone choosing it."""
+    url, key = settings.supabase_url, _secret(settings.supabase_service_key)
+    if url and not key:
+        raise ConfigurationError(
+            "SUPABASE_URL is set but SUPABASE_SERVICE_KEY is not: Pressroom would run on a "
+            "local file and never see the shop's orders. Set both, or neither for the "
+            "embedded store."
+        )
+    if key and not url:
+        raise ConfigurationError(
+            "SUPABASE_SERVICE_KEY is set but SUPABASE_URL is not: set the project's URL too, "
+            "or neither for the embedded store."
+        )
+    gemini_key = _secret(settings.gemini_api_key)
+    if settings.provider == "gemini" and not gemini_key:
+        raise ConfigurationError(
+            "PRESSROOM_PROVIDER=gemini needs GOOGLE_AI_API_KEY (or GEMINI_API_KEY)."
+        )
+    if uses_supabase(settings) and not gemini_key and settings.provider != "template":
+        raise ConfigurationError(
+            "Supabase is configured but no Gemini key is set: the shop's paying customers would "
+            "get books made by the offline template provider. Set GOOGLE_AI_API_KEY, or "
+            "PRESSROOM_PROVIDER=template to choose the template provider knowingly."
+        )
+
+
 def make_provider(settings: Settings) -> Provider:
-    """Gemini when a key is set, else the offline template provider."""
-    key = settings.gemini_api_key.get_secret_value() if settings.gemini_api_key else ""
-    if not key:
+    """Gemini when a key is set (and the template provider is not chosen), else the offline
+    template provider."""
+    key = _secret(settings.gemini_api_key)
+    if not key or settings.provider == "template":
         return TemplateProvider(max_pixels=settings.max_image_pixels)
     from app.ai.gemini import GeminiProvider
 
@@ -40,7 +81,27 @@ def make_provider(settings: Settings) -> Provider:
     )
 
 
+def describe_setup(services: JobServices) -> str:
+    """One line: where orders come from, what makes the images, where books go."""
+    settings, provider = services.settings, services.provider
+    if uses_supabase(settings):
+        orders = f"orders from Supabase {settings.supabase_url}"
+        books = "books published to its Storage bucket 'books'"
+    else:
+        orders = f"orders from the embedded store {settings.data_dir / 'pressroom.sqlite3'}"
+        books = f"books published to {settings.data_dir / 'blobs'}"
+    if provider.name == "template":
+        images = "images by the offline template provider (no AI model)"
+    else:
+        images = (
+            f"images by {provider.name} ({settings.gemini_analysis_model} analyses, "
+            f"{settings.gemini_image_model} images)"
+        )
+    return f"Pressroom: {orders}; {images}; {books}"
+
+
 def build_services(settings: Settings, events: EventBus | None = None) -> JobServices:
+    check_configuration(settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     cpu.configure(settings.cpu_workers)  # keeps the kind (threads or processes) chosen
     store, blobs = open_stores(settings)

@@ -134,8 +134,10 @@ def load_settings(**overrides: Any) -> Settings:
             values[field] = secret
     settings = Settings(**{**values, **overrides})
     updates: dict[str, Any] = {}
-    if not use_gemini:
+    if not use_gemini:  # chosen in the dialog: the template provider, knowingly
         updates["gemini_api_key"] = None
+        updates["provider"] = "template"
     if not use_supabase:
         updates["supabase_url"] = None
+        updates["supabase_service_key"] = None
     return settings.model_copy(update=updates) if updates else settings

@@ -10,12 +10,14 @@ import sys
 import qasync
 from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app import cpu
 from app.assets import resource
 from app.catalog import load_demo_catalog, place_demo_orders
+from app.domain import ConfigurationError
 from app.events import EventBus
+from app.pipeline.job import JobServices
 from app.runtime import build_services
 from app.ui.main_window import MainWindow
 from app.user_settings import load_settings
@@ -43,9 +45,36 @@ def _close_on_signals(window: MainWindow) -> None:
     poke.start(250)
 
 
+def _services_or_settings(app: QApplication) -> JobServices | None:
+    """The services to run on; settings that would quietly do the wrong thing (a
+    half-configured Supabase, a shop's books made by the template provider) are said
+    plainly, with the Settings dialog to fix them. None: the operator gave up."""
+    from app.ui.settings_dialog import SettingsDialog
+
+    while True:
+        settings = load_settings()
+        try:
+            return build_services(settings, EventBus())
+        except ConfigurationError as error:
+            answer = QMessageBox.critical(
+                None,
+                "Pressroom cannot start",
+                f"{error}\n\nOpen the settings to fix it?",
+                QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Close,
+            )
+            if answer != QMessageBox.StandardButton.Open:
+                return None
+            dialog = SettingsDialog(settings)
+            if dialog.exec() != SettingsDialog.DialogCode.Accepted:
+                return None
+            dialog.save()
+
+
 def run_gui(argv: list[str] | None = None) -> int:
     app = make_app(argv)
-    services = build_services(load_settings(), EventBus())
+    services = _services_or_settings(app)
+    if services is None:
+        return 2
     cpu.configure(services.settings.cpu_workers, processes=True)  # keep the GIL for the window
     cpu.warm_up()
     books = load_demo_catalog(services.store, services.blobs)

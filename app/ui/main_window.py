@@ -27,10 +27,10 @@ from PySide6.QtWidgets import (
 )
 
 from app.config import Settings
-from app.domain import Status
+from app.domain import ConfigurationError, Status
 from app.events import Event, MessageEvent, StatusEvent
 from app.pipeline.job import JobServices
-from app.runtime import build_services
+from app.runtime import build_services, check_configuration, describe_setup
 from app.ui.attention import Attention
 from app.ui.bridge import MonitorBridge
 from app.ui.cover_lab import CoverLab
@@ -70,6 +70,7 @@ class MainWindow(DecisionsMixin, QMainWindow):
         self._build_ui()
         self._build_actions()
         self._restore_state()
+        self._show_setup()
         self.attention = Attention(self)
         self.review_count_changed.connect(self.attention.set_waiting)
         self._update_title()
@@ -107,9 +108,16 @@ class MainWindow(DecisionsMixin, QMainWindow):
         self.orders.open_requested.connect(self.open_item)
         self.orders.bulk_requested.connect(lambda action, everything: self.bulk(action, everything))
         self.overview = OverviewStrip()
+        self.banner = QLabel()  # shown whenever books are not made by an AI model
+        self.banner.setObjectName("template-banner")
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet(
+            "QLabel { background: #fff3c4; border: 1px solid #d9b44a; padding: 6px; }"
+        )
         orders_tab = QWidget()
         column = QVBoxLayout(orders_tab)
         column.setContentsMargins(4, 4, 4, 0)
+        column.addWidget(self.banner)
         column.addWidget(self.overview)
         column.addWidget(self.orders, 1)
         self.detail = ItemDetail(self.bridge, self.flows)
@@ -303,6 +311,18 @@ class MainWindow(DecisionsMixin, QMainWindow):
             if self.model.row_of(event.item_id) is None:
                 self.refresh()
 
+    def _show_setup(self) -> None:
+        """Say where orders come from, what makes the images and where books go; a banner
+        while books are made by the offline template provider."""
+        setup = describe_setup(self.services)
+        log.info("%s", setup)
+        self.monitor_label.setToolTip(setup)
+        self.banner.setText(
+            "Books are being made by the <b>offline template provider</b>, not by an AI model: "
+            "fine for trying Pressroom, not for customers. Add a Gemini key in Settings (Ctrl+,)."
+        )
+        self.banner.setVisible(self.services.provider.name == "template")
+
     def _update_title(self) -> None:
         waiting = self.model.count(Status.AWAITING_REVIEW)
         title = "Pressroom"
@@ -386,7 +406,15 @@ class MainWindow(DecisionsMixin, QMainWindow):
         return self.flows.start("settings", self._apply_settings(settings), replace=False)
 
     async def _apply_settings(self, settings: Settings) -> None:
-        """Restart on new settings: jobs in flight are released, not lost."""
+        """Restart on new settings: jobs in flight are released, not lost. Settings that
+        would quietly do the wrong thing are refused and the running ones kept."""
+        try:
+            check_configuration(settings)
+        except ConfigurationError as error:
+            box = QMessageBox(QMessageBox.Icon.Warning, "Pressroom", str(error), parent=self)
+            box.open()
+            self.statusBar().showMessage(f"Settings not applied: {error}", 15_000)
+            return
         was_running = self.bridge.is_running
         for key in ("refresh", "overview", "detail", "pdf:thumbs", "pdf:page"):
             self.flows.cancel(key)
@@ -397,6 +425,7 @@ class MainWindow(DecisionsMixin, QMainWindow):
         self.detail.pdf.bridge = self.bridge
         self.cover_lab.bridge = self.bridge
         self._apply_thresholds(settings)
+        self._show_setup()
         if type(old_store) is not type(self.services.store):
             self.model.clear()
             self._cursor = None

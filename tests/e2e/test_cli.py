@@ -164,6 +164,42 @@ def test_worker_processes_orders_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> 
     assert worker.returncode == 0, err
     assert f"{item_id[:8]}  pages         done (12/12)" in out
     assert "monitor stopped" in out
+    first = out.splitlines()[0]
+    assert first == (
+        f"Pressroom: orders from the embedded store {data / 'pressroom.sqlite3'}; images by the "
+        f"offline template provider (no AI model); books published to {data / 'blobs'}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "sentence"),
+    [
+        ({"SUPABASE_URL": "https://shop.supabase.co"}, "SUPABASE_SERVICE_KEY is not"),
+        ({"SUPABASE_SERVICE_KEY": "sb_secret_x"}, "SUPABASE_URL is not"),
+        (
+            {"SUPABASE_URL": "https://shop.supabase.co", "SUPABASE_SERVICE_KEY": "sb_secret_x"},
+            "offline template provider",
+        ),
+    ],
+)
+@pytest.mark.parametrize("command", ["worker", "serve"])
+def test_a_half_configured_shop_is_refused_not_run_on_a_fallback(
+    tmp_path: Path, env: dict[str, str], sentence: str, command: str
+) -> None:
+    result = pressroom(
+        command,
+        "--data-dir",
+        str(tmp_path / "data"),
+        cwd=tmp_path,
+        timeout=60,
+        PRESSROOM_API_TOKEN="t" * 24,
+        **env,
+    )
+    assert result.returncode != 0
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("pressroom: ") and sentence in line
+    assert "sb_secret_x" not in result.stderr + result.stdout
+    assert not (tmp_path / "data" / "pressroom.sqlite3").exists()  # no quiet local fallback
 
 
 def test_secrets_stay_out_of_the_log(tmp_path: Path) -> None:

@@ -35,6 +35,8 @@ def supabase_fake(pg_url: str) -> Iterator[FakeSupabase]:
 
 def supabase_settings(tmp_path: Path, fake: FakeSupabase, **values: object) -> Settings:
     merged: dict[str, object] = {"SUPABASE_URL": fake.url, "SUPABASE_SERVICE_KEY": SERVICE_KEY}
+    if not {"GOOGLE_AI_API_KEY", "gemini_api_key"} & set(values):
+        merged["provider"] = "template"  # chosen knowingly: a shop's Supabase refuses it otherwise
     merged.update(values)
     return make_settings(tmp_path, **merged)
 

@@ -72,3 +72,23 @@ def test_switching_the_provider_off_keeps_the_key_but_uses_the_template(
     finish(qtbot, window.apply_settings(settings))
     assert window.services.provider.name == "template"
     assert window.model.wait_warn_seconds == settings.wait_warn_hours * 3600
+
+
+def test_a_banner_says_when_books_are_not_made_by_an_ai_model(
+    make_window: Factory, qtbot: Any
+) -> None:
+    window = make_window()
+    assert window.services.provider.name == "template"
+    assert window.banner.isVisible() and "offline template provider" in window.banner.text()
+    assert "orders from the embedded store" in window.monitor_label.toolTip()
+
+
+def test_settings_that_would_fall_back_quietly_are_not_applied(
+    make_window: Factory, qtbot: Any
+) -> None:
+    window = make_window()
+    before = window.services
+    half = window.services.settings.model_copy(update={"supabase_url": "https://x.supabase.co"})
+    finish(qtbot, window.apply_settings(half))
+    assert window.services is before  # still running on what worked
+    assert "SUPABASE_SERVICE_KEY is not" in window.statusBar().currentMessage()
