@@ -51,34 +51,36 @@ begin
 end $$;
 
 -- Customers (the mobile app's signed-in users) see the catalog and only their own rows.
+-- user_id is compared as text: a shop's orders.user_id is often a uuid referencing
+-- auth.users(id), Pressroom's own table makes it text; both work.
 drop policy if exists "catalog is readable" on public.books;
 create policy "catalog is readable" on public.books for select to anon, authenticated using (true);
 
 drop policy if exists "customers read own orders" on public.orders;
 create policy "customers read own orders" on public.orders for select to authenticated
-    using (user_id = (select auth.uid())::text);
+    using (user_id::text = (select auth.uid())::text);
 drop policy if exists "customers place own orders" on public.orders;
 create policy "customers place own orders" on public.orders for insert to authenticated
-    with check (user_id = (select auth.uid())::text and payment_status = 'pending');
+    with check (user_id::text = (select auth.uid())::text and payment_status = 'pending');
 
 drop policy if exists "customers read own items" on public.order_items;
 create policy "customers read own items" on public.order_items for select to authenticated
     using (exists (select 1 from public.orders o
-                   where o.id = order_items.order_id and o.user_id = (select auth.uid())::text));
+                   where o.id = order_items.order_id and o.user_id::text = (select auth.uid())::text));
 drop policy if exists "customers add items to own orders" on public.order_items;
 create policy "customers add items to own orders" on public.order_items for insert
     to authenticated
     with check (generation_status = 'pending' and exists (
         select 1 from public.orders o
-        where o.id = order_items.order_id and o.user_id = (select auth.uid())::text));
+        where o.id = order_items.order_id and o.user_id::text = (select auth.uid())::text));
 
 drop policy if exists "customers read own notifications" on public.notifications;
 create policy "customers read own notifications" on public.notifications for select
-    to authenticated using (user_id = (select auth.uid())::text);
+    to authenticated using (user_id::text = (select auth.uid())::text);
 drop policy if exists "customers mark own notifications read" on public.notifications;
 create policy "customers mark own notifications read" on public.notifications for update
-    to authenticated using (user_id = (select auth.uid())::text)
-    with check (user_id = (select auth.uid())::text);
+    to authenticated using (user_id::text = (select auth.uid())::text)
+    with check (user_id::text = (select auth.uid())::text);
 
 grant usage on schema public to anon, authenticated, service_role;
 grant select on public.books to anon, authenticated;
