@@ -22,7 +22,6 @@ from app.ai.usage import Prices, UsageLedger, current_ledger, sum_usage
 from app.config import Settings
 from app.cpu import run_cpu
 from app.domain import (
-    BadInput,
     Book,
     Box,
     Claim,
@@ -33,10 +32,11 @@ from app.domain import (
     Status,
 )
 from app.events import EventBus, ProgressEvent
-from app.imageio import decode_image, sha256
+from app.imageio import sha256
 from app.names import personalize_text
 from app.pipeline import checkpoints as ck
 from app.pipeline.calls import CallRunner
+from app.pipeline.order_checks import check_order, find_book, raise_if_refused
 from app.pipeline.pdf import BookPage, PrintSpec, compose_book
 from app.pipeline.publish import publish_item
 from app.store.ports import BlobNotFound, BlobStore, OrderStore
@@ -106,8 +106,7 @@ class BookJob:
 
     async def _run_stages(self) -> OrderItem:
         started = time.perf_counter()
-        book = await asyncio.to_thread(self.s.store.get_book, self.item.book_id)
-        photo = await self._load_photo()
+        book, photo = await self._checked_order()
         cover_src = await self._load_blob(book.cover_image, "the book's cover")
         self.inputs = {
             "book_id": book.id,
@@ -141,21 +140,37 @@ class BookJob:
         except BlobNotFound:
             raise PermanentError(f"{what} is missing from storage ({key})") from None
 
-    async def _load_photo(self) -> bytes:
-        key = self.item.personalization.photo
+    async def _checked_order(self) -> tuple[Book, bytes]:
+        """The order's book and photo, after the checks every order passes at the door
+        (app/pipeline/order_checks.py): a row the app wrote can be as bad as any input, and
+        is refused here, before any AI call, with one sentence per problem (no retry)."""
+        item = self.item
+        book = await asyncio.to_thread(find_book, self.s.store, item.book_id)
+        key = item.personalization.photo
+        problems: list[str] = []
+        photo: bytes | None = None
         if not key:
-            raise BadInput("the order has no child photo")
-        try:
-            data = await asyncio.to_thread(self.s.blobs.get, key)
-        except BlobNotFound:
-            raise BadInput(f"child photo {key}: not found in storage") from None
-        await run_cpu(
-            decode_image,
-            data,
-            f"child photo {key.rsplit('/', 1)[-1]}",
-            self.s.settings.max_image_pixels,
+            problems.append("the order has no child photo")
+        else:
+            try:
+                photo = await asyncio.to_thread(self.s.blobs.get, key)
+            except BlobNotFound:
+                problems.append(f"child photo {key}: not found in storage")
+            except ValueError:  # the folder store refuses keys that would leave its folder
+                problems.append(f"child photo {key!r}: not a valid storage key")
+        problems += await run_cpu(
+            check_order,
+            book,
+            item.personalization,
+            photo,
+            self.s.settings,
+            book_id=item.book_id,
+            customer_id=item.customer_id,
+            photo_name=f"child photo {(key or '').rsplit('/', 1)[-1]}",
         )
-        return data
+        raise_if_refused(problems)
+        assert book is not None and photo is not None
+        return book, photo
 
     # -- stages ------------------------------------------------------------------------
     async def _analyses(self, cover: bytes, photo: bytes) -> tuple[CoverAnalysis, ChildAnalysis]:

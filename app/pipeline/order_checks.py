@@ -1,0 +1,386 @@
+"""Orders checked at the door: every way in (the CLI, the console's order dialog,
+`POST /generate-cover`, and a claimed item, whose row the mobile app wrote) runs the same
+checks and refuses a bad order with one sentence per problem, before any AI call is paid
+for and before a book is printed wrong.
+
+`check_order` returns the problems (empty: accepted); `raise_if_refused` turns them into an
+`OrderRefused` (a `BadInput`: permanent, never retried); `place_checked_order` is what the
+CLI and the console do to place a paid order. The limits come from the print settings and
+the book's own layout, not from guesses:
+
+- the child's name must fit the book's cover title (lettered in DejaVu Serif Bold in
+  `Book.title_box`, no smaller than the smallest text Pressroom prints) and every line of
+  its page text (DejaVu Serif, wrapped in the text panel as app/pipeline/pdf.py sets it);
+- every character of the name must be in the shipped fonts;
+- the age must be a child's, and within the book's age range when it has one;
+- the photo must be big enough to draw a face at print size (`min_photo_side`).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pymupdf
+
+from app.assets import FONT_BOLD, FONT_REGULAR, font_bytes
+from app.catalog import upload_photo
+from app.config import Settings
+from app.domain import (
+    BadInput,
+    Book,
+    OrderItem,
+    Personalization,
+    PressroomError,
+    QueuePaused,
+    TransientError,
+)
+from app.imageio import decode_image, read_file
+from app.names import personalize_text, replace_hero_name
+from app.pipeline.pdf import MM, SAFE_MARGIN_MM, PrintSpec
+from app.store.ports import BlobStore, OrderStore
+
+# The fonts a name is printed in: the title is lettered in the bold, page text in the regular.
+NAME_FONTS = (FONT_BOLD, FONT_REGULAR)
+
+# The smallest text Pressroom prints: the page text's floor in pdf.py's _set_text
+# (max(11 pt, ...)). The cover lettering's own floor (8 px on a 300 DPI cover, about 2 pt) is
+# smaller than anything readable, so a title may shrink to this size and no further.
+MIN_TEXT_PT = 11.0
+# The cover lettering (app/ai/template.py letter_title) keeps the title within 90 % of the
+# title box's width.
+TITLE_WIDTH_SHARE = 0.9
+
+# Ages: the shop's books are for children (the service's childData.age is 0 to 18 too).
+MAX_AGE = 18
+
+# A face at print size. The hero's head is drawn about a fifth of the page's width (the demo
+# books' head boxes are 0.18 to 0.22 of it), and a page needs `min_dpi` to print (pdf.py
+# refuses less), so the face needs FACE_SHARE_OF_PAGE x trim width x min_dpi pixels. In a
+# close portrait the face fills about half the photo's short side (the demo photos: 0.51), so
+# the photo's short side must be at least that divided by FACE_SHARE_OF_PHOTO. At the
+# defaults (8x8 in, min 150 DPI): 0.2 x 8 in x 150 / 0.5 = 480 px.
+FACE_SHARE_OF_PAGE = 0.2
+FACE_SHARE_OF_PHOTO = 0.5
+
+# A customer id becomes a folder in every blob key (photos/<id>/…, books/<id>/…) and the
+# orders' user_id: one path segment that both the folder store and Supabase Storage accept.
+# The app's user ids (uuids), e-mail-like ids and "cust-1" all pass.
+CUSTOMER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@+-]{0,127}")
+
+
+class Problem(str):
+    """One readable sentence about an order, and the field it is about: name, age, photo,
+    book or customer."""
+
+    field: str
+
+    def __new__(cls, field: str, text: str) -> Problem:
+        problem = super().__new__(cls, text)
+        problem.field = field
+        return problem
+
+    def __reduce__(self) -> tuple[type[Problem], tuple[str, str]]:  # pickles across processes
+        return (Problem, (self.field, str(self)))
+
+
+class OrderRefused(BadInput):
+    """An order that failed its checks; str() is the sentences joined, `problems` each one."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = list(problems)
+
+    def __reduce__(self) -> tuple[type[OrderRefused], tuple[list[str]]]:
+        return (OrderRefused, (self.problems,))
+
+
+def raise_if_refused(problems: Sequence[str]) -> None:
+    if problems:
+        raise OrderRefused(problems)
+
+
+def clean_name(name: str) -> str:
+    """The name as it will be printed: composed (NFC) and without surrounding spaces."""
+    return unicodedata.normalize("NFC", name).strip()
+
+
+def print_spec(settings: Settings) -> PrintSpec:
+    return PrintSpec(
+        trim_mm=settings.trim_mm, target_dpi=settings.target_dpi, min_dpi=settings.min_dpi
+    )
+
+
+def min_photo_side(spec: PrintSpec) -> int:
+    """The smallest short side, in pixels, of a photo that can give a face at print size
+    (see FACE_SHARE_OF_PAGE above)."""
+    width_in = min(spec.trim_mm) / 25.4
+    face_px = FACE_SHARE_OF_PAGE * width_in * spec.min_dpi
+    return math.ceil(face_px / FACE_SHARE_OF_PHOTO)
+
+
+def check_order(
+    book: Book | None,
+    who: Personalization,
+    photo: bytes | None,
+    settings: Settings,
+    *,
+    book_id: str = "",
+    customer_id: str | None = None,
+    photo_name: str = "the photo",
+    known_books: Sequence[str] = (),
+) -> list[Problem]:
+    """Every problem with an order, one sentence each; empty when it can be made.
+
+    `book` is None when `book_id` is not in the catalog. `photo` None: not checked here (the
+    caller says why there is none). `customer_id` None: no customer to check."""
+    spec = print_spec(settings)
+    problems: list[Problem] = []
+    if book is None:
+        hint = f" (the catalog has {', '.join(known_books)})" if known_books else ""
+        problems.append(Problem("book", f"book {book_id!r} is not in the catalog{hint}"))
+    problems += name_problems(book, who, spec)
+    problems += age_problems(book, who.age)
+    if photo is not None:
+        problems += photo_problems(photo, photo_name, spec, settings.max_image_pixels)
+    if customer_id is not None and not CUSTOMER_ID.fullmatch(customer_id):
+        shown = customer_id if len(customer_id) <= 40 else customer_id[:40] + "…"
+        problems.append(
+            Problem(
+                "customer",
+                f"customer id {shown!r} cannot be used: it must be 1 to 128 letters, digits "
+                "and . _ @ + - (starting with a letter or digit), like the app's user ids",
+            )
+        )
+    return problems
+
+
+# -- the name ------------------------------------------------------------------------------
+def name_problems(book: Book | None, who: Personalization, spec: PrintSpec) -> list[Problem]:
+    name = clean_name(who.child_name)
+    if not name:
+        return [Problem("name", "the child's name is empty")]
+    missing = undrawable(name)
+    if missing:
+        listed = ", ".join(_describe_char(c) for c in missing)
+        return [
+            Problem(
+                "name",
+                f"the child's name has characters no shipped font can draw: {listed}",
+            )
+        ]
+    if book is None:
+        return []
+    where = _too_long_for(book, name, who.gender, spec)
+    if where is None:
+        return []
+    fits = longest_name_that_fits(book, name, spec, who.gender)
+    return [
+        Problem(
+            "name",
+            f"the child's name is too long: at most {fits} of its {len(name)} characters "
+            f"fit {where}",
+        )
+    ]
+
+
+def undrawable(name: str) -> list[str]:
+    """The characters of `name` (each once, in order) that some font it is printed in lacks;
+    control characters are never drawable."""
+    found: list[str] = []
+    for char in name:
+        if char in found:
+            continue
+        control = unicodedata.category(char) in ("Cc", "Cs", "Co", "Cn")
+        if control or not all(_font(f).has_glyph(ord(char)) for f in NAME_FONTS):
+            found.append(char)
+    return found
+
+
+def _describe_char(char: str) -> str:
+    code = f"U+{ord(char):04X}"
+    return code if not char.isprintable() else f"{char} ({code})"
+
+
+@functools.cache
+def _font(name: str) -> pymupdf.Font:
+    return pymupdf.Font(fontbuffer=font_bytes(name))
+
+
+def longest_name_that_fits(
+    book: Book, name: str, spec: PrintSpec, gender: str | None = None
+) -> int:
+    """How many characters of `name` (from its start) the book's layout can hold."""
+    low, high = 0, len(name)  # name[:low] fits (the empty name changes nothing)
+    while low < high:
+        mid = (low + high + 1) // 2
+        if _too_long_for(book, name[:mid].rstrip(), gender, spec) is None:
+            low = mid
+        else:
+            high = mid - 1
+    return low
+
+
+def _too_long_for(book: Book, name: str, gender: str | None, spec: PrintSpec) -> str | None:
+    """Where `name` does not fit this book ("this book's cover title", …), or None."""
+    if not name:
+        return None
+    if not _title_fits(book, name, spec):
+        return "this book's cover title"
+    for page in book.pages:
+        text = personalize_text(page.text, book.hero_name, book.hero_gender, name, gender)
+        if text != page.text and not _page_text_fits(text, spec):
+            return f"the text of page {page.index} of this book"
+    return None
+
+
+def _title_fits(book: Book, name: str, spec: PrintSpec) -> bool:
+    """The personalized title, lettered at MIN_TEXT_PT, fits the title box. The cover fills
+    the page with its bleed (pdf.py), so the box is that share of the page's width."""
+    box = book.title_box
+    title = replace_hero_name(book.title, book.hero_name, name)
+    if box is None or not title or title == book.title:
+        return True
+    page_width, _ = spec.page_size_pt
+    room = TITLE_WIDTH_SHARE * (box.right - box.left) * page_width
+    return bool(_font(FONT_BOLD).text_length(title, fontsize=MIN_TEXT_PT) <= room)
+
+
+def _page_text_fits(text: str, spec: PrintSpec) -> bool:
+    """The page text as pdf.py's _set_text sets it: every word fits a line of the panel
+    (lines break only between words), and the panel fits inside the safe area."""
+    width_pt, height_pt = spec.page_size_pt
+    margin = spec.bleed_mm * MM + SAFE_MARGIN_MM * MM
+    line = width_pt - 2 * margin
+    fontsize = max(MIN_TEXT_PT, min(22.0, height_pt / 28))
+    font = _font(FONT_REGULAR)
+    lines, current = 0, ""
+    for word in text.split():
+        if font.text_length(word, fontsize=fontsize) > line - fontsize:
+            return False
+        trial = f"{current} {word}".strip()
+        if current and font.text_length(trial, fontsize=fontsize) <= line - fontsize:
+            current = trial
+        else:
+            lines += 1 if current else 0
+            current = word
+    lines += 1 if current else 0
+    panel = fontsize * 1.35 * lines + fontsize
+    return panel <= height_pt - 2 * margin
+
+
+# -- the age -------------------------------------------------------------------------------
+_RANGE = re.compile(r"(\d+)\s*(?:-|–|—|to)\s*(\d+)")
+_AT_LEAST = re.compile(r"(\d+)\s*\+")
+
+
+def age_range(text: str) -> tuple[int, int] | None:
+    """The ages in a book's age range ("3-6 years", "4 to 7", "5+"), or None."""
+    if match := _RANGE.search(text):
+        low, high = int(match.group(1)), int(match.group(2))
+        return (min(low, high), max(low, high))
+    if match := _AT_LEAST.search(text):
+        return (int(match.group(1)), MAX_AGE)
+    return None
+
+
+def age_problems(book: Book | None, age: int | None) -> list[Problem]:
+    if age is None:
+        return []
+    if not 0 <= age <= MAX_AGE:
+        return [Problem("age", f"age {age} is not a child's age (0 to {MAX_AGE})")]
+    ages = age_range(book.age_range) if book is not None else None
+    if book is not None and ages is not None and not ages[0] <= age <= ages[1]:
+        return [Problem("age", f"age {age} is outside this book's range ({book.age_range})")]
+    return []
+
+
+# -- the photo -----------------------------------------------------------------------------
+def photo_problems(photo: bytes, name: str, spec: PrintSpec, max_pixels: int) -> list[Problem]:
+    try:
+        img = decode_image(photo, name, max_pixels)
+    except BadInput as exc:
+        return [Problem("photo", str(exc))]
+    need = min_photo_side(spec)
+    if min(img.size) < need:
+        return [
+            Problem(
+                "photo",
+                f"{name}: the photo is {img.width}×{img.height} px, but at least {need} px on the "
+                "short side is needed to draw a face at print size",
+            )
+        ]
+    return []
+
+
+# -- finding the book, placing an order ----------------------------------------------------
+def find_book(store: OrderStore, book_id: str) -> Book | None:
+    """The catalog's book, or None when there is no such book. An outage is not an answer:
+    it is raised."""
+    try:
+        return store.get_book(book_id)
+    except (TransientError, QueuePaused):
+        raise
+    except PressroomError:
+        return None
+
+
+@dataclass(frozen=True)
+class OrderRequest:
+    """A paid order as the CLI and the console's dialog take it."""
+
+    book_id: str
+    child_name: str
+    photo_path: Path
+    age: int | None = None
+    gender: str | None = None
+    customer_id: str = "walk-in"
+    customer_name: str | None = None
+    customer_email: str | None = None
+
+
+def place_checked_order(
+    store: OrderStore,
+    blobs: BlobStore,
+    settings: Settings,
+    request: OrderRequest,
+) -> OrderItem:
+    """Check the order, then upload the photo and place it paid; raises OrderRefused with
+    every problem when it cannot be made."""
+    problems: list[Problem] = []
+    try:
+        photo: bytes | None = read_file(request.photo_path, "photo")
+    except BadInput as exc:
+        photo = None
+        problems.append(Problem("photo", str(exc)))
+    books = store.list_books()
+    book = next((b for b in books if b.id == request.book_id), None)
+    who = Personalization(clean_name(request.child_name), request.age, request.gender or None)
+    problems += check_order(
+        book,
+        who,
+        photo,
+        settings,
+        book_id=request.book_id,
+        customer_id=request.customer_id,
+        photo_name=str(request.photo_path),
+        known_books=[b.id for b in books],
+    )
+    raise_if_refused(problems)
+    assert book is not None and photo is not None
+    key = upload_photo(
+        blobs, request.customer_id, photo, request.photo_path.suffix.lower() or ".jpg"
+    )
+    _, items = store.place_order(
+        request.customer_id,
+        [(book.id, replace(who, photo=key))],
+        paid=True,
+        customer_name=request.customer_name or None,
+        customer_email=request.customer_email or None,
+    )
+    return items[0]
