@@ -122,26 +122,31 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def cmd_order(args: argparse.Namespace) -> int:
-    """Place a paid order (what the mobile app does), for trying a worker by hand."""
-    from app.catalog import load_demo_catalog, upload_photo
-    from app.domain import Personalization
-    from app.imageio import decode_image, read_file
+    """Place a paid order (what the mobile app does), for trying a worker by hand. The
+    order is checked first; every problem is one line, and nothing is placed."""
+    from app.catalog import load_demo_catalog
+    from app.pipeline.order_checks import OrderRefused, OrderRequest, place_checked_order
     from app.runtime import build_services
 
     services = build_services(_settings(args))
     load_demo_catalog(services.store, services.blobs)
-    data = read_file(args.photo, "photo")
-    decode_image(data, str(args.photo), services.settings.max_image_pixels)
-    key = upload_photo(services.blobs, args.customer, data, Path(args.photo).suffix.lower())
-    who = Personalization(args.name, args.age, args.gender, key)
-    _, items = services.store.place_order(
-        args.customer,
-        [(args.book, who)],
-        paid=True,
+    request = OrderRequest(
+        book_id=args.book,
+        child_name=args.name,
+        photo_path=Path(args.photo),
+        age=args.age,
+        gender=args.gender,
+        customer_id=args.customer,
         customer_name=args.customer_name,
         customer_email=args.email,
     )
-    print(items[0].id)
+    try:
+        item = place_checked_order(services.store, services.blobs, services.settings, request)
+    except OrderRefused as refused:
+        for problem in refused.problems:
+            print(f"pressroom: {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(item.id)
     return EXIT_OK
 
 
@@ -293,12 +298,33 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--poll-interval", type=int, help="milliseconds")
     worker.add_argument("--review", action="store_true")
     order = add("order", cmd_order, "place a paid order for a catalog book")
-    order.add_argument("--book", required=True)
-    order.add_argument("--photo", required=True, type=Path)
-    order.add_argument("--name", required=True)
-    order.add_argument("--age", type=int)
-    order.add_argument("--gender")
-    order.add_argument("--customer", default="walk-in")
+    order.description = (
+        "Place a paid order for a catalog book, as the mobile app would. The order is "
+        "checked first; a refused order prints one line per problem, exits 2 and places "
+        "nothing."
+    )
+    order.add_argument("--book", required=True, help="the book's id in the catalog")
+    order.add_argument(
+        "--photo",
+        required=True,
+        type=Path,
+        help="the child's photo (JPEG, PNG or WebP), big enough to draw a face at print "
+        "size: at least 480 px on its short side at the default 8x8in trim and 150 DPI",
+    )
+    order.add_argument(
+        "--name",
+        required=True,
+        help="the child's name, as printed: not blank, in characters the book's fonts "
+        "have, short enough for the book's cover title and page text",
+    )
+    order.add_argument("--age", type=int, help="the child's age, within the book's age range")
+    order.add_argument("--gender", help="girl or boy: the text's pronouns follow it")
+    order.add_argument(
+        "--customer",
+        default="walk-in",
+        help="the customer's id (the app's user id): letters, digits and . _ @ + - "
+        "(default: walk-in)",
+    )
     order.add_argument("--customer-name", help="the customer's name, for the operators")
     order.add_argument("--email", help="the customer's e-mail address")
     cover = add("cover", cmd_cover, "personalize one cover with the configured provider")

@@ -176,10 +176,11 @@ def name_problems(book: Book | None, who: Personalization, spec: PrintSpec) -> l
         ]
     if book is None:
         return []
-    where = _too_long_for(book, name, who.gender, spec)
-    if where is None:
+    if _too_long_for(book, name, who.gender, spec) is None:
         return []
     fits = longest_name_that_fits(book, name, spec, who.gender)
+    # where the next character no longer fits: the limit the sentence names
+    where = _too_long_for(book, name[: fits + 1], who.gender, spec)
     return [
         Problem(
             "name",

@@ -249,3 +249,94 @@ def test_headless_commands_never_load_qt(tmp_path: Path) -> None:
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
+
+
+def _order(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    photo = tmp_path / "kid.jpg"
+    if not photo.exists():
+        photo.write_bytes(demo_photo("child-ada.jpg"))
+    base = {"--book": "moon-boat", "--photo": str(photo), "--name": "Ada"}
+    given = dict(zip(args[::2], args[1::2], strict=True))
+    flat = [part for pair in {**base, **given}.items() for part in pair]
+    return pressroom("order", *flat, "--data-dir", str(tmp_path / "data"), cwd=tmp_path)
+
+
+def _placed(tmp_path: Path) -> list[object]:
+    db = tmp_path / "data" / "pressroom.sqlite3"
+    return list(EmbeddedOrderStore(db).list_items()) if db.exists() else []
+
+
+def _tiny_photo(tmp_path: Path) -> str:
+    from PIL import Image
+
+    path = tmp_path / "tiny.png"
+    Image.new("RGB", (1, 1)).save(path)
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (("--name", ""), "the child's name is empty"),
+        (("--name", "    "), "the child's name is empty"),
+        (
+            ("--name", "a" * 5000),
+            "the child's name is too long: at most 36 of its 5000 characters fit the text of "
+            "page 5 of this book",
+        ),
+        (
+            ("--name", "Ada🦄"),
+            "the child's name has characters no shipped font can draw: 🦄 (U+1F984)",
+        ),
+        (("--age", "-5"), "age -5 is not a child's age (0 to 18)"),
+        (("--age", "9"), "age 9 is outside this book's range (3-6 years)"),
+        (
+            ("--book", "no-such-book"),
+            "book 'no-such-book' is not in the catalog (the catalog has giant-garden, moon-boat)",
+        ),
+        (("--customer", "../x"), "customer id '../x' cannot be used"),
+        (("--photo", "TINY"), "tiny.png: the photo is 1×1 px, but at least 480 px"),
+    ],
+)
+def test_order_refuses_bad_input_in_one_line_and_places_nothing(
+    tmp_path: Path, args: tuple[str, str], line: str
+) -> None:
+    if args[1] == "TINY":
+        args = (args[0], _tiny_photo(tmp_path))
+        line = f"{tmp_path}/{line}"
+    result = _order(tmp_path, *args)
+    assert result.returncode == 2, result.stdout
+    [printed] = result.stderr.strip().splitlines()
+    assert printed.startswith(f"pressroom: {line}")
+    assert "unexpected error" not in result.stderr and "Traceback" not in result.stderr
+    assert result.stdout == ""
+    assert _placed(tmp_path) == []
+
+
+def test_order_names_every_problem_on_its_own_line(tmp_path: Path) -> None:
+    result = _order(
+        tmp_path,
+        *("--name", " ", "--age", "40", "--book", "nope"),
+        *("--photo", _tiny_photo(tmp_path), "--customer", "a/b"),
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert [line.split(":")[1].strip()[:14] for line in lines] == [
+        "book 'nope' is",
+        "the child's na",
+        "age 40 is not ",
+        f"{tmp_path}"[:14],
+        "customer id 'a",
+    ]
+    assert all(line.startswith("pressroom: ") for line in lines)
+    assert _placed(tmp_path) == []
+
+
+def test_order_accepts_a_good_order_and_its_help_says_what_is_checked(tmp_path: Path) -> None:
+    result = _order(tmp_path, "--name", "  Zoë ", "--age", "4", "--customer", "cust-1")
+    assert result.returncode == 0, result.stderr
+    [item] = _placed(tmp_path)
+    assert item.id == result.stdout.strip()  # type: ignore[attr-defined]
+    assert item.personalization.child_name == "Zoë"  # type: ignore[attr-defined]
+    helped = pressroom("order", "--help", cwd=tmp_path)
+    assert "one line per problem" in " ".join(helped.stdout.split())

@@ -118,7 +118,7 @@ def test_a_5000_character_name_is_refused_in_one_sentence() -> None:
     [sentence] = problems("Ada" * 1700)
     assert sentence == (
         "the child's name is too long: at most 33 of its 5100 characters fit "
-        "this book's cover title"
+        "the text of page 5 of this book"
     )
 
 
