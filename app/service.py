@@ -3,7 +3,9 @@
 GET /health (no token), GET /monitor/status, POST /monitor/start, POST /monitor/stop,
 POST /generate-cover; an OpenAPI description at /openapi.json. Every endpoint but /health
 needs `Authorization: Bearer <PRESSROOM_API_TOKEN>`. Bad JSON, wrong types, oversized
-bodies and bad images get a 4xx with a sentence. SIGTERM stops gracefully: jobs in flight
+bodies, bad images and a child the order checks refuse (a blank name, characters the fonts
+lack, an age outside the book's range, a photo too small for print) get a 4xx with a
+sentence naming the field. SIGTERM stops gracefully: jobs in flight
 are checkpointed and their leases released for another worker.
 """
 
@@ -29,6 +31,7 @@ from app.domain import BadInput, Book, Personalization, PressroomError
 from app.imageio import decode_image, encode_jpeg
 from app.monitor import Monitor
 from app.pipeline.job import JobServices
+from app.pipeline.order_checks import check_order, clean_name
 
 log = logging.getLogger(__name__)
 
@@ -183,18 +186,25 @@ class Service:
         )
         return bool(given) and hmac.compare_digest(given.encode(), self.token.encode())
 
+    def _problems(self, cover: bytes, photo: bytes, book: Book, who: Personalization) -> list[str]:
+        """Every problem with the request, each naming its field: the order checks every
+        way in runs (app/pipeline/order_checks.py), on the child and the photo."""
+        problems: list[str] = []
+        try:
+            decode_image(cover, "originalCoverImage", self.s.settings.max_image_pixels)
+        except BadInput as exc:
+            problems.append(str(exc))
+        found = check_order(book, who, photo, self.s.settings, photo_name="childImage")
+        fields = {"name": "childData.name: ", "age": "childData.age: "}
+        problems += [f"{fields.get(p.field, '')}{p}" for p in found]
+        return problems
+
     async def generate_cover(self, body: GenerateCoverRequest) -> GenerateCoverResponse:
         cover = _b64(body.originalCoverImage, "originalCoverImage")
         photo = _b64(body.childImage, "childImage")
         limit = self.s.settings.max_image_pixels
-        try:
-            await asyncio.to_thread(decode_image, cover, "originalCoverImage", limit)
-            await asyncio.to_thread(decode_image, photo, "childImage", limit)
-        except BadInput as exc:
-            raise HTTPException(422, str(exc)) from None
-        provider = self.s.provider
         child = body.childData
-        who = Personalization(child.name, child.age, child.gender)
+        who = Personalization(clean_name(child.name), child.age, child.gender)
         book = Book(
             "adhoc",
             body.bookData.name,
@@ -204,6 +214,10 @@ class Service:
             "",
             (),
         )
+        problems = await asyncio.to_thread(self._problems, cover, photo, book, who)
+        if problems:
+            raise HTTPException(422, "; ".join(problems))
+        provider = self.s.provider
         try:
             result = await personalize_cover(provider, cover, photo, book, who)
         except BadInput as exc:

@@ -186,3 +186,77 @@ def test_no_body_makes_the_api_fail(client: TestClient, body: object) -> None:
     response = client.post("/generate-cover", json=body, headers=AUTH)
     assert response.status_code in (400, 413, 422), response.text
     assert isinstance(response.json()["error"], str)
+
+
+def _tiny_png() -> str:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (1, 1)).save(out, "PNG")
+    return base64.b64encode(out.getvalue()).decode()
+
+
+@pytest.mark.parametrize(
+    ("child", "photo", "error"),
+    [
+        ({"name": "   "}, PHOTO, "childData.name: the child's name is empty"),
+        (
+            {"name": "Ada😀"},
+            PHOTO,
+            "childData.name: the child's name has characters no shipped font can draw: "
+            "😀 (U+1F600)",
+        ),
+        (
+            {"name": "Ada", "age": 9},
+            PHOTO,
+            "childData.age: age 9 is outside this book's range (3-6 years)",
+        ),
+        (
+            {"name": "Ada"},
+            "TINY",
+            "childImage: the photo is 1×1 px, but at least 160 px on the short side is needed "
+            "to draw a face at print size",
+        ),
+    ],
+)
+def test_generate_cover_refuses_a_child_the_order_checks_refuse(
+    client: TestClient, service: Service, child: dict, photo: str, error: str
+) -> None:
+    calls: list[str] = []
+    original = service.s.provider.analyze_child
+
+    async def counted(data: bytes) -> object:
+        calls.append("analyze_child")
+        return await original(data)
+
+    service.s.provider.analyze_child = counted  # type: ignore[method-assign]
+    body = {
+        "originalCoverImage": COVER,
+        "childImage": _tiny_png() if photo == "TINY" else photo,
+        "bookData": {"name": "Leo and the Moon Boat", "ageRange": "3-6 years", "heroName": "Leo"},
+        "childData": child,
+    }
+    response = client.post("/generate-cover", json=body, headers=AUTH)
+    assert response.status_code == 422, response.text
+    assert response.json() == {"error": error}
+    assert calls == []  # refused before any AI call
+
+
+def test_generate_cover_names_every_problem(client: TestClient) -> None:
+    body = {
+        "originalCoverImage": base64.b64encode(b"not a cover").decode(),
+        "childImage": _tiny_png(),
+        "childData": {"name": " ", "age": 17},
+        "bookData": {"ageRange": "4-7"},
+    }
+    response = client.post("/generate-cover", json=body, headers=AUTH)
+    assert response.status_code == 422
+    assert response.json()["error"].split("; ") == [
+        "originalCoverImage: not an image (expected JPEG, PNG or WebP)",
+        "childData.name: the child's name is empty",
+        "childData.age: age 17 is outside this book's range (4-7)",
+        "childImage: the photo is 1×1 px, but at least 160 px on the short side is needed to "
+        "draw a face at print size",
+    ]
