@@ -245,6 +245,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
+    from app.store.bucket import bucket_note, make_books_private
     from app.store.migrate import apply_migrations
 
     url = args.database_url or Settings().database_url
@@ -255,7 +256,36 @@ def cmd_migrate(args: argparse.Namespace) -> int:
         )
     applied = apply_migrations(url, force=args.force)
     print("\n".join(f"applied {name}" for name in applied) or "already up to date")
+    if args.make_books_private:
+        make_books_private(url)
+        print("the bucket 'books' is private now; the app's links are signed")
+    else:
+        note = bucket_note(url)
+        if note:
+            print(note)
     return EXIT_OK
+
+
+def cmd_links(args: argparse.Namespace) -> int:
+    """Keep the app's links alive: rewrite public ones, renew signed ones."""
+    from datetime import timedelta
+
+    from app.pipeline.links import renew_due, resign
+    from app.runtime import build_services
+
+    services = build_services(_settings(args))
+    if args.renew:
+        margin = timedelta(days=services.settings.link_renew_days)
+        print(renew_due(services.store, services.blobs, margin=margin).line("renewed", False))
+        return EXIT_OK
+    dry_run = not args.apply
+    report = resign(services.store, services.blobs, dry_run=dry_run)
+    print(report.line("public links", dry_run))
+    for line in report.refused:
+        print(f"  left alone: {line}")
+    if dry_run and report.rewritten:
+        print("nothing changed: add --apply to rewrite them")
+    return EXIT_OK if not report.refused else EXIT_FAILED
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -353,6 +383,21 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.set_defaults(func=cmd_migrate)
     migrate.add_argument("--database-url", help="postgresql://… (default: SUPABASE_DB_URL)")
     migrate.add_argument("--force", action="store_true", help="run every file again")
+    migrate.add_argument(
+        "--make-books-private",
+        action="store_true",
+        help="turn an existing public 'books' bucket private (after `links --resign --apply`)",
+    )
+    links = add("links", cmd_links, "keep the app's links to books working (resign, renew)")
+    links.add_argument(
+        "--resign",
+        action="store_true",
+        help="rewrite the old server's public links to signed ones (a dry run without --apply)",
+    )
+    links.add_argument("--apply", action="store_true", help="with --resign: really rewrite")
+    links.add_argument(
+        "--renew", action="store_true", help="re-sign links that expire soon (the monitor does)"
+    )
     bench = add("bench", cmd_bench, "measure speed and memory on a demo book")
     bench.add_argument("--pages", type=int, default=24)
     bench.add_argument("--books", type=int, default=5, help="books at once for the RSS figure")

@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     signed_url_seconds: int = Field(
         default=365 * 24 * 3600, ge=60, description="life of the signed URLs written to orders"
     )
+    link_renew_days: int = Field(
+        default=30, ge=1, description="re-sign the app's links this many days before they expire"
+    )
     database_url: str | None = Field(
         default=None,
         validation_alias=AliasChoices("SUPABASE_DB_URL", "DATABASE_URL", "PRESSROOM_DATABASE_URL"),

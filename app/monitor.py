@@ -16,6 +16,7 @@ import random
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from app.domain import (
@@ -31,10 +32,13 @@ from app.domain import (
 )
 from app.events import StatusEvent
 from app.pipeline.job import BookJob, JobServices
+from app.pipeline.links import renew_due
 
 log = logging.getLogger(__name__)
 
 MARKER_CHECK_SECONDS = 0.2
+LINK_RENEW_FIRST_SECONDS = 30.0  # after start, so a restart loop does not re-sign in a burst
+LINK_RENEW_EVERY_SECONDS = 3600.0
 
 
 def new_worker_id() -> str:
@@ -127,6 +131,7 @@ class Monitor:
         self._stopping.clear()
         self.s.events.message(logging.INFO, f"monitor started as {self.worker_id}")
         marker_task = asyncio.create_task(self._watch_marker())
+        links_task = asyncio.create_task(self._renew_links())
         try:
             while not self._stopping.is_set():
                 await self._poll_once()
@@ -135,6 +140,7 @@ class Monitor:
                     await asyncio.wait_for(self._wake.wait(), self.s.settings.poll_interval)
         finally:
             marker_task.cancel()
+            links_task.cancel()
             await self._shutdown_jobs()
             await self.s.provider.aclose()
             self._running = False
@@ -163,6 +169,23 @@ class Monitor:
             await runner
 
     # -- polling -----------------------------------------------------------------------
+    async def _renew_links(self) -> None:
+        """Every hour, re-sign the app's links that expire within PRESSROOM_LINK_RENEW_DAYS,
+        so a customer's book never stops opening (app/pipeline/links.py)."""
+        margin = timedelta(days=self.s.settings.link_renew_days)
+        while True:
+            await asyncio.sleep(LINK_RENEW_FIRST_SECONDS)
+            try:
+                report = await asyncio.to_thread(
+                    renew_due, self.s.store, self.s.blobs, margin=margin, actor=self.worker_id
+                )
+            except Exception as exc:  # an outage: try again next time, the links still work
+                log.warning("could not renew links: %s", exc, exc_info=True)
+            else:
+                if report.items:
+                    self.s.events.message(logging.INFO, report.line("link renewal", False))
+            await asyncio.sleep(LINK_RENEW_EVERY_SECONDS - LINK_RENEW_FIRST_SECONDS)
+
     async def _watch_marker(self) -> None:
         while True:
             await asyncio.sleep(MARKER_CHECK_SECONDS)

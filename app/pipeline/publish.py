@@ -6,7 +6,7 @@ from __future__ import annotations
 from app.customer_texts import BOOK_READY_BODY, text
 from app.domain import Claim, OrderItem
 from app.pipeline.checkpoints import COVER, PDF, Checkpoints
-from app.store.ports import BlobStore, OrderStore
+from app.store.ports import BlobStore, ItemLinks, OrderStore
 
 
 def storage_keys(item: OrderItem) -> tuple[str, str]:
@@ -27,9 +27,14 @@ def publish_item(
     cover_key, pdf_key = storage_keys(item)
     blobs.put(cover_key, checkpoints.get(COVER), "image/jpeg")
     blobs.put(pdf_key, checkpoints.get(PDF), "application/pdf")
-    return store.complete(
+    expires = blobs.url_expires_at()  # taken before signing: the links last at least this
+    pdf_url, cover_url = blobs.url(pdf_key), blobs.url(cover_key)
+    done = store.complete(
         claim,
-        pdf_url=blobs.url(pdf_key),
-        cover_image_url=blobs.url(cover_key),
+        pdf_url=pdf_url,
+        cover_image_url=cover_url,
         notification_body=text(BOOK_READY_BODY, title=title),
     )
+    if expires is not None:  # signed links: recorded, so the monitor renews them in time
+        store.set_links(ItemLinks(item.id, pdf_url, cover_url, expires), claim.worker_id)
+    return done

@@ -31,6 +31,7 @@ from app.domain import (
     Status,
     check_transition,
 )
+from app.store import embedded_links
 from app.store.codec import (
     book_from_dict,
     book_to_dict,
@@ -40,7 +41,7 @@ from app.store.codec import (
 )
 from app.store.embedded_figures import shop_figures
 from app.store.embedded_schema import LATE_SCHEMA, SCHEMA, upgrade
-from app.store.ports import READY_TITLE, ShopFigures
+from app.store.ports import READY_TITLE, ItemLinks, ShopFigures
 
 _RELEASING = {Status.PENDING, Status.AWAITING_REVIEW, Status.FAILED, Status.COMPLETED}
 _SETTABLE = {"last_error", "retry_at", "stage", "attempts", "progress_done", "progress_total"}
@@ -422,6 +423,21 @@ class EmbeddedOrderStore:
 
     def shop_figures(self, *, since: datetime, recent_since: datetime) -> ShopFigures:
         return shop_figures(self._conn(), since.timestamp(), recent_since.timestamp())
+
+    def links_due(self, before: datetime, limit: int) -> list[ItemLinks]:
+        return embedded_links.links_due(self._conn(), before, limit)
+
+    def public_links(self, limit: int) -> list[ItemLinks]:
+        return embedded_links.public_links(self._conn(), limit)
+
+    def set_links(self, links: ItemLinks, actor: str) -> bool:
+        now = self._clock()
+        with self._tx() as db:
+            if not embedded_links.set_links(db, links, now):
+                return False
+            note = embedded_links.links_note(links)
+            self._log_event(db, links.item_id, actor, "links", note, now=now)
+        return True
 
     # -- helpers -----------------------------------------------------------------------
     @staticmethod

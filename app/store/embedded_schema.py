@@ -29,6 +29,7 @@ create table if not exists order_items (
     -- failed; kept by the trigger below from pressroom_status, Pressroom's own state
     generation_status text not null default 'pending',
     pressroom_status text not null default 'pending',
+    links_expire_at real,
     stage text,
     progress_done integer not null default 0,
     progress_total integer not null default 0,
@@ -83,6 +84,7 @@ ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("orders", "customer_name", "text"),
     ("orders", "customer_email", "text"),
     ("order_items", "pressroom_status", "text not null default 'pending'"),
+    ("order_items", "links_expire_at", "real"),
 )
 # What a file made before a column needs once the column is added. Before
 # pressroom_status, generation_status held Pressroom's own state: move it over, and give

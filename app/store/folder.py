@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from datetime import datetime
 from pathlib import Path
 
 from app.store.ports import BlobNotFound
@@ -41,6 +42,9 @@ class FolderBlobStore:
 
     def url(self, key: str) -> str:
         return self._path(key).resolve().as_uri()
+
+    def url_expires_at(self) -> datetime | None:
+        return None  # a file URL works as long as the file is there
 
     def local_path(self, key: str) -> Path:
         return self._path(key)

@@ -38,6 +38,16 @@ class ShopFigures:
     cost_usd: float  # AI spending of provenance runs that finished since `since`
 
 
+@dataclass(frozen=True)
+class ItemLinks:
+    """The links the mobile app holds for a completed item, and when they expire."""
+
+    item_id: str
+    pdf_url: str | None
+    cover_image_url: str | None
+    expires_at: datetime | None  # None: never (a file URL) or unknown (signed before 0009)
+
+
 class BlobNotFound(KeyError):
     def __str__(self) -> str:
         return f"no stored file at {self.args[0]!r}"
@@ -123,6 +133,19 @@ class OrderStore(Protocol):
         however many items there are): see ShopFigures."""
         ...
 
+    # the links the app holds
+    def links_due(self, before: datetime, limit: int) -> list[ItemLinks]:
+        """Completed items whose signed links expire before `before` (or at an unknown time)."""
+        ...
+
+    def public_links(self, limit: int) -> list[ItemLinks]:
+        """Items whose links are public Storage URLs (what the old server wrote)."""
+        ...
+
+    def set_links(self, links: ItemLinks, actor: str) -> bool:
+        """Record new links and their expiry (and an event in the item's history)."""
+        ...
+
     def change_marker(self) -> object | None:
         """A cheap value that changes when another connection commits, or None if the
         backend has no such thing (then the monitor relies on its poll interval)."""
@@ -140,3 +163,6 @@ class BlobStore(Protocol):
     def url(self, key: str) -> str: ...
     def list(self, prefix: str) -> list[str]: ...
     def delete_prefix(self, prefix: str) -> int: ...
+    def url_expires_at(self) -> datetime | None:
+        """When a URL made now by `url()` stops working; None: never."""
+        ...

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -42,7 +42,7 @@ from app.store.codec import (
     notification_from_record,
     personalization_to_dict,
 )
-from app.store.ports import READY_TITLE, BlobNotFound, ShopFigures
+from app.store.ports import READY_TITLE, BlobNotFound, ItemLinks, ShopFigures
 
 log = logging.getLogger(__name__)
 BUCKET = "books"
@@ -379,6 +379,39 @@ class SupabaseOrderStore:
         ).data
         return dict(rows[0]["data"]) if rows else None
 
+    def _link_rows(self, fn: str, args: dict[str, Any]) -> list[ItemLinks]:
+        return [
+            ItemLinks(
+                str(r["id"]),
+                r["pdf_url"],
+                r["cover_image_url"],
+                _ts(r["links_expire_at"]),
+            )
+            for r in self._rpc(fn, args) or []
+        ]
+
+    def links_due(self, before: datetime, limit: int) -> list[ItemLinks]:
+        return self._link_rows(
+            "pressroom_links_due", {"before": before.isoformat(), "max_items": limit}
+        )
+
+    def public_links(self, limit: int) -> list[ItemLinks]:
+        return self._link_rows("pressroom_public_links", {"max_items": limit})
+
+    def set_links(self, links: ItemLinks, actor: str) -> bool:
+        return bool(
+            self._rpc(
+                "pressroom_set_links",
+                {
+                    "item_id": links.item_id,
+                    "pdf_url": links.pdf_url,
+                    "cover_image_url": links.cover_image_url,
+                    "links_expire_at": links.expires_at.isoformat() if links.expires_at else None,
+                    "actor": actor,
+                },
+            )
+        )
+
     def shop_figures(self, *, since: datetime, recent_since: datetime) -> ShopFigures:
         data = self._rpc(
             "pressroom_overview",
@@ -462,6 +495,9 @@ class SupabaseBlobStore:
             f"signing {key}", lambda: self._bucket.create_signed_url(key, self.signed_url_seconds)
         )
         return str(signed.get("signedURL") or signed.get("signedUrl"))
+
+    def url_expires_at(self) -> datetime | None:
+        return datetime.now(UTC) + timedelta(seconds=self.signed_url_seconds)
 
     def list(self, prefix: str) -> list[str]:
         folder = prefix.strip("/")
