@@ -246,8 +246,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     from app.store.bucket import bucket_note, make_books_private
-    from app.store.migrate import apply_migrations
+    from app.store.migrate import apply_migrations, migrations
 
+    if args.print_sql:  # for the SQL editor: every file, in order, from the folder itself
+        for migration in migrations():
+            print(f"-- ==== {migration.name} ====\n{migration.sql.rstrip()}\n")
+        return EXIT_OK
     url = args.database_url or Settings().database_url
     if not url:
         raise PressroomError(
@@ -383,6 +387,11 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.set_defaults(func=cmd_migrate)
     migrate.add_argument("--database-url", help="postgresql://… (default: SUPABASE_DB_URL)")
     migrate.add_argument("--force", action="store_true", help="run every file again")
+    migrate.add_argument(
+        "--print-sql",
+        action="store_true",
+        help="print every migration in order, to paste into the Supabase SQL editor",
+    )
     migrate.add_argument(
         "--make-books-private",
         action="store_true",

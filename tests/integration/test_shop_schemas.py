@@ -96,3 +96,23 @@ def test_migrations_run_on_the_shops_own_orders_table(shop_db: tuple[str, str]) 
                 "values (%s, 'b1', '{}', 'completed')",
                 (own,),
             )
+
+
+def test_the_sql_for_the_editor_is_every_migration_and_runs_as_pasted(pg_server: str) -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[2] / "migrations"
+    printed = subprocess.run(
+        [sys.executable, "-m", "app", "migrate", "--print-sql"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    names = sorted(p.name for p in folder.glob("*.sql"))
+    assert [line[8:-5] for line in printed.splitlines() if line.startswith("-- ==== ")] == names
+    with fresh_database(pg_server, migrate=False) as url:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(printed.encode())  # what an operator pastes into the SQL editor
+            assert conn.execute("select count(*) from claim_order_items('w', 1, 60)").fetchone()
