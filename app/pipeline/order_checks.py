@@ -337,7 +337,7 @@ class OrderRequest:
 
     book_id: str
     child_name: str
-    photo_path: Path
+    photo_path: Path | None  # None: no photo was chosen
     age: int | None = None
     gender: str | None = None
     customer_id: str = "walk-in"
@@ -354,11 +354,14 @@ def place_checked_order(
     """Check the order, then upload the photo and place it paid; raises OrderRefused with
     every problem when it cannot be made."""
     problems: list[Problem] = []
-    try:
-        photo: bytes | None = read_file(request.photo_path, "photo")
-    except BadInput as exc:
-        photo = None
-        problems.append(Problem("photo", str(exc)))
+    photo: bytes | None = None
+    if request.photo_path is None:
+        problems.append(Problem("photo", "no photo of the child was given"))
+    else:
+        try:
+            photo = read_file(request.photo_path, "photo")
+        except BadInput as exc:
+            problems.append(Problem("photo", str(exc)))
     books = store.list_books()
     book = next((b for b in books if b.id == request.book_id), None)
     who = Personalization(clean_name(request.child_name), request.age, request.gender or None)
@@ -369,14 +372,13 @@ def place_checked_order(
         settings,
         book_id=request.book_id,
         customer_id=request.customer_id,
-        photo_name=str(request.photo_path),
+        photo_name=str(request.photo_path or "the photo"),
         known_books=[b.id for b in books],
     )
     raise_if_refused(problems)
-    assert book is not None and photo is not None
-    key = upload_photo(
-        blobs, request.customer_id, photo, request.photo_path.suffix.lower() or ".jpg"
-    )
+    assert book is not None and photo is not None and request.photo_path is not None
+    suffix = request.photo_path.suffix.lower() or ".jpg"
+    key = upload_photo(blobs, request.customer_id, photo, suffix)
     _, items = store.place_order(
         request.customer_id,
         [(book.id, replace(who, photo=key))],

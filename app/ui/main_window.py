@@ -39,6 +39,7 @@ from app.ui.detail import ItemDetail
 from app.ui.detail_data import load_detail
 from app.ui.flows import Flows
 from app.ui.log_view import LogView
+from app.ui.order_dialog import open_order_dialog
 from app.ui.order_model import OrderFilterModel, OrderTableModel
 from app.ui.orders_page import OrdersPage
 from app.ui.overview_strip import OverviewStrip, load_overview
@@ -157,6 +158,7 @@ class MainWindow(DecisionsMixin, QMainWindow):
 
     def _build_actions(self) -> None:
         a = self.actions_by_name = {
+            "new_order": self._action("&New order…", lambda: open_order_dialog(self), "Ctrl+N"),
             "demo": self._action("Place &demo orders", self.place_demo_orders, "Ctrl+D"),
             "settings": self._action("&Settings…", self.open_settings, "Ctrl+,"),
             "quit": self._action("&Quit", self.close, "Ctrl+Q"),
@@ -192,7 +194,7 @@ class MainWindow(DecisionsMixin, QMainWindow):
         a["open"].setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         self.table.addAction(a["open"])
         menus: dict[str, list[str | None]] = {
-            "&File": ["demo", "settings", None, "quit"],
+            "&File": ["new_order", "demo", "settings", None, "quit"],
             "&Monitor": ["start", "stop", "resume", None, "refresh"],
             "&Orders": [
                 "find",
