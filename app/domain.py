@@ -179,6 +179,9 @@ class Personalization:
     age: int | None = None
     gender: str | None = None
     photo: str | None = None  # blob key of the child's photo
+    # An age the order wrote that is not a number ("five"): kept so the order checks can
+    # refuse that one item instead of the read failing for the whole queue.
+    age_text: str | None = None
 
 
 @dataclass(frozen=True)

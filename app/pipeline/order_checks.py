@@ -145,6 +145,8 @@ def check_order(
         hint = f" (the catalog has {', '.join(known_books)})" if known_books else ""
         problems.append(Problem("book", f"book {book_id!r} is not in the catalog{hint}"))
     problems += name_problems(book, who, spec)
+    if who.age_text is not None:
+        problems.append(Problem("age", f"the age {who.age_text!r} is not a number of years"))
     problems += age_problems(book, who.age)
     if photo is not None:
         problems += photo_problems(photo, photo_name, spec, settings.max_image_pixels)

@@ -29,7 +29,8 @@ def _connect(database_url: str) -> psycopg.Connection:
 def books_bucket_is_public(database_url: str) -> bool | None:
     """True/False for an existing bucket `books`; None when there is no Storage or bucket."""
     with _connect(database_url) as conn:
-        if conn.execute("select to_regclass('storage.buckets')").fetchone()[0] is None:
+        found = conn.execute("select to_regclass('storage.buckets')").fetchone()
+        if found is None or found[0] is None:
             return None
         row = conn.execute("select public from storage.buckets where id = 'books'").fetchone()
         return None if row is None else bool(row[0])
@@ -37,7 +38,8 @@ def books_bucket_is_public(database_url: str) -> bool | None:
 
 def public_link_count(database_url: str) -> int:
     with _connect(database_url) as conn:
-        return int(conn.execute(PUBLIC_LINKS).fetchone()[0])
+        row = conn.execute(PUBLIC_LINKS).fetchone()
+        return int(row[0]) if row else 0
 
 
 def bucket_note(database_url: str) -> str | None:

@@ -61,12 +61,18 @@ def personalization_to_dict(p: Personalization) -> dict[str, Any]:
 
 
 def personalization_from_dict(data: dict[str, Any]) -> Personalization:
-    age = data.get("age")
+    raw = data.get("age")
+    try:
+        age = int(raw) if raw not in (None, "") else None
+        age_text = None
+    except (TypeError, ValueError):  # a row the app wrote badly: refused at claim, not here
+        age, age_text = None, str(raw)
     return Personalization(
         child_name=str(data.get("child_name") or data.get("name") or ""),
-        age=int(age) if age not in (None, "") else None,
+        age=age,
         gender=data.get("gender") or None,
         photo=data.get("photo") or None,
+        age_text=age_text,
     )
 
 

@@ -112,7 +112,9 @@ def test_the_sql_for_the_editor_is_every_migration_and_runs_as_pasted(pg_server:
     ).stdout
     names = sorted(p.name for p in folder.glob("*.sql"))
     assert [line[8:-5] for line in printed.splitlines() if line.startswith("-- ==== ")] == names
-    with fresh_database(pg_server, migrate=False) as url:
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute(printed.encode())  # what an operator pastes into the SQL editor
-            assert conn.execute("select count(*) from claim_order_items('w', 1, 60)").fetchone()
+    with (
+        fresh_database(pg_server, migrate=False) as url,
+        psycopg.connect(url, autocommit=True) as conn,
+    ):
+        conn.execute(printed.encode())  # what an operator pastes into the SQL editor
+        assert conn.execute("select count(*) from claim_order_items('w', 1, 60)").fetchone()

@@ -370,3 +370,28 @@ def test_a_good_row_is_still_made(tmp_path: Path) -> None:
     done, provider, _ = run_claimed(tmp_path, "Ada", 5, demo_photo("child-ada.jpg"))
     assert done.pressroom_status is Status.COMPLETED, done.last_error
     assert provider.calls["cover"] == 1
+
+
+def test_an_age_that_is_not_a_number_fails_its_item_not_the_queue(tmp_path: Path) -> None:
+    import json
+    import sqlite3
+
+    services = build_services(make_settings(tmp_path), EventBus())
+    book = save_small_book(services, pages=1)
+    key = "photos/cust-1/kid.jpg"
+    services.blobs.put(key, demo_photo("child-ada.jpg"))
+    who = Personalization("Ada", 5, "girl", key)
+    _, [bad, good] = services.store.place_order("cust-1", [(book.id, who)] * 2, paid=True)
+    with sqlite3.connect(services.settings.data_dir / "pressroom.sqlite3") as db:  # the app's row
+        row = db.execute("select personalization from order_items where id = ?", (bad.id,))
+        data = json.loads(row.fetchone()[0])
+        db.execute(
+            "update order_items set personalization = ? where id = ?",
+            (json.dumps({**data, "age": "five"}), bad.id),
+        )
+    ids = {bad.id, good.id}
+    asyncio.run(Monitor(services, worker_id="w").run_until_idle(ids, timeout=60))
+    refused = services.store.get_item(bad.id)
+    assert refused.pressroom_status is Status.FAILED
+    assert refused.last_error == "the age 'five' is not a number of years"
+    assert services.store.get_item(good.id).pressroom_status is Status.COMPLETED
