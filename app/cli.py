@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -18,6 +17,7 @@ from app.config import TRIM_SIZES_MM, Settings
 from app.domain import OrderItem, PressroomError, Status
 from app.events import Event, MessageEvent, ProgressEvent
 from app.logs import setup_logging
+from app.signals import on_stop_signals
 
 log = logging.getLogger("pressroom")
 
@@ -59,9 +59,7 @@ async def _run_monitor(services: object, until: set[str] | None) -> None:
     from app.monitor import Monitor
 
     monitor = Monitor(services)  # type: ignore[arg-type]
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, monitor.stop)
+    on_stop_signals(asyncio.get_running_loop(), monitor.stop)
     if until is None:
         await monitor.run()
     else:

@@ -17,7 +17,6 @@ import binascii
 import contextlib
 import hmac
 import logging
-import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -32,6 +31,7 @@ from app.imageio import decode_image, encode_jpeg
 from app.monitor import Monitor
 from app.pipeline.job import JobServices
 from app.pipeline.order_checks import check_order, clean_name
+from app.signals import on_stop_signals
 
 log = logging.getLogger(__name__)
 
@@ -261,6 +261,5 @@ async def serve(services: JobServices, token: str, host: str, port: int) -> None
         services.events.message(logging.INFO, "stopping: releasing jobs in flight")
         server.should_exit = True
 
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, shutdown)
+    on_stop_signals(loop, shutdown)
     await server.serve()
