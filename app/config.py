@@ -61,6 +61,32 @@ class Settings(BaseSettings):
     price_input_per_million: float = Field(default=0.30, ge=0)
     price_output_per_million: float = Field(default=2.50, ge=0)
     price_per_image: float = Field(default=0.039, ge=0)
+    quality_gate: bool = Field(
+        default=True, description="check every book; send doubtful ones to review even in auto mode"
+    )
+    quality_blocking: str = Field(
+        default="composition,hero_changed,likeness,style,defects,pdf",
+        description="checks whose failure sends a book to review (others only warn): "
+        "composition, hero_changed, likeness, style, defects, resolution, pdf",
+    )
+    quality_min_structure: float = Field(
+        default=0.35, ge=0, le=1, description="composition kept: least similarity outside the hero"
+    )
+    quality_max_structure: float = Field(
+        default=0.995, ge=0, le=1, description="an image this similar everywhere was not changed"
+    )
+    quality_max_palette_distance: float = Field(
+        default=40.0, ge=0, description="composition kept: largest palette distance (CIELAB ΔE)"
+    )
+    quality_min_hero_change: float = Field(
+        default=0.08, ge=0, le=1, description="hero changed: least change inside the hero regions"
+    )
+    quality_min_likeness: float = Field(
+        default=0.5, ge=0, le=1, description="the judge's likeness score a page must reach"
+    )
+    quality_min_native_ppi: float = Field(
+        default=100.0, ge=0, description="resolution: least native ppi at trim size"
+    )
     daily_budget_usd: float = Field(
         default=50.0, ge=0, description="AI spending per day the overview compares against"
     )
@@ -117,6 +143,11 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=40 * 1024 * 1024, ge=1024)
     cpu_workers: int = Field(default=2, ge=1, description="threads for image and PDF work")
     worker_id: str | None = None
+
+    def is_blocking(self, check: str) -> bool:
+        """Whether a failed `check` sends the book to review (pdf_* checks: "pdf")."""
+        family = "pdf" if check.startswith("pdf") else check
+        return family in {c.strip() for c in self.quality_blocking.split(",")}
 
     @property
     def trim_mm(self) -> tuple[float, float]:
