@@ -413,6 +413,38 @@ class EmbeddedOrderStore:
                 (item_id, json.dumps(data, default=str), self._clock()),
             )
 
+    def save_quality(
+        self, item_id: str, summary: str, passed: bool, report: dict[str, Any]
+    ) -> None:
+        with self._tx() as db:
+            db.execute(
+                "insert into item_quality(item_id, summary, passed, report, updated_at) "
+                "values (?,?,?,?,?) on conflict(item_id) do update set "
+                "summary = excluded.summary, passed = excluded.passed, "
+                "report = excluded.report, updated_at = excluded.updated_at",
+                (item_id, summary, int(passed), json.dumps(report, default=str), self._clock()),
+            )
+
+    def get_quality(self, item_id: str) -> dict[str, Any] | None:
+        row = (
+            self._conn()
+            .execute("select report from item_quality where item_id = ?", (item_id,))
+            .fetchone()
+        )
+        return dict(json.loads(row["report"])) if row is not None else None
+
+    def quality_summaries(self, item_ids: Sequence[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        ids = list(item_ids)
+        for start in range(0, len(ids), 500):  # SQLite's limit on bound parameters
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._conn().execute(
+                f"select item_id, summary from item_quality where item_id in ({marks})", chunk
+            )
+            found.update({r["item_id"]: r["summary"] for r in rows})
+        return found
+
     def get_provenance(self, item_id: str) -> dict[str, Any] | None:
         row = (
             self._conn()

@@ -69,6 +69,13 @@ create index if not exists idx_item_events_item on item_events(item_id);
 create index if not exists idx_item_events_failed on item_events(at) where action = 'failed';
 create index if not exists idx_order_items_generated
     on order_items(generated_at) where generated_at is not null;
+create table if not exists item_quality (
+    item_id text primary key,
+    summary text not null,
+    passed integer not null,
+    report text not null,
+    updated_at real not null
+);
 create table if not exists item_provenance (
     item_id text primary key,
     data text not null,

@@ -124,6 +124,17 @@ class OrderStore(Protocol):
         """Keep the item's provenance (inputs, provider, model, usage) in the database."""
         ...
 
+    def save_quality(
+        self, item_id: str, summary: str, passed: bool, report: dict[str, Any]
+    ) -> None:
+        """Keep the quality gate's report for an item (replacing an earlier one)."""
+        ...
+
+    def get_quality(self, item_id: str) -> dict[str, Any] | None: ...
+    def quality_summaries(self, item_ids: Sequence[str]) -> dict[str, str]:
+        """The one-line summary of each item that has a quality report."""
+        ...
+
     def get_provenance(self, item_id: str) -> dict[str, Any] | None:
         """The provenance last saved for the item, or None if none was."""
         ...

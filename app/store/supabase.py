@@ -367,6 +367,35 @@ class SupabaseOrderStore:
             ),
         )
 
+    def save_quality(
+        self, item_id: str, summary: str, passed: bool, report: dict[str, Any]
+    ) -> None:
+        row = {"item_id": item_id, "summary": summary, "passed": passed, "report": report}
+        self.c.call(
+            "saving the quality report",
+            lambda: (
+                self.db.table("order_item_quality").upsert(row, on_conflict="item_id").execute()
+            ),
+        )
+
+    def get_quality(self, item_id: str) -> dict[str, Any] | None:
+        rows = self.c.call(
+            "reading the quality report",
+            lambda: (
+                self.db.table("order_item_quality")
+                .select("report")
+                .eq("item_id", item_id)
+                .execute()
+            ),
+        ).data
+        return dict(rows[0]["report"]) if rows else None
+
+    def quality_summaries(self, item_ids: Sequence[str]) -> dict[str, str]:
+        if not item_ids:
+            return {}
+        rows = self._rpc("pressroom_quality_summaries", {"ids": list(item_ids)}) or []
+        return {str(r["item_id"]): str(r["summary"]) for r in rows}
+
     def get_provenance(self, item_id: str) -> dict[str, Any] | None:
         rows = self.c.call(
             "reading provenance",

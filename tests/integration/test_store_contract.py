@@ -286,3 +286,18 @@ def test_shop_figures_count_today_from_the_database(backend: Backend) -> None:
     # 0.5 + 9.0 (no finished_at: the row was saved 3 h ago) + 0.125 + 0.0625
     assert figures.cost_usd == pytest.approx(9.6875)
     assert store.get_item(mixed).pressroom_status is Status.PROCESSING
+
+
+def test_the_quality_report_reads_back_and_summaries_come_in_bulk(backend: Backend) -> None:
+    first, second, third = place(backend, n=3)
+    report = {"summary": "2 pages doubtful", "checks": [{"name": "likeness", "passed": False}]}
+    backend.store.save_quality(first, "2 pages doubtful", False, report)
+    backend.store.save_quality(second, "passed", True, {"summary": "passed", "checks": []})
+    backend.store.save_quality(first, "1 page doubtful", False, {**report, "summary": "1"})
+    assert backend.store.get_quality(first) == {**report, "summary": "1"}
+    assert backend.store.get_quality(third) is None
+    assert backend.store.quality_summaries([first, second, third]) == {
+        first: "1 page doubtful",
+        second: "passed",
+    }
+    assert backend.store.quality_summaries([]) == {}
