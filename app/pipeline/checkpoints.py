@@ -16,6 +16,7 @@ PDF = "book.pdf"
 PROVENANCE = "provenance.json"
 APPROVED = "approved.json"
 INSTRUCTIONS = "instructions.json"
+QUALITY = "quality.json"  # the quality gate's report
 
 
 def page_name(index: int) -> str:

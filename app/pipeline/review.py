@@ -13,6 +13,7 @@ from app.domain import Claim, OrderItem, PressroomError, Status
 from app.names import replace_hero_name
 from app.pipeline import checkpoints as ck
 from app.pipeline.publish import publish_item
+from app.quality.report import QualityReport
 from app.store.ports import BlobStore, OrderStore
 
 
@@ -71,7 +72,7 @@ def regenerate(
     targets = [ck.page_name(i) for i in pages or []]
     if cover:  # a new cover is a new reference for every page
         targets += [ck.COVER, "pages"]
-    checkpoints.drop(ck.PROMPTS, ck.PDF, *targets)
+    checkpoints.drop(ck.PROMPTS, ck.PDF, ck.QUALITY, *targets)
     what = ", ".join(["cover"] * cover + [f"page {i}" for i in pages or []]) or "book"
     return store.transition(
         item_id,
@@ -109,3 +110,31 @@ def decide_many(
         else:
             results.append((item_id, None))
     return results
+
+
+def regenerate_doubtful(
+    store: OrderStore, blobs: BlobStore, item_id: str, operator: str
+) -> OrderItem:
+    """Send back exactly the pages (and the cover) the quality gate doubted, each with its
+    failed checks' sentences and the judge's words as the instruction for the model."""
+    data = store.get_quality(item_id)
+    report = QualityReport.from_json(data) if data else None
+    doubtful = report.doubtful_pages() if report else []
+    if report is None or not doubtful:
+        raise PressroomError("the quality gate doubted no page of this book: nothing to regenerate")
+    checkpoints = ck.Checkpoints(blobs, item_id)
+    notes = checkpoints.get_json(ck.INSTRUCTIONS, {}) or {}
+    for page in doubtful:
+        target = "cover" if page == 0 else f"page {page}"
+        reasons = [c.sentence for c in report.failed if c.target == target]
+        if report.judge_words.get(target):
+            reasons.append(report.judge_words[target])
+        fix = "Fix what the checks found: " + "; ".join(reasons)
+        if page == 0:
+            notes["cover"] = fix
+        else:
+            notes.setdefault("pages", {})[str(page)] = fix
+    checkpoints.put_json(ck.INSTRUCTIONS, notes)
+    return regenerate(
+        store, blobs, item_id, operator, cover=0 in doubtful, pages=[p for p in doubtful if p]
+    )

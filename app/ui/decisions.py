@@ -135,6 +135,14 @@ class DecisionsMixin:
             ),
         )
 
+    def regenerate_doubtful(self, item_id: str) -> Task:
+        s = self.services
+        return self._start_decision(
+            item_id,
+            "regenerate the doubtful pages",
+            partial(review.regenerate_doubtful, s.store, s.blobs, item_id, self.operator),
+        )
+
     def retry(self, item_id: str) -> Task:
         return self._start_decision(
             item_id, "retry", partial(review.retry, self.services.store, item_id, self.operator)

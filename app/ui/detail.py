@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QIcon
+from PySide6.QtGui import QColor, QIcon
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -25,6 +25,7 @@ from app.ui.detail_data import DetailData
 from app.ui.flows import Flows
 from app.ui.images import CompareView, pixmap
 from app.ui.pdf_preview import PdfPreview
+from app.ui.quality_view import QualityView
 from app.ui.timeline_view import TimelineView
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ class ItemDetail(QWidget):
     reject_requested = Signal(str)
     regenerate_requested = Signal(str, int)  # item id, page count
     retry_requested = Signal(str)
+    regenerate_doubtful_requested = Signal(str)
 
     def __init__(self, bridge: MonitorBridge, flows: Flows, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -81,6 +83,10 @@ class ItemDetail(QWidget):
         self.pdf = PdfPreview(bridge, flows)
         self.analysis = AnalysisView()
         self.timeline = TimelineView()
+        self.quality = QualityView()
+        self.quality.regenerate_doubtful.connect(
+            lambda: self._emit(self.regenerate_doubtful_requested)
+        )
         self.history = QPlainTextEdit()
         self.history.setReadOnly(True)
         self.tabs = QTabWidget()
@@ -88,6 +94,7 @@ class ItemDetail(QWidget):
         self.tabs.addTab(self.pages, "Pages")
         self.tabs.addTab(self.pdf, "PDF")
         self.tabs.addTab(self.analysis, "Analysis && prompt")
+        self.tabs.addTab(self.quality, "&Quality")
         self.tabs.addTab(self.timeline, "&Timeline")
         self.tabs.addTab(self.history, "History")
 
@@ -142,15 +149,29 @@ class ItemDetail(QWidget):
         if data.pages:
             self.pages.clear()
             for index, png in data.pages:
-                self.pages.addItem(
-                    QListWidgetItem(QIcon(pixmap(png)), f"page {index}: original | generated")
-                )
+                entry = QListWidgetItem(QIcon(pixmap(png)), f"page {index}: original | generated")
+                self._mark_verdicts(entry, index, data)
+                self.pages.addItem(entry)
         if not keep_pdf:
             self.pdf.set_pdf(data.pdf, data.pdf_label)
         self.analysis.show_sections(data.sections)
         self.history.setPlainText(data.history)
         self.timeline.show_timeline(data.timeline)
+        self.quality.show_report(data.quality, item.pressroom_status is Status.AWAITING_REVIEW)
         self._update_buttons()
+
+    @staticmethod
+    def _mark_verdicts(entry: QListWidgetItem, index: int, data: DetailData) -> None:
+        """The quality gate's verdicts on a page, next to its original/generated pair."""
+        if data.quality is None:
+            return
+        failed = [c for c in data.quality.for_target(f"page {index}") if not c.passed]
+        if not failed:
+            entry.setText(f"{entry.text()}  ✓ checks passed")
+            return
+        entry.setText(f"{entry.text()}  ⚠ " + ", ".join(c.name for c in failed))
+        entry.setToolTip("\n".join(f"{c.name}: {c.sentence}" for c in failed))
+        entry.setBackground(QColor(255, 228, 180))
 
     def failed_to_load(self, error: BaseException) -> None:
         self.title.setText(f"Cannot show this item: {error}")

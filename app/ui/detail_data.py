@@ -12,6 +12,7 @@ from app.domain import OrderItem
 from app.pipeline import checkpoints as ck
 from app.pipeline.job import JobServices
 from app.pipeline.publish import storage_keys
+from app.quality.report import QualityReport
 from app.store.ports import BlobNotFound
 from app.timeline import Timeline, item_timeline
 from app.ui.images import preview_png
@@ -31,6 +32,7 @@ class DetailData:
     sections: dict[str, Any] = field(default_factory=dict)  # analyses, prompts, provenance
     history: str = ""
     timeline: Timeline | None = None
+    quality: QualityReport | None = None
 
 
 def _maybe(fn: Any, *args: Any) -> Any:
@@ -96,4 +98,6 @@ def load_detail(services: JobServices, item_id: str, with_pages: bool = True) ->
         for h in store.history(item_id)
     )
     data.timeline = _maybe(item_timeline, store, item_id)
+    report = store.get_quality(item_id)
+    data.quality = QualityReport.from_json(report) if report else None
     return data

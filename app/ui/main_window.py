@@ -126,6 +126,7 @@ class MainWindow(DecisionsMixin, QMainWindow):
         self.detail.reject_requested.connect(self.reject)
         self.detail.regenerate_requested.connect(self.regenerate)
         self.detail.retry_requested.connect(self.retry)
+        self.detail.regenerate_doubtful_requested.connect(self.regenerate_doubtful)
         self.cover_lab = CoverLab(self.bridge, self.flows)
         self.cover_lab.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.tabs = QTabWidget()
@@ -268,6 +269,10 @@ class MainWindow(DecisionsMixin, QMainWindow):
             if unknown:
                 books = await self.bridge.run_blocking(store.list_books)
                 self.model.book_titles.update({b.id: b.title for b in books})
+            checked = [i.id for i in items if i.pressroom_status is not Status.PENDING]
+            if checked:
+                summaries = await self.bridge.run_blocking(store.quality_summaries, checked)
+                self.model.quality.update(summaries)
         except Exception as error:
             self.statusBar().showMessage(f"Cannot read orders: {error}", 10_000)
             return

@@ -92,6 +92,8 @@ STATUS_COLOURS = {
     Status.AWAITING_REVIEW: QColor(255, 240, 200),
     Status.COMPLETED: QColor(225, 245, 225),
 }
+QUALITY_PASSED = QColor(200, 235, 200)
+QUALITY_DOUBT = QColor(255, 214, 140)
 WAIT_WARN = QColor(255, 200, 110)
 WAIT_LATE = QColor(235, 120, 110)
 FINISHED = frozenset({Status.COMPLETED, Status.FAILED})
@@ -167,6 +169,7 @@ class OrderTableModel(QAbstractTableModel):
         self._index: dict[str, int] = {}
         self._dirty: set[int] = set()
         self.book_titles: dict[str, str] = {}
+        self.quality: dict[str, str] = {}  # item id -> the quality gate's summary
         self.wait_warn_seconds = 12 * 3600.0
         self.wait_late_seconds = 20 * 3600.0
         self._flush = QTimer(self)
@@ -202,6 +205,8 @@ class OrderTableModel(QAbstractTableModel):
         if role == Role.SORT:
             return self._sort_key(row, column)
         if role == Qt.ItemDataRole.BackgroundRole:
+            if column == Column.CHECK and item.id in self.quality:
+                return QUALITY_PASSED if self.quality[item.id] == "passed" else QUALITY_DOUBT
             if column == Column.WAITING:
                 colour = self._wait_colour(item)
                 if colour is not None:
@@ -242,6 +247,8 @@ class OrderTableModel(QAbstractTableModel):
         item = row.item
         if column == Column.ERROR:
             return item.last_error
+        if column == Column.CHECK:
+            return self.quality.get(item.id, "not checked yet")
         if column == Column.CUSTOMER:
             return " · ".join(
                 v for v in (item.customer_name, item.customer_email, item.customer_id) if v
@@ -284,7 +291,12 @@ class OrderTableModel(QAbstractTableModel):
             return item.attempts
         if column == Column.ERROR:
             return (item.last_error or "").splitlines()[0] if item.last_error else ""
-        return ""  # PROGRESS is painted by the delegate; CHECK waits for the quality gate
+        if column == Column.CHECK:
+            summary = self.quality.get(item.id)
+            if summary is None:
+                return ""
+            return "✓" if summary == "passed" else "⚠ " + summary.removesuffix(" doubtful")
+        return ""  # PROGRESS is painted by the delegate
 
     # -- updates -----------------------------------------------------------------------------
     def item_at(self, row: int) -> OrderItem | None:

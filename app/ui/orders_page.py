@@ -41,7 +41,7 @@ WIDTHS = {
     Column.STATUS: 100,
     Column.STAGE: 110,
     Column.PROGRESS: 235,
-    Column.CHECK: 50,
+    Column.CHECK: 70,
     Column.ATTEMPTS: 46,
 }
 ELIGIBLE = {
