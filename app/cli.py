@@ -206,6 +206,33 @@ def _status_line(item: OrderItem, customer_width: int) -> str:
     ).rstrip()
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    """Reprint an item's quality report, or run the PDF checks on any file."""
+    from app.pipeline.order_checks import find_book
+    from app.quality.report import QualityReport
+    from app.runtime import build_services
+
+    services = build_services(_settings(args))
+    if args.pdf:
+        from app.quality.pdf_checks import check_pdf_file
+
+        if not (args.book and args.name):
+            raise PressroomError("with --pdf, say which book and which name: --book ID --name NAME")
+        book = find_book(services.store, args.book)
+        if book is None:
+            raise PressroomError(f"there is no book {args.book!r} in the catalog")
+        report = check_pdf_file(args.pdf, book, args.name, args.gender, services.settings)
+    elif args.item:
+        data = services.store.get_quality(args.item)
+        if data is None:
+            raise PressroomError(f"order item {args.item} has no quality report (not checked yet)")
+        report = QualityReport.from_json(data)
+    else:
+        raise PressroomError("say what to check: an ITEM_ID, or --pdf FILE --book ID --name NAME")
+    print(report.text())
+    return EXIT_OK if report.passed else EXIT_FAILED
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     from app.runtime import build_services
 
@@ -370,6 +397,12 @@ def build_parser() -> argparse.ArgumentParser:
     cover.add_argument("--genre", default="")
     cover.add_argument("--show-prompt", action="store_true")
     cover.add_argument("-o", "--output", required=True, type=Path)
+    check = add("check", cmd_check, "print an item's quality report, or check any book PDF")
+    check.add_argument("item", nargs="?", help="an order item's id")
+    check.add_argument("--pdf", type=Path, help="a composed book PDF to check")
+    check.add_argument("--book", help="with --pdf: the catalog book it was made from")
+    check.add_argument("--name", help="with --pdf: the child's name it should carry")
+    check.add_argument("--gender", help="with --pdf: the child's gender (girl, boy)")
     status = add("status", cmd_status, "list order items and their state")
     status.add_argument("--limit", type=int, default=50)
     serve = add("serve", cmd_serve, "the monitor plus the seed's HTTP control endpoints")
