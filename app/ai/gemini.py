@@ -25,9 +25,11 @@ from app.ai.gemini_schema import (
     PHOTO_INSTRUCTIONS,
     CoverAnalysisWire,
     PhotoAnalysisWire,
+    judge_instructions,
+    judge_labels,
     nearest_aspect_ratio,
 )
-from app.ai.provider import ChildAnalysis, CoverAnalysis, ImageTask
+from app.ai.provider import ChildAnalysis, CoverAnalysis, ImageTask, JudgeTask, JudgeVerdict
 from app.ai.usage import current_ledger
 from app.domain import (
     CredentialsRejected,
@@ -117,6 +119,41 @@ class GeminiProvider:
     async def personalize_page(self, task: ImageTask) -> bytes:
         references = [task.source, task.photo] + ([task.reference] if task.reference else [])
         return await self._image(task, references)
+
+    async def judge(self, task: JudgeTask) -> JudgeVerdict:
+        """One structured call to the analysis model with the photo, the original, the
+        generated image (and the generated cover, for pages). Through the same gate, error
+        classification and ledger as every call; a block raises SafetyBlocked; an answer
+        that does not fit the verdict is asked once more, then raises PermanentError."""
+        label = f"{task.target} judge"
+        images = [task.photo, task.original, task.generated]
+        if task.cover is not None:
+            images.append(task.cover)
+        contents: list[Any] = []
+        for caption, data in zip(judge_labels(task.cover is not None), images, strict=True):
+            contents.append(caption)
+            contents.append(
+                await asyncio.to_thread(self._reference_part, data, f"{label}: {caption}")
+            )
+        contents.append(
+            judge_instructions(
+                task.target, task.hero_name, with_cover=task.cover is not None, title=task.title
+            )
+        )
+        config = types.GenerateContentConfig(
+            response_mime_type="application/json", response_schema=JudgeVerdict, temperature=0.0
+        )
+        for attempt in (1, 2):
+            response = await self._generate(label, self.analysis_model, contents, config)
+            self._raise_if_blocked(response, label)
+            if isinstance(response.parsed, JudgeVerdict):
+                return response.parsed
+            if attempt == 2:
+                raise PermanentError(
+                    f"{label}: the model's verdict did not fit the expected form twice "
+                    f"(reply began: {(self._text(response) or '')[:80]!r})"
+                )
+        raise AssertionError("unreachable")
 
     # -- requests ----------------------------------------------------------------------
     async def _analyze(

@@ -1,5 +1,6 @@
-"""What Gemini is asked to fill when it analyzes a cover or a photo (the structured-output
-schemas), the instructions that go with them, and the aspect ratios its image models take.
+"""What Gemini is asked to fill when it analyzes a cover or a photo or judges a generated
+image (the structured-output schemas), the instructions that go with them, and the aspect
+ratios its image models take.
 
 The instructions say what to describe, never what the answer is: every descriptive word in
 a prompt comes from these analyses or from the order.
@@ -27,6 +28,50 @@ PHOTO_INSTRUCTIONS = (
     "expression, and where the face is (left, top, right, bottom as fractions). Describe only "
     "what is visible; do not guess identity."
 )
+
+
+def judge_labels(with_cover: bool) -> list[str]:
+    """The caption sent before each image of a judge call, in order."""
+    labels = [
+        "Image 1: a photo of the child who must be the main character.",
+        "Image 2: the original illustration.",
+        "Image 3: the new illustration, to be judged.",
+    ]
+    if with_cover:
+        labels.append("Image 4: the book's new cover, already showing the child.")
+    return labels
+
+
+def judge_instructions(
+    target: str, hero_name: str, *, with_cover: bool, title: str | None = None
+) -> str:
+    """What the judge is asked about one generated image (the cover or a page). It names the
+    defects it must look for and asks for its reasons before its verdict."""
+    hero = hero_name or "the original main character"
+    what = "cover" if target == "cover" else f"illustration ({target})"
+    text = (
+        f"You check a personalized children's book before it is printed. Image 3 is its new "
+        f"{what}: image 2 redrawn so that the child in the photo (image 1) is the main "
+        f"character instead of {hero}, keeping image 2's art style, palette and layout. "
+    )
+    if with_cover:
+        text += "The child must look the same as on the new cover (image 4). "
+    if title:
+        text += f'Any title lettered in image 3 must read exactly "{title}". '
+    text += (
+        "First say briefly what you compared and what you saw (reasons). Then answer: is "
+        "the main character in image 3 recognisably the child in the photo, drawn as a "
+        "storybook character (same_child); how alike, from 0 (someone else) to 1 "
+        "(unmistakably the same child: hair colour and style, skin tone, eye colour, "
+        "features, glasses or freckles if any) (likeness); does image 3 keep image 2's art "
+        "style, palette and composition (style_matches); and list every defect, each with "
+        "its reason: extra or missing limbs, hands or fingers (extra_limbs); misspelt, "
+        "garbled or unreadable lettering (garbled_text); a second child who is not in "
+        f"image 2 (second_child); {hero} still visible, whole or in part "
+        "(original_hero_visible); anything else that should not be printed (other). An "
+        "empty list if there are none. Judge only what is visible; do not identify anyone."
+    )
+    return text
 
 
 class CoverAnalysisWire(BaseModel):

@@ -1,13 +1,14 @@
 """The Provider port: what the pipeline asks of an AI backend, and the shapes it gets back.
 
 The analysis models double as the structured-output schemas for Gemini, so the template
-provider and Gemini fill the same fields.
+provider and Gemini fill the same fields. So does the judge's verdict: Gemini answers it
+as structured output, the template provider's offline judge fills it from measurements.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, Field
 
@@ -64,6 +65,60 @@ class ImageTask:
     label: str = "cover"  # for messages: "cover", "page 7"
 
 
+DefectKind = Literal[
+    "extra_limbs", "garbled_text", "second_child", "original_hero_visible", "other"
+]
+
+
+class Defect(BaseModel):
+    kind: DefectKind = Field(
+        description="extra_limbs: extra or missing limbs, hands or fingers; garbled_text: "
+        "misspelt or unreadable lettering in the picture; second_child: a child who should "
+        "not be there; original_hero_visible: the original character still shows; other"
+    )
+    reason: str = Field(description="what is wrong and where, in one sentence")
+
+
+class JudgeVerdict(BaseModel):
+    """The judge's answer about one generated image. Field order is the order the model
+    writes in: what it saw first, then the verdict that follows from it."""
+
+    reasons: str = Field(
+        description="briefly, what you compared and what you saw, before the verdict"
+    )
+    same_child: bool = Field(
+        description="the main character is recognisably the child in the photo"
+    )
+    likeness: float = Field(
+        ge=0.0,
+        le=1.0,
+        description="0 = someone else, 1 = unmistakably the child in the photo "
+        "(hair colour and style, skin tone, eye colour, features)",
+    )
+    style_matches: bool = Field(
+        description="the art style, palette and layout of the original are kept"
+    )
+    defects: list[Defect] = Field(
+        description="every defect that should not be printed; empty if there are none"
+    )
+
+
+@dataclass(frozen=True)
+class JudgeTask:
+    """One generated image to judge: the cover (no `cover`) or a page (the generated cover
+    given, so the child can be compared across the book)."""
+
+    photo: bytes  # the child's photo
+    original: bytes  # the book's illustration before personalization
+    generated: bytes  # what the provider made of it
+    child_analysis: ChildAnalysis
+    target: str  # "cover", "page 3"
+    hero_name: str  # the original hero's name ("Leo")
+    cover: bytes | None = None  # the generated cover, for pages
+    hero_regions: tuple[Box, ...] = ()  # where the hero stands, from the book's metadata
+    title: str | None = None  # the personalized title a cover should letter
+
+
 @dataclass
 class Usage:
     calls: int = 0
@@ -81,6 +136,11 @@ class Provider(Protocol):
     async def analyze_child(self, photo: bytes) -> ChildAnalysis: ...
     async def generate_cover(self, task: ImageTask) -> bytes: ...
     async def personalize_page(self, task: ImageTask) -> bytes: ...
+    async def judge(self, task: JudgeTask) -> JudgeVerdict:
+        """Whether the generated image shows the child, in the original's style, without
+        defects. Raises the provider's usual errors; a refusal is SafetyBlocked."""
+        ...
+
     async def aclose(self) -> None:
         """Release network connections held for the running event loop."""
         ...

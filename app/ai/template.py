@@ -15,7 +15,8 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
 
 from app.ai import imaging
-from app.ai.provider import ChildAnalysis, CoverAnalysis, ImageTask
+from app.ai.provider import ChildAnalysis, CoverAnalysis, ImageTask, JudgeTask, JudgeVerdict
+from app.ai.template_judge import judge_offline
 from app.assets import FONT_BOLD, font_bytes
 from app.cpu import run_cpu
 from app.domain import Box
@@ -43,6 +44,11 @@ class TemplateProvider:
 
     async def personalize_page(self, task: ImageTask) -> bytes:
         return await run_cpu(self._personalize, task)
+
+    async def judge(self, task: JudgeTask) -> JudgeVerdict:
+        """The offline judge: colours and layout measured, no face recognition (its limits
+        are in app/ai/template_judge.py and in every verdict's reasons)."""
+        return await run_cpu(judge_offline, task, self.max_pixels)
 
     async def aclose(self) -> None:
         """Nothing to release: no connections."""

@@ -3,9 +3,10 @@
 
 By default it answers like the real service: structured JSON that fits the request's
 `responseSchema`, or an inline PNG (the first reference image, re-tinted, with a marker
-drawn where the face goes) when `responseModalities` asks for IMAGE. Tests script replies
-(errors with Google's error bodies, safety blocks, malformed JSON), add latency, and read
-back every request the SDK sent.
+drawn where the face goes) when `responseModalities` asks for IMAGE. A judge call (a
+schema with `same_child`) gets a passing verdict by default. Tests script replies (errors
+with Google's error bodies, safety blocks, malformed JSON, a judge's verdict, a blocked or
+malformed one), add latency, and read back every request the SDK sent.
 """
 
 from __future__ import annotations
@@ -176,10 +177,68 @@ def malformed_json() -> Reply:
     )
 
 
+JUDGE_PASS: dict[str, Any] = {
+    "reasons": "The hero has the child's brown bob, fair skin and blue eyes, drawn in the "
+    "original's flat style; the layout is unchanged.",
+    "same_child": True,
+    "likeness": 0.86,
+    "style_matches": True,
+    "defects": [],
+}
+
+
+def _json_reply(answer: Any, finish: str = "STOP") -> Reply:
+    return Reply(
+        body={
+            "candidates": [
+                {
+                    "content": {"role": "model", "parts": [{"text": json.dumps(answer)}]},
+                    "finishReason": finish,
+                    "index": 0,
+                }
+            ],
+            "usageMetadata": {
+                "promptTokenCount": 2300,
+                "candidatesTokenCount": 150,
+                "totalTokenCount": 2450,
+            },
+        }
+    )
+
+
+def judge_verdict(**fields: Any) -> Reply:
+    """A judge's structured answer: the passing verdict with `fields` changed, e.g.
+    `judge_verdict(same_child=False, likeness=0.2, defects=[{"kind": "second_child",
+    "reason": "…"}])`."""
+    return _json_reply({**JUDGE_PASS, **fields})
+
+
+def judge_blocked(reason: str = "SAFETY") -> Reply:
+    """The judge's request refused outright (a prompt block: no candidates)."""
+    return prompt_blocked(reason)
+
+
+def judge_declined() -> Reply:
+    """The judge stopped for safety with no content."""
+    return Reply(
+        body={
+            "candidates": [{"finishReason": "SAFETY", "index": 0}],
+            "usageMetadata": {"promptTokenCount": 2300, "totalTokenCount": 2300},
+        }
+    )
+
+
+def judge_malformed() -> Reply:
+    """A verdict that does not fit the schema: likeness as a percentage, a field missing."""
+    return _json_reply({"reasons": "Looks like her.", "same_child": "yes", "likeness": 87})
+
+
 def _sample(schema: dict[str, Any], name: str = "") -> Any:
     kind = str(schema.get("type", "STRING")).upper()
     if schema.get("anyOf"):
         return _sample(schema["anyOf"][0], name)
+    if schema.get("enum"):
+        return schema["enum"][0]
     if kind == "OBJECT":
         return {k: _sample(v, k) for k, v in schema.get("properties", {}).items()}
     if kind == "ARRAY":
@@ -263,7 +322,11 @@ class FakeGemini:
             usage["candidatesTokenCount"] = 1290
             parts = [{"inlineData": {"mimeType": "image/png", "data": data}}]
         else:
-            answer = _sample(config.get("responseSchema") or {"type": "OBJECT"})
+            schema = config.get("responseSchema") or {"type": "OBJECT"}
+            if "same_child" in (schema.get("properties") or {}):
+                answer = dict(JUDGE_PASS)
+            else:
+                answer = _sample(schema)
             usage["candidatesTokenCount"] = 180
             parts = [{"text": json.dumps(answer)}]
         usage["totalTokenCount"] = usage["promptTokenCount"] + usage["candidatesTokenCount"]

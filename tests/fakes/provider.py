@@ -1,13 +1,14 @@
 """A provider for monitor and job tests: the real template provider, with failures,
 stalls and call counts scripted per call label ("cover analysis", "photo analysis",
-"cover", "page 3") or per child and label ("Ada/page 3")."""
+"cover", "page 3", "page 3 judge") or per child and label ("Ada/page 3"); scripted
+verdicts replace the offline judge's for a label."""
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter
 
-from app.ai.provider import ChildAnalysis, CoverAnalysis, ImageTask
+from app.ai.provider import ChildAnalysis, CoverAnalysis, ImageTask, JudgeTask, JudgeVerdict
 from app.ai.template import TemplateProvider
 
 
@@ -16,12 +17,14 @@ class ScriptedProvider:
         self,
         failures: dict[str, list[BaseException]] | None = None,
         stall_on: set[str] | None = None,
+        verdicts: dict[str, JudgeVerdict] | None = None,
     ) -> None:
         self.inner = TemplateProvider()
         self.name = "scripted-template"
         self.model = self.inner.model
         self.failures = {k: list(v) for k, v in (failures or {}).items()}
         self.stall_on = stall_on or set()
+        self.verdicts = dict(verdicts or {})  # "page 3 judge" -> the verdict to answer
         self.calls: Counter[str] = Counter()
         self.stalled = asyncio.Event()
 
@@ -53,9 +56,25 @@ class ScriptedProvider:
         await self._enter(task.label, task.child_name)
         return await self.inner.personalize_page(task)
 
+    async def judge(self, task: JudgeTask) -> JudgeVerdict:
+        label = f"{task.target} judge"
+        await self._enter(label)
+        if label in self.verdicts:
+            return self.verdicts[label]
+        return await self.inner.judge(task)
+
     async def aclose(self) -> None:
         await self.inner.aclose()
 
     @property
     def page_calls(self) -> int:
-        return sum(n for label, n in self.calls.items() if label.startswith("page "))
+        """Page images asked for (judge calls not counted)."""
+        return sum(
+            n
+            for label, n in self.calls.items()
+            if label.startswith("page ") and not label.endswith(" judge")
+        )
+
+    @property
+    def judge_calls(self) -> int:
+        return sum(n for label, n in self.calls.items() if label.endswith(" judge"))
