@@ -125,7 +125,7 @@ class GeminiProvider:
         generated image (and the generated cover, for pages). Through the same gate, error
         classification and ledger as every call; a block raises SafetyBlocked; an answer
         that does not fit the verdict is asked once more, then raises PermanentError."""
-        label = f"{task.target} judge"
+        label = f"judge {task.target}"
         images = [task.photo, task.original, task.generated]
         if task.cover is not None:
             images.append(task.cover)

@@ -75,7 +75,7 @@ async def run_judge(
     """Ask the provider's judge about one image (through `call`, the job's retrying runner,
     when given) and return its checks and its words. Errors become a failed "judge" check;
     a paused queue and cancellation propagate."""
-    label = f"{task.target} judge"
+    label = f"judge {task.target}"
     try:
         if call is None:
             verdict = await provider.judge(task)

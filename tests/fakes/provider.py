@@ -1,6 +1,6 @@
 """A provider for monitor and job tests: the real template provider, with failures,
 stalls and call counts scripted per call label ("cover analysis", "photo analysis",
-"cover", "page 3", "page 3 judge") or per child and label ("Ada/page 3"); scripted
+"cover", "page 3", "judge page 3") or per child and label ("Ada/page 3"); scripted
 verdicts replace the offline judge's for a label."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ class ScriptedProvider:
         self.model = self.inner.model
         self.failures = {k: list(v) for k, v in (failures or {}).items()}
         self.stall_on = stall_on or set()
-        self.verdicts = dict(verdicts or {})  # "page 3 judge" -> the verdict to answer
+        self.verdicts = dict(verdicts or {})  # "judge page 3" -> the verdict to answer
         self.calls: Counter[str] = Counter()
         self.stalled = asyncio.Event()
 
@@ -57,7 +57,7 @@ class ScriptedProvider:
         return await self.inner.personalize_page(task)
 
     async def judge(self, task: JudgeTask) -> JudgeVerdict:
-        label = f"{task.target} judge"
+        label = f"judge {task.target}"
         await self._enter(label)
         if label in self.verdicts:
             return self.verdicts[label]
@@ -68,13 +68,8 @@ class ScriptedProvider:
 
     @property
     def page_calls(self) -> int:
-        """Page images asked for (judge calls not counted)."""
-        return sum(
-            n
-            for label, n in self.calls.items()
-            if label.startswith("page ") and not label.endswith(" judge")
-        )
+        return sum(n for label, n in self.calls.items() if label.startswith("page "))
 
     @property
     def judge_calls(self) -> int:
-        return sum(n for label, n in self.calls.items() if label.endswith(" judge"))
+        return sum(n for label, n in self.calls.items() if label.startswith("judge "))

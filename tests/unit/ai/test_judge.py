@@ -156,7 +156,7 @@ def test_a_blocked_judge_raises_safety_blocked_and_the_page_is_doubtful(
     fake: FakeGemini, reply: fakes.Reply, tmp_path: Path
 ) -> None:
     fake.script(ANALYSIS, reply)
-    with pytest.raises(SafetyBlocked, match="page 3 judge"):
+    with pytest.raises(SafetyBlocked, match="judge page 3"):
         run(gemini(fake).judge(gemini_task()))
     fake.script(ANALYSIS, reply)
     checks, words = run(run_judge(gemini(fake), gemini_task(), make_settings(tmp_path)))
@@ -195,7 +195,7 @@ def test_judge_calls_are_in_the_ledger_like_every_call(fake: FakeGemini) -> None
         return await gemini(fake).judge(gemini_task())
 
     run(judged())
-    assert [e["label"] for e in ledger.entries] == ["page 3 judge", "page 3 judge"]
+    assert [e["label"] for e in ledger.entries] == ["judge page 3", "judge page 3"]
     assert all(e["model"] == ANALYSIS and e["images"] == 0 for e in ledger.entries)
     # the malformed answer's tokens, then the default answer's (1200 + 258 per image)
     assert ledger.tokens_in == 2300 + 1200 + 4 * 258 and ledger.tokens_out == 150 + 180
@@ -235,8 +235,8 @@ def test_judge_calls_share_the_analysis_models_concurrency_cap(fake: FakeGemini)
 
 def test_the_scripted_provider_delegates_and_scripts_the_judge() -> None:
     scripted = ScriptedProvider(
-        failures={"page 3 judge": [SafetyBlocked("page 3 judge: declined")]},
-        verdicts={"cover judge": JudgeVerdict(**{**fakes.JUDGE_PASS, "likeness": 0.1})},
+        failures={"judge page 3": [SafetyBlocked("judge page 3: declined")]},
+        verdicts={"judge cover": JudgeVerdict(**{**fakes.JUDGE_PASS, "likeness": 0.1})},
     )
     with pytest.raises(SafetyBlocked):
         asyncio.run(scripted.judge(gemini_task()))

@@ -104,7 +104,7 @@ def test_defects_are_listed_in_one_sentence_each_with_its_reason(settings: Setti
 
 
 def test_a_judge_that_could_not_answer_is_one_failed_blocking_check(settings: Settings) -> None:
-    error = SafetyBlocked("page 3 judge: the request was blocked: SAFETY")
+    error = SafetyBlocked("judge page 3: the request was blocked: SAFETY")
     [check] = judge_checks(None, error, target="page 3", settings=settings)
     assert (check.name, check.target, check.passed, check.blocking) == (
         "judge",
@@ -113,7 +113,7 @@ def test_a_judge_that_could_not_answer_is_one_failed_blocking_check(settings: Se
         True,
     )
     assert check.sentence == (
-        "the judge could not answer (page 3 judge: the request was blocked: SAFETY), so "
+        "the judge could not answer (judge page 3: the request was blocked: SAFETY), so "
         "nothing vouches for the child's likeness, the style or defects here"
     )
     # an error wins over a verdict; no verdict and no error is no answer either
@@ -160,7 +160,7 @@ def task(target: str = "page 3") -> JudgeTask:
 
 
 def test_run_judge_returns_the_checks_and_the_judges_words(settings: Settings) -> None:
-    provider = ScriptedProvider(verdicts={"page 3 judge": verdict()})
+    provider = ScriptedProvider(verdicts={"judge page 3": verdict()})
     checks, words = asyncio.run(run_judge(provider, task(), settings))
     assert [c.name for c in checks] == ["likeness", "style", "defects"]
     assert words == "Same bob and freckles; flat style kept."
@@ -173,8 +173,8 @@ def test_run_judge_returns_the_checks_and_the_judges_words(settings: Settings) -
 @pytest.mark.parametrize(
     "error",
     [
-        SafetyBlocked("page 3 judge: the model declined (finish reason SAFETY)"),
-        PermanentError("page 3 judge: the model's verdict did not fit the expected form twice"),
+        SafetyBlocked("judge page 3: the model declined (finish reason SAFETY)"),
+        PermanentError("judge page 3: the model's verdict did not fit the expected form twice"),
         BudgetExceeded("stopped: this book has used $2.00 of AI calls"),
         TransientError("Gemini is unavailable (503 UNAVAILABLE)"),
         ValueError("something unexpected"),
@@ -183,7 +183,7 @@ def test_run_judge_returns_the_checks_and_the_judges_words(settings: Settings) -
 def test_run_judge_turns_every_failure_into_a_doubtful_page(
     settings: Settings, error: Exception
 ) -> None:
-    provider = ScriptedProvider(failures={"page 3 judge": [error]})
+    provider = ScriptedProvider(failures={"judge page 3": [error]})
     checks, words = asyncio.run(run_judge(provider, task(), settings))
     assert [(c.name, c.passed, c.blocking) for c in checks] == [("judge", False, True)]
     assert str(error) in checks[0].sentence and words == f"no verdict: {error}"
@@ -191,21 +191,21 @@ def test_run_judge_turns_every_failure_into_a_doubtful_page(
 
 @pytest.mark.parametrize("error", [QuotaExhausted("daily quota"), CredentialsRejected("key")])
 def test_run_judge_lets_a_paused_queue_through(settings: Settings, error: Exception) -> None:
-    provider = ScriptedProvider(failures={"page 3 judge": [error]})
+    provider = ScriptedProvider(failures={"judge page 3": [error]})
     with pytest.raises(type(error)):
         asyncio.run(run_judge(provider, task(), settings))
 
 
 def test_run_judge_retries_through_the_jobs_call_runner(settings: Settings) -> None:
     provider = ScriptedProvider(
-        failures={"page 3 judge": [TransientError("503"), TransientError("503")]},
-        verdicts={"page 3 judge": verdict()},
+        failures={"judge page 3": [TransientError("503"), TransientError("503")]},
+        verdicts={"judge page 3": verdict()},
     )
     runner = CallRunner(attempts=3, base_seconds=0.001)
     checks, _ = asyncio.run(run_judge(provider, task(), settings, call=runner.call))
     assert all(c.passed for c in checks)
     assert provider.judge_calls == 3 and runner.retries == 2
     # out of retries: doubtful, with the last reason
-    provider = ScriptedProvider(failures={"page 3 judge": [TransientError("503")] * 3})
+    provider = ScriptedProvider(failures={"judge page 3": [TransientError("503")] * 3})
     checks, _ = asyncio.run(run_judge(provider, task(), settings, call=runner.call))
     assert checks[0].name == "judge" and "503" in checks[0].sentence
