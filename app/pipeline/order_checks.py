@@ -8,17 +8,20 @@ for and before a book is printed wrong.
 CLI and the console do to place a paid order. The limits come from the print settings and
 the book's own layout, not from guesses:
 
-- the child's name must fit the book's cover title (lettered in DejaVu Serif Bold in
-  `Book.title_box`, no smaller than the smallest text Pressroom prints) and every line of
-  its page text (DejaVu Serif, wrapped in the text panel as app/pipeline/pdf.py sets it);
-- every character of the name must be in the shipped fonts;
+- the child's name must fit the book's cover title (lettered in DejaVu Serif Bold, with
+  Noto Naskh Arabic and Noto Serif Hebrew for those scripts, in `Book.title_box`, no
+  smaller than the smallest text Pressroom prints) and every line of its page text (the
+  regular faces of the same fonts, wrapped in the text panel as app/pipeline/pdf.py sets
+  it);
+- every character of the name must be drawable by the shipped fonts, in the title's and in
+  the page text's (app/assets.py: Latin with Vietnamese and Latin Extended, Greek,
+  Cyrillic, Arabic, Hebrew); an emoji, a Chinese character or a control character is not;
 - the age must be a child's, and within the book's age range when it has one;
 - the photo must be big enough to draw a face at print size (`min_photo_side`).
 """
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 import unicodedata
@@ -26,9 +29,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import pymupdf
-
-from app.assets import FONT_BOLD, FONT_REGULAR, font_bytes
+from app.assets import TEXT_FONTS, TITLE_FONTS, text_width
+from app.assets import undrawable as undrawable_in
 from app.catalog import upload_photo
 from app.config import Settings
 from app.domain import (
@@ -45,14 +47,15 @@ from app.names import personalize_text, replace_hero_name
 from app.pipeline.pdf import MM, SAFE_MARGIN_MM, PrintSpec
 from app.store.ports import BlobStore, OrderStore
 
-# The fonts a name is printed in: the title is lettered in the bold, page text in the regular.
-NAME_FONTS = (FONT_BOLD, FONT_REGULAR)
+# The fonts a name is printed in: the title is lettered in the bold faces, page text in the
+# regular ones; each family falls back from DejaVu Serif to Noto for Arabic and Hebrew.
+NAME_FONTS = (TITLE_FONTS, TEXT_FONTS)
 
-# The smallest text Pressroom prints: the page text's floor in pdf.py's _set_text
+# The smallest text Pressroom prints: the page text's floor in pdf.py's text_size
 # (max(11 pt, ...)). The cover lettering's own floor (8 px on a 300 DPI cover, about 2 pt) is
 # smaller than anything readable, so a title may shrink to this size and no further.
 MIN_TEXT_PT = 11.0
-# The cover lettering (app/ai/template.py letter_title) keeps the title within 90 % of the
+# The cover lettering (app/ai/imaging.py letter_title) keeps the title within 90 % of the
 # title box's width.
 TITLE_WIDTH_SHARE = 0.9
 
@@ -193,26 +196,17 @@ def name_problems(book: Book | None, who: Personalization, spec: PrintSpec) -> l
 
 
 def undrawable(name: str) -> list[str]:
-    """The characters of `name` (each once, in order) that some font it is printed in lacks;
-    control characters are never drawable."""
+    """The characters of `name` (each once, in order) that one of the font families it is
+    printed in cannot draw; control characters are never drawable."""
     found: list[str] = []
-    for char in name:
-        if char in found:
-            continue
-        control = unicodedata.category(char) in ("Cc", "Cs", "Co", "Cn")
-        if control or not all(_font(f).has_glyph(ord(char)) for f in NAME_FONTS):
-            found.append(char)
-    return found
+    for fonts in NAME_FONTS:
+        found += [c for c in undrawable_in(name, fonts) if c not in found]
+    return sorted(found, key=name.index)
 
 
 def _describe_char(char: str) -> str:
     code = f"U+{ord(char):04X}"
     return code if not char.isprintable() else f"{char} ({code})"
-
-
-@functools.cache
-def _font(name: str) -> pymupdf.Font:
-    return pymupdf.Font(fontbuffer=font_bytes(name))
 
 
 def longest_name_that_fits(
@@ -251,23 +245,23 @@ def _title_fits(book: Book, name: str, spec: PrintSpec) -> bool:
         return True
     page_width, _ = spec.page_size_pt
     room = TITLE_WIDTH_SHARE * (box.right - box.left) * page_width
-    return bool(_font(FONT_BOLD).text_length(title, fontsize=MIN_TEXT_PT) <= room)
+    return text_width(title, TITLE_FONTS, MIN_TEXT_PT) <= room
 
 
 def _page_text_fits(text: str, spec: PrintSpec) -> bool:
-    """The page text as pdf.py's _set_text sets it: every word fits a line of the panel
-    (lines break only between words), and the panel fits inside the safe area."""
+    """The page text as pdf.py sets it: every word fits a line of the panel (lines break only
+    between words), and the panel fits inside the safe area. Arabic is measured unjoined,
+    close to its shaped width."""
     width_pt, height_pt = spec.page_size_pt
     margin = spec.bleed_mm * MM + SAFE_MARGIN_MM * MM
     line = width_pt - 2 * margin
     fontsize = max(MIN_TEXT_PT, min(22.0, height_pt / 28))
-    font = _font(FONT_REGULAR)
     lines, current = 0, ""
     for word in text.split():
-        if font.text_length(word, fontsize=fontsize) > line - fontsize:
+        if text_width(word, TEXT_FONTS, fontsize) > line - fontsize:
             return False
         trial = f"{current} {word}".strip()
-        if current and font.text_length(trial, fontsize=fontsize) <= line - fontsize:
+        if current and text_width(trial, TEXT_FONTS, fontsize) <= line - fontsize:
             current = trial
         else:
             lines += 1 if current else 0

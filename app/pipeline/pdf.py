@@ -2,23 +2,35 @@
 
 Each page is trim size plus bleed on every side (MediaBox = BleedBox), with the TrimBox
 set inside it. Illustrations fill the bleed; images below `min_dpi` at that size are
-refused, below `target_dpi` they are accepted with a warning. Page text is set in an
-embedded font on a soft panel inside the safe area.
+refused, below `target_dpi` they are accepted with a warning. Page text is set in
+embedded fonts on a soft panel inside the safe area: DejaVu Serif, with Noto for the scripts
+it lacks (app/assets.py), laid out by MuPDF's HTML engine, which shapes Arabic and puts a
+right-to-left name in its place inside a left-to-right sentence.
 """
 
 from __future__ import annotations
 
+import html
 import io
+import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pymupdf
 from PIL import Image
 
-from app.assets import FONT_REGULAR, font_bytes
+from app.assets import TEXT_FONTS, font_bytes, font_runs, has_glyph
 from app.domain import BadInput
 
 MM = 72 / 25.4  # points per millimetre
 SAFE_MARGIN_MM = 12.7  # text stays half an inch inside the trim
+LEADING = 1.35  # line pitch, in font sizes
+TEXT_RGB = (0.12, 0.1, 0.16)
+TEXT_COLOUR = "#1f1a29"  # TEXT_RGB in CSS
+# MuPDF puts a line's baseline this many font sizes below the top of its line box (DejaVu
+# Serif's ascent plus half the leading): the first baseline lands 1.5 font sizes into the
+# panel, as it always has.
+_FIRST_BASELINE = 0.975
 
 
 @dataclass(frozen=True)
@@ -86,45 +98,135 @@ def _cover_rect(image: bytes, page_rect: pymupdf.Rect) -> pymupdf.Rect:
     return pymupdf.Rect(cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
 
 
-def _set_text(page: pymupdf.Page, text: str, spec: PrintSpec) -> None:
-    bleed = spec.bleed_mm * MM
-    margin = bleed + SAFE_MARGIN_MM * MM
-    width = page.rect.width - 2 * margin
-    fontsize = max(11.0, min(22.0, page.rect.height / 28))
-    font = pymupdf.Font(fontbuffer=font_bytes(FONT_REGULAR))
-    words = text.split()
-    lines: list[str] = []
-    current = ""
-    for word in words:
-        trial = f"{current} {word}".strip()
-        if font.text_length(trial, fontsize=fontsize) <= width - fontsize and current:
-            current = trial
-        elif not current:
-            current = word
-        else:
-            lines.append(current)
-            current = word
-    if current:
-        lines.append(current)
-    leading = fontsize * 1.35
-    box_h = leading * len(lines) + fontsize
-    bottom = page.rect.height - margin
-    panel = pymupdf.Rect(margin, bottom - box_h, page.rect.width - margin, bottom)
-    page.draw_rect(
-        pymupdf.Rect(panel.x0 - fontsize / 2, panel.y0, panel.x1 + fontsize / 2, panel.y1),
-        color=None,
-        fill=(1, 1, 1),
-        fill_opacity=0.86,
-        radius=0.15,
-        overlay=True,
+def text_size(page_height_pt: float) -> float:
+    """The page text's font size: 1/28 of the page's height, within 11 to 22 pt."""
+    return max(11.0, min(22.0, page_height_pt / 28))
+
+
+def text_html(text: str, fonts: Sequence[str]) -> str:
+    """`text` as one left-to-right paragraph, each run of it in the first of `fonts` that has
+    its letters (class f1, f2 … for the fallbacks)."""
+    parts = []
+    for font, run in font_runs(text, fonts):
+        index = fonts.index(font)
+        escaped = html.escape(run, quote=False)
+        parts.append(escaped if index == 0 else f'<span class="f{index}">{escaped}</span>')
+    return f'<p dir="ltr">{"".join(parts)}</p>'
+
+
+def text_css(fonts: Sequence[str], fontsize: float) -> str:
+    faces = "".join(
+        f"@font-face {{font-family: f{i}; src: url({font});}}\n" for i, font in enumerate(fonts)
     )
-    writer = pymupdf.TextWriter(page.rect)
-    y = panel.y0 + fontsize * 0.5 + fontsize
-    for line in lines:
-        x = (page.rect.width - font.text_length(line, fontsize=fontsize)) / 2
-        writer.append((x, y), line, font=font, fontsize=fontsize)
-        y += leading
-    writer.write_text(page, color=(0.12, 0.1, 0.16))
+    spans = "".join(f".f{i} {{font-family: f{i};}}\n" for i in range(1, len(fonts)))
+    return (
+        faces
+        + "body {margin: 0;}\n"
+        + f"p {{margin: 0; font-family: f0; font-size: {fontsize:.4f}px; "
+        + f"line-height: {LEADING}; text-align: center; color: {TEXT_COLOUR};}}\n"
+        + spans
+    )
+
+
+def needs_shaping(text: str, fonts: Sequence[str]) -> bool:
+    """Whether `text` needs more than the first font drawn glyph by glyph: letters from a
+    fallback font, right-to-left letters, or combining marks. A character none of `fonts`
+    has does not count: it stays in the first font and shows as a box (the checks catch it)."""
+    if any(font != fonts[0] for font, _ in font_runs(text, fonts)):
+        return True
+    return any(
+        unicodedata.bidirectional(char) in _RTL or unicodedata.category(char).startswith("M")
+        for char in text
+        if has_glyph(fonts[0], char)
+    )
+
+
+_RTL = {"R", "AL", "AN", "RLE", "RLO", "RLI"}
+
+
+class _Typesetter:
+    """The page text's fonts, loaded once per book.
+
+    Text the first font draws alone (every Latin, Greek or Cyrillic page of the demo books)
+    is written glyph by glyph, as Pressroom always has. Text that needs a fallback font,
+    right-to-left order or mark placement is laid out by MuPDF's HTML engine (HarfBuzz
+    shaping, bidi) in the same size, width, leading, colour and position."""
+
+    def __init__(self, fonts: Sequence[str]) -> None:
+        self.fonts = tuple(fonts)
+        self.font = pymupdf.Font(fontbuffer=font_bytes(self.fonts[0]))
+        self._archive: pymupdf.Archive | None = None
+
+    @property
+    def archive(self) -> pymupdf.Archive:
+        if self._archive is None:
+            self._archive = pymupdf.Archive()
+            for font in self.fonts:
+                self._archive.add(font_bytes(font), font)
+        return self._archive
+
+    def set_text(self, page: pymupdf.Page, text: str, spec: PrintSpec) -> None:
+        bleed = spec.bleed_mm * MM
+        margin = bleed + SAFE_MARGIN_MM * MM
+        fontsize = text_size(page.rect.height)
+        # lines wrap half a font size short of the panel on either side
+        width = page.rect.width - 2 * margin - fontsize
+        if needs_shaping(text, self.fonts):
+            body, css = text_html(text, self.fonts), text_css(self.fonts, fontsize)
+            story = pymupdf.Story(body, user_css=css, archive=self.archive)
+            _, filled = story.place(pymupdf.Rect(0, 0, width, page.rect.height))
+            count = max(1, round(pymupdf.Rect(filled).height / (fontsize * LEADING)))
+            panel = self._panel(page, count, fontsize, margin)
+            top = panel.y0 + fontsize * (1.5 - _FIRST_BASELINE)
+            where = pymupdf.Rect(
+                margin + fontsize / 2, top, margin + fontsize / 2 + width, panel.y1
+            )
+            spare, _ = page.insert_htmlbox(where, body, css=css, archive=self.archive, scale_low=1)
+            if spare < 0:
+                raise BadInput(f"the page text does not fit its page: {text[:60]!r}")
+            return
+        lines = self._wrap(text, fontsize, width)
+        panel = self._panel(page, len(lines), fontsize, margin)
+        writer = pymupdf.TextWriter(page.rect)
+        y = panel.y0 + fontsize * 1.5
+        for line in lines:
+            x = (page.rect.width - self.font.text_length(line, fontsize=fontsize)) / 2
+            writer.append((x, y), line, font=self.font, fontsize=fontsize)
+            y += fontsize * LEADING
+        writer.write_text(page, color=TEXT_RGB)
+
+    def _wrap(self, text: str, fontsize: float, width: float) -> list[str]:
+        lines: list[str] = []
+        current = ""
+        for word in text.split():
+            trial = f"{current} {word}".strip()
+            if self.font.text_length(trial, fontsize=fontsize) <= width and current:
+                current = trial
+            elif not current:
+                current = word
+            else:
+                lines.append(current)
+                current = word
+        if current:
+            lines.append(current)
+        return lines
+
+    @staticmethod
+    def _panel(page: pymupdf.Page, lines: int, fontsize: float, margin: float) -> pymupdf.Rect:
+        """The soft white panel behind `lines` lines of text, standing on the safe area's
+        bottom edge."""
+        box_h = fontsize * LEADING * lines + fontsize
+        bottom = page.rect.height - margin
+        panel = pymupdf.Rect(margin, bottom - box_h, page.rect.width - margin, bottom)
+        page.draw_rect(
+            pymupdf.Rect(panel.x0 - fontsize / 2, panel.y0, panel.x1 + fontsize / 2, panel.y1),
+            color=None,
+            fill=(1, 1, 1),
+            fill_opacity=0.86,
+            radius=0.15,
+            overlay=True,
+        )
+        return panel
 
 
 def compose_book(
@@ -134,13 +236,17 @@ def compose_book(
     *,
     title: str,
     child_name: str,
+    fonts: Sequence[str] = TEXT_FONTS,
 ) -> ComposedBook:
+    """The print PDF: the cover, then the pages. `fonts`: the page text's fonts, the first
+    one's letters first (the shipped set unless a test wants another)."""
     warnings: list[str] = []
     all_pages = [BookPage(cover, "", "cover"), *pages]
     for book_page in all_pages:
         _check_resolution(book_page, spec, warnings)
     width, height = spec.page_size_pt
     bleed = spec.bleed_mm * MM
+    typesetter = _Typesetter(fonts)
     doc = pymupdf.open()
     try:
         for book_page in all_pages:
@@ -149,7 +255,7 @@ def compose_book(
             page.set_trimbox(pymupdf.Rect(bleed, bleed, width - bleed, height - bleed))
             page.insert_image(_cover_rect(book_page.image, page.rect), stream=book_page.image)
             if book_page.text:
-                _set_text(page, book_page.text, spec)
+                typesetter.set_text(page, book_page.text, spec)
         doc.set_metadata(
             {
                 "title": title,

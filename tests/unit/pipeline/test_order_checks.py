@@ -155,8 +155,30 @@ def test_a_name_that_fits_stays_inside_the_safe_area_when_composed() -> None:
     assert left < margin or right > width - margin
 
 
-@pytest.mark.parametrize("name", ["Zoë", "Łukasz", "José", "Jose\u0301", "Anne-Sophie", "D'Arcy"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Zoë",
+        "Łukasz",
+        "José",
+        "Jose\u0301",
+        "Anne-Sophie",
+        "D'Arcy",
+        "Nguyễn",
+        "Đặng Thị Hương",
+        "Αλέξης",
+        "Иван",
+        "Ілля",
+        "ليلى",
+        "محمد علي",
+        "شیرین",  # Persian letters (yeh U+06CC)
+        "שירה",
+        "Noa שירה",
+    ],
+)
 def test_names_the_shipped_fonts_can_draw_pass(name: str) -> None:
+    """Latin with Vietnamese, Greek, Cyrillic (DejaVu Serif), Arabic (Noto Naskh Arabic) and
+    Hebrew (Noto Serif Hebrew), in both the title's and the page text's faces."""
     assert problems(name) == []
 
 
@@ -166,11 +188,44 @@ def test_names_the_shipped_fonts_can_draw_pass(name: str) -> None:
         ("Ada😀", "😀 (U+1F600)"),
         ("😀Ada😀🦄", "😀 (U+1F600), 🦄 (U+1F984)"),
         ("李华", "李 (U+674E), 华 (U+534E)"),
+        ("ليلى😀", "😀 (U+1F600)"),
+        ("अनन्या", "अ (U+0905), न (U+0928), ् (U+094D), य (U+092F), ा (U+093E)"),
+        ("สมชาย", "ส (U+0E2A), ม (U+0E21), ช (U+0E0A), า (U+0E32), ย (U+0E22)"),
         ("A\tB", "U+0009"),
     ],
 )
 def test_characters_no_shipped_font_can_draw_are_named(name: str, listed: str) -> None:
     assert problems(name) == [f"the child's name has characters no shipped font can draw: {listed}"]
+
+
+def test_the_drawable_check_follows_the_fonts_that_ship(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without the Noto fallbacks an Arabic name would print as boxes: it is refused."""
+    from app.assets import FONT_BOLD, FONT_REGULAR
+    from app.pipeline import order_checks
+
+    monkeypatch.setattr(order_checks, "NAME_FONTS", ((FONT_BOLD,), (FONT_REGULAR,)))
+    assert problems("ليلى") == [
+        "the child's name has characters no shipped font can draw: "
+        "ل (U+0644), ي (U+064A), ى (U+0649)"
+    ]
+    assert problems("Zoë") == []
+
+
+def test_every_font_the_name_can_be_printed_in_ships_with_its_licence() -> None:
+    from app.assets import TEXT_FONTS, TITLE_FONTS, resource
+
+    fonts = resource("fonts")
+    for name in {*TEXT_FONTS, *TITLE_FONTS}:
+        assert fonts.joinpath(name).is_file(), name
+    licences = [p.name for p in fonts.iterdir() if p.name.startswith("LICENSE")]
+    assert sorted(licences) == ["LICENSE-DejaVu.txt", "LICENSE-Noto.txt"]
+    assert "SIL Open Font License" in fonts.joinpath("LICENSE-Noto.txt").read_text()
+
+
+def test_an_arabic_name_is_measured_in_its_own_font() -> None:
+    """The fit is measured with the font that draws the name, not DejaVu's missing glyphs."""
+    arabic = longest_name_that_fits(MOON, "ل" * 200, SPEC)
+    assert 10 < arabic < 200
 
 
 def test_the_name_is_cleaned_before_it_is_printed() -> None:
