@@ -10,6 +10,7 @@ own outcome. Every HTTP attempt is recorded in the current item's usage ledger.
 from __future__ import annotations
 
 import asyncio
+import io
 import re
 import weakref
 from typing import Any, TypeVar
@@ -231,7 +232,8 @@ class GeminiProvider:
                     ledger.release(estimate)
         if ledger is not None:
             usage = response.usage_metadata
-            produced = images if self._last_image(response) is not None else 0
+            image = self._last_image(response)
+            produced = images if image is not None else 0
             ledger.record(
                 label,
                 model,
@@ -239,6 +241,8 @@ class GeminiProvider:
                 tokens_out=(usage.candidates_token_count or 0) if usage else 0,
                 images=produced,
                 outcome="ok" if produced or not images else "no image",
+                # the size the model drew at, before _to_print_size upscales it
+                native_size=_header_size(image) if produced and image is not None else None,
             )
         return response
 
@@ -311,6 +315,15 @@ class GeminiProvider:
         if img.size != size:
             img = ImageOps.fit(img, size, Image.Resampling.LANCZOS)
         return encode_jpeg(img, 90, dpi=300)
+
+
+def _header_size(data: bytes) -> tuple[int, int] | None:
+    """An image's pixel size from its header (nothing decoded), or None if unreadable."""
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            return img.size
+    except Exception:
+        return None
 
 
 def _is_aiohttp_error(exc: BaseException) -> bool:

@@ -17,6 +17,7 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
 from app.ai import imaging
 from app.ai.provider import ChildAnalysis, CoverAnalysis, ImageTask, JudgeTask, JudgeVerdict
 from app.ai.template_judge import judge_offline
+from app.ai.usage import note_native_size
 from app.assets import FONT_BOLD, font_bytes
 from app.cpu import run_cpu
 from app.domain import Box
@@ -40,10 +41,10 @@ class TemplateProvider:
         return await run_cpu(self._analyze_child, photo)
 
     async def generate_cover(self, task: ImageTask) -> bytes:
-        return await run_cpu(self._personalize, task)
+        return _drawn(task.label, await run_cpu(self._personalize, task))
 
     async def personalize_page(self, task: ImageTask) -> bytes:
-        return await run_cpu(self._personalize, task)
+        return _drawn(task.label, await run_cpu(self._personalize, task))
 
     async def judge(self, task: JudgeTask) -> JudgeVerdict:
         """The offline judge: colours and layout measured, no face recognition (its limits
@@ -197,6 +198,14 @@ class TemplateProvider:
         )
         face = stylized_face(photo, face_box, (diameter, diameter), page_palette)
         page.paste(face, (x, y), face)
+
+
+def _drawn(label: str, image: bytes) -> bytes:
+    """Record the native size of a page drawn here: the source's own size (nothing is
+    resized), read from the answer's header."""
+    with Image.open(io.BytesIO(image)) as img:
+        note_native_size(label, img.size)
+    return image
 
 
 def stylized_face(

@@ -3,6 +3,13 @@ summed per item, with a per-item budget ceiling that stops a runaway job.
 
 The job opens a ledger for its item and makes it current (a context variable, so every
 page task of that job records into it); the provider records each HTTP attempt.
+
+The ledger also keeps the **native** pixel size of every image a provider answered with,
+per task label ("cover", "page 3"), before anything resized it to print size: Gemini's
+~1024 px answer is upscaled to the page, and the quality gate's resolution check must see
+the 1024, not the upscaled file. `native_size_of(label)` reads it for the running job; the
+job writes `ledger.native_sizes` into each run's provenance, and `native_sizes_in(provenance)`
+reads them back for a resumed job whose pages were drawn by an earlier run.
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ class UsageLedger:
     tokens_in: int = 0
     tokens_out: int = 0
     entries: list[dict[str, Any]] = field(default_factory=list)
+    native_sizes: dict[str, tuple[int, int]] = field(default_factory=dict)  # label -> (w, h)
 
     @property
     def cost_usd(self) -> float:
@@ -74,6 +82,7 @@ class UsageLedger:
         tokens_out: int = 0,
         images: int = 0,
         outcome: str = "ok",
+        native_size: tuple[int, int] | None = None,
     ) -> None:
         self.calls += 1
         self.failed_calls += outcome != "ok"
@@ -88,8 +97,19 @@ class UsageLedger:
                 "tokens_out": tokens_out,
                 "images": images,
                 "outcome": outcome,
+                **({"native_size": list(native_size)} if native_size else {}),
             }
         )
+        if native_size:
+            self.note_native_size(label, native_size)
+
+    def note_native_size(self, label: str, size: tuple[int, int]) -> None:
+        """The pixel size a provider drew `label` at, before any resize (the last answer
+        for a label wins: a retried page is the retry's image)."""
+        self.native_sizes[label] = (int(size[0]), int(size[1]))
+
+    def native_size_of(self, label: str) -> tuple[int, int] | None:
+        return self.native_sizes.get(label)
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -105,6 +125,36 @@ class UsageLedger:
 current_ledger: contextvars.ContextVar[UsageLedger | None] = contextvars.ContextVar(
     "current_ledger", default=None
 )
+
+
+def note_native_size(label: str, size: tuple[int, int]) -> None:
+    """Record `label`'s native size in the running job's ledger (no job, no record)."""
+    ledger = current_ledger.get()
+    if ledger is not None:
+        ledger.note_native_size(label, size)
+
+
+def native_size_of(label: str) -> tuple[int, int] | None:
+    """The native (pre-resize) pixel size of the image the provider returned for `label`
+    ("cover", "page 3") in the running job, or None when no provider recorded one (a
+    provider that does not say, or an image made by an earlier run: see `native_sizes_in`)."""
+    ledger = current_ledger.get()
+    return ledger.native_size_of(label) if ledger is not None else None
+
+
+def native_sizes_in(provenance: dict[str, Any]) -> dict[str, tuple[int, int]]:
+    """Native sizes recorded by the runs in an item's provenance, the latest run winning:
+    each run's `native_sizes`, else the sizes on its image calls."""
+    found: dict[str, tuple[int, int]] = {}
+    for run in provenance.get("runs", []) or []:
+        for entry in run.get("calls", []) or []:
+            size = entry.get("native_size")
+            if isinstance(size, list) and len(size) == 2:
+                found[str(entry.get("label"))] = (int(size[0]), int(size[1]))
+        for label, size in (run.get("native_sizes") or {}).items():
+            if isinstance(size, (list, tuple)) and len(size) == 2:
+                found[str(label)] = (int(size[0]), int(size[1]))
+    return found
 
 
 def sum_usage(summaries: list[dict[str, Any]]) -> dict[str, Any]:
