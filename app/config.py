@@ -70,13 +70,13 @@ class Settings(BaseSettings):
         "composition, hero_changed, likeness, style, defects, resolution, pdf",
     )
     quality_min_structure: float = Field(
-        default=0.35, ge=0, le=1, description="composition kept: least similarity outside the hero"
+        default=0.75, ge=0, le=1, description="composition kept: least similarity outside the hero"
     )
     quality_max_structure: float = Field(
-        default=0.995, ge=0, le=1, description="an image this similar everywhere was not changed"
+        default=0.9, ge=0, le=1, description="an image this similar everywhere was not changed"
     )
     quality_max_palette_distance: float = Field(
-        default=40.0, ge=0, description="composition kept: largest palette distance (CIELAB ΔE)"
+        default=15.0, ge=0, description="composition kept: largest palette distance (CIELAB ΔE)"
     )
     quality_min_hero_change: float = Field(
         default=0.08, ge=0, le=1, description="hero changed: least change inside the hero regions"
@@ -85,7 +85,7 @@ class Settings(BaseSettings):
         default=0.5, ge=0, le=1, description="the judge's likeness score a page must reach"
     )
     quality_min_native_ppi: float = Field(
-        default=100.0, ge=0, description="resolution: least native ppi at trim size"
+        default=150.0, ge=0, description="resolution: least native ppi at trim size"
     )
     daily_budget_usd: float = Field(
         default=50.0, ge=0, description="AI spending per day the overview compares against"
