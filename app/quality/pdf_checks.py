@@ -1,0 +1,896 @@
+"""Checks on the composed PDF, read back from the file itself (PyMuPDF's text extraction:
+spans, fonts, sizes, glyph ids, boxes), never from what the composer meant to write.
+
+- pdf_hero_name: the original hero's name (plain, possessive, any case) appears nowhere in
+  the text layer, the metadata (title, subject, keywords, XMP) or the outline. Whole words
+  only: "Leona" in a "Leo" book is not "Leo"; a child who shares the hero's name is fine.
+- pdf_child_name: the child's name is on every page whose original text named the hero, at
+  least as often, and in the title when the book's title named the hero.
+- pdf_glyphs: no glyph of the text is the font's .notdef (the empty box) or in a font that
+  is not embedded, and none is in the wrong shape: Arabic letters left unjoined, or the
+  right-to-left letters of the child's name laid out left to right (what a font without
+  the script and an unshaped fallback print). A glyph that reads back as U+FFFD but is not
+  .notdef prints fine: it is a ligature or mark cluster (lam-alef, shadda with a vowel)
+  that the font's ToUnicode map cannot spell; the name check reads through it.
+- pdf_safe_area: all printed text inside the TrimBox less SAFE_MARGIN_MM (app/pipeline/pdf.py).
+- pdf_type_size: no printed text below MIN_TYPE_PT (7 pt: KDP's and Gelato's minimum).
+- pdf_pages: the cover plus every page of the book.
+- pdf_boxes: every page has its own TrimBox and BleedBox, nested in the MediaBox, the bleed
+  larger than the trim, and the trim the size the shop prints (settings.trim_size).
+
+Every check names the page and the words it found. `calibrate_pdfs` injects each fault into
+the demo books and counts what was caught and what good book was wrongly flagged.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import json
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pymupdf
+
+from app.ai.prompt import personalized_title
+from app.assets import FONT_REGULAR, demo_root, font_bytes
+from app.config import Settings
+from app.domain import Book, Personalization
+from app.names import personalize_text
+from app.pipeline.pdf import MM, SAFE_MARGIN_MM, BookPage, PrintSpec, compose_book
+from app.quality.report import Check, QualityReport
+from app.store.codec import book_from_dict
+
+MIN_TYPE_PT = 7.0  # the smallest type printers accept (KDP, Gelato)
+TOLERANCE_PT = 0.5  # rounding in the file's coordinates
+TRIM_TOLERANCE_MM = 0.5
+
+CHECKS = (
+    "pdf_hero_name",
+    "pdf_child_name",
+    "pdf_glyphs",
+    "pdf_safe_area",
+    "pdf_type_size",
+    "pdf_pages",
+    "pdf_boxes",
+)
+_INVISIBLE = 3  # texttrace "type" of text drawn in render mode 3 (searchable, not printed)
+_NOTDEF = 0
+_SUBSET_TAG = re.compile(r"^[A-Z]{6}\+")
+
+
+# -- reading the file --------------------------------------------------------------------
+@dataclass(frozen=True)
+class Glyph:
+    char: str  # as the file's ToUnicode reads it
+    gid: int
+    origin: tuple[float, float]
+    bbox: tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class Span:
+    font: str
+    size: float  # effective size on the page (the font size times the text's scale)
+    glyphs: tuple[Glyph, ...]
+    printed: bool  # False: invisible text (render mode 3)
+
+    @property
+    def text(self) -> str:
+        """The letters, a space where the span goes on to another line."""
+        out = ""
+        last_y: float | None = None
+        for glyph in self.glyphs:
+            if last_y is not None and abs(glyph.origin[1] - last_y) > 0.3 * self.size:
+                out += " "
+            out += glyph.char
+            last_y = glyph.origin[1]
+        return out
+
+
+@dataclass
+class PageText:
+    number: int  # 0: the cover
+    text: str  # the text layer, lines joined by spaces, ligatures expanded
+    glyph_text: str  # the glyphs' letters in drawing order, a space between lines
+    spans: list[Span]
+    trimbox: pymupdf.Rect
+    boxes: dict[str, pymupdf.Rect | None]  # "TrimBox", "BleedBox": None when not set
+    mediabox: pymupdf.Rect
+    unembedded: set[str]  # fonts the page uses without embedding them
+
+    @property
+    def label(self) -> str:
+        return "the cover" if self.number == 0 else f"page {self.number}"
+
+
+@dataclass
+class PdfText:
+    pages: list[PageText]
+    metadata: dict[str, str]  # "title", "subject", …, "XMP", "outline"
+
+
+def read_pdf(pdf: bytes) -> PdfText:
+    with pymupdf.open(stream=pdf, filetype="pdf") as doc:
+        pages = [_read_page(doc, page) for page in doc]
+        metadata = {k: v for k, v in (doc.metadata or {}).items() if isinstance(v, str) and v}
+        xmp = doc.get_xml_metadata()
+        if xmp:
+            metadata["XMP"] = xmp
+        outline = " / ".join(str(entry[1]) for entry in doc.get_toc())
+        if outline:
+            metadata["outline"] = outline
+    return PdfText(pages, metadata)
+
+
+def _read_page(doc: pymupdf.Document, page: pymupdf.Page) -> PageText:
+    spans = [
+        Span(
+            font=str(trace["font"]),
+            size=float(trace["size"]),
+            glyphs=tuple(
+                Glyph(chr(c[0]) if c[0] >= 0 else "\ufffd", int(c[1]), c[2], c[3])
+                for c in trace["chars"]
+            ),
+            printed=trace["type"] != _INVISIBLE and trace.get("opacity", 1) > 0,
+        )
+        for trace in page.get_texttrace()
+    ]
+    # flags=0: ligatures expanded into their letters, text outside the page kept
+    text = " ".join(page.get_text("text", flags=0).split())
+    # The letters as drawn, a space where a line ends (a line break drops its space; a
+    # right-to-left run broken over two lines is one span in drawing order).
+    glyph_text = ""
+    last_y: float | None = None
+    for span in spans:
+        for glyph in span.glyphs:
+            y = glyph.origin[1]
+            if last_y is not None and abs(y - last_y) > 0.3 * span.size:
+                glyph_text += " "
+            # a box (.notdef) is nobody's letter: it never stands for one of the name's
+            glyph_text += "\x00" if glyph.gid == _NOTDEF else glyph.char
+            last_y = y
+    boxes: dict[str, pymupdf.Rect | None] = {}
+    for key in ("TrimBox", "BleedBox"):
+        kind, _ = doc.xref_get_key(page.xref, key)
+        boxes[key] = (
+            None if kind == "null" else (page.trimbox if key == "TrimBox" else page.bleedbox)
+        )
+    unembedded = {
+        _plain_font(name) for _, ext, _, name, *_ in page.get_fonts(full=True) if ext == "n/a"
+    }
+    return PageText(
+        page.number or 0, text, glyph_text, spans, page.trimbox, boxes, page.mediabox, unembedded
+    )
+
+
+def _plain_font(name: str) -> str:
+    """A font's name without its subset tag, spaces or hyphens, lower case: "DejaVu Serif
+    Book" and texttrace's "DejaVuSerif" meet as "dejavuserif…"."""
+    return re.sub(r"[\s_-]", "", _SUBSET_TAG.sub("", name)).lower()
+
+
+# -- names in text -----------------------------------------------------------------------
+_JOINERS = re.compile(r"[\u200b-\u200d\u2060\ufeff]")
+
+
+def _fold(text: str) -> str:
+    """What name matching compares: compatibility-composed (Arabic presentation forms back
+    to letters, ligatures to letters), without zero-width joiners (a PDF reads a ZWNJ back
+    as nothing or as a space). Case is ignored by the patterns."""
+    return _JOINERS.sub("", unicodedata.normalize("NFKC", text))
+
+
+@functools.cache
+def _word(name: str) -> re.Pattern[str]:
+    """`name` as whole words (a possessive 's may follow), a space inside it as any space,
+    a joiner inside it as an optional space."""
+    words = unicodedata.normalize("NFKC", name).split()
+    parts = [r"\s*".join(re.escape(p) for p in _JOINERS.split(w) if p) for w in words]
+    return re.compile(r"(?<!\w)" + r"\s+".join(parts) + r"(?!\w)", re.IGNORECASE)
+
+
+def count_name(text: str, name: str) -> int:
+    """How often `name` stands as whole words in `text`."""
+    return len(_word(name).findall(_fold(text))) if name.strip() else 0
+
+
+def _without(text: str, name: str) -> str:
+    return _word(name).sub("\x00", _fold(text)) if name.strip() else _fold(text)
+
+
+def _context(text: str, name: str, width: int = 36) -> str:
+    """The words around the first `name` in `text`, for a sentence."""
+    folded = _fold(text)
+    match = _word(name).search(folded)
+    if match is None:
+        return _clip(text, 2 * width)
+    start, end = max(0, match.start() - width), min(len(folded), match.end() + width)
+    return ("…" if start else "") + folded[start:end].strip() + ("…" if end < len(folded) else "")
+
+
+def count_name_spelled(glyphs: str, name: str) -> int:
+    """How often `name` stands as whole words in a page's glyphs read in drawing order,
+    where a glyph the file cannot spell (U+FFFD: an Arabic ligature such as lam-alef, or a
+    mark cluster such as shadda with fatha, has no entry in the font's ToUnicode map) may
+    stand for one to three letters of the name. Any other letter must be the name's own."""
+    text = " ".join(_fold(glyphs).split())
+    plain = count_name(text, name)
+    target = " ".join(_fold(name).split()).casefold()
+    if not target or _UNSPELLED not in text:
+        return plain
+    count = 0
+    at = 0
+    while at < len(text):
+        end = _spelled_at(text, at, target) if not (at and _is_word(text[at - 1])) else None
+        if end is not None:
+            count += 1
+            at = end
+        else:
+            at += 1
+    return max(plain, count)
+
+
+_UNSPELLED = "\ufffd"
+
+
+def _is_word(char: str) -> bool:
+    return bool(re.match(r"\w", char)) or char == _UNSPELLED
+
+
+def _spelled_at(text: str, at: int, target: str) -> int | None:
+    """Where a spelling of `target` that starts at `at` ends, or None."""
+
+    @functools.cache
+    def match(i: int, j: int) -> int | None:
+        if j == len(target):
+            return i if i == len(text) or not _is_word(text[i]) else None
+        if i >= len(text):
+            return None
+        if text[i] == _UNSPELLED:
+            for take in (1, 2, 3):
+                found = match(i + 1, j + take) if j + take <= len(target) else None
+                if found is not None:
+                    return found
+            return None
+        return match(i + 1, j + 1) if text[i].casefold() == target[j] else None
+
+    return match(at, 0)
+
+
+def _clip(text: str, width: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _quote(text: str) -> str:
+    return f"\u201c{text}\u201d"
+
+
+# -- the checks ----------------------------------------------------------------------------
+def pdf_checks(
+    pdf: bytes,
+    *,
+    book: Book,
+    child_name: str,
+    child_gender: str | None,
+    settings: Settings,
+) -> list[Check]:
+    """Every PDF check on a composed book, target "pdf". `child_gender` does not change what
+    is checked (pronouns are not names); it is taken so every way in says who the book is
+    for."""
+    del child_gender
+    child = unicodedata.normalize("NFC", child_name).strip()
+    try:
+        text = read_pdf(pdf)
+    except (RuntimeError, ValueError) as exc:  # pymupdf raises FileDataError (RuntimeError)
+        return [
+            _check(name, False, f"the file cannot be read as a PDF: {exc}", settings)
+            for name in CHECKS
+        ]
+    return [
+        hero_name_check(text, book, child, settings),
+        child_name_check(text, book, child, settings),
+        glyph_check(text, child, settings),
+        safe_area_check(text, settings),
+        type_size_check(text, settings),
+        pages_check(text, book, settings),
+        boxes_check(text, settings),
+    ]
+
+
+def check_pdf_file(
+    path: str | Path,
+    book: Book,
+    child_name: str,
+    child_gender: str | None,
+    settings: Settings,
+) -> QualityReport:
+    """The PDF checks on a file (`pressroom check --pdf FILE --book BOOK --name NAME`)."""
+    data = Path(path).read_bytes()
+    checks = pdf_checks(
+        data, book=book, child_name=child_name, child_gender=child_gender, settings=settings
+    )
+    return QualityReport(checks)
+
+
+def _check(
+    name: str,
+    passed: bool,
+    sentence: str,
+    settings: Settings,
+    score: float | None = None,
+    threshold: float | None = None,
+) -> Check:
+    return Check(name, "pdf", passed, sentence, score, threshold, settings.is_blocking(name))
+
+
+def _listed(found: list[str], limit: int = 4) -> str:
+    shown = "; ".join(found[:limit])
+    return shown + (f"; and {len(found) - limit} more" if len(found) > limit else "")
+
+
+def hero_name_check(text: PdfText, book: Book, child: str, settings: Settings) -> Check:
+    hero = book.hero_name.strip()
+    if not hero:
+        return _check("pdf_hero_name", True, "the book names no hero", settings, 0, 0)
+    if _fold(hero).casefold() == _fold(child).casefold():
+        return _check(
+            "pdf_hero_name",
+            True,
+            f"the child is called {hero} like the book's hero: the name is the child's",
+            settings,
+            0,
+            0,
+        )
+    where: list[str] = []  # the places, in order
+    examples: list[str] = []  # the words around the name, first two places
+    total = 0
+    places = [(page.label, page.text) for page in text.pages]
+    places += [
+        (f"the {key}" if key != "XMP" else "the XMP metadata", v)
+        for key, v in text.metadata.items()
+    ]
+    for place, words in places:
+        # the child's own name is masked first: "Leo James" is not the hero "Leo"
+        masked = _without(words, child)
+        hits = count_name(masked, hero)
+        if hits:
+            total += hits
+            where.append(place)
+            if len(examples) < 2:
+                examples.append(f"{place}: {_quote(_context(masked, hero))}")
+    if not where:
+        return _check(
+            "pdf_hero_name",
+            True,
+            f"the hero's name {hero} is nowhere in the text, the title or the metadata",
+            settings,
+            0,
+            0,
+        )
+    return _check(
+        "pdf_hero_name",
+        False,
+        f"the hero's name {hero} is still in the PDF {total} time{'s' * (total != 1)}, "
+        f"in {_places(where)} ({'; '.join(examples)})",
+        settings,
+        total,
+        0,
+    )
+
+
+def _places(where: list[str]) -> str:
+    """ "pages 1, 2 and 4, the title" from ["page 1", "page 2", "page 4", "the title"]."""
+    pages = [w.split()[1] for w in where if w.startswith("page ")]
+    others = [w for w in where if not w.startswith("page ")]
+    parts = []
+    if pages:
+        listed = pages[0] if len(pages) == 1 else ", ".join(pages[:-1]) + " and " + pages[-1]
+        parts.append(f"page{'s' * (len(pages) > 1)} {listed}")
+    if "the cover" in others:
+        others.remove("the cover")
+        parts.insert(0, "the cover")
+    return ", ".join(parts + others)
+
+
+def _book_pages(book: Book) -> list[tuple[int, str]]:
+    """(PDF page number, original text): the cover is page 0, the book's pages follow in
+    order."""
+    ordered = sorted(book.pages, key=lambda p: p.index)
+    return [(n, page.text) for n, page in enumerate(ordered, start=1)]
+
+
+def child_name_check(text: PdfText, book: Book, child: str, settings: Settings) -> Check:
+    hero = book.hero_name.strip()
+    expected = [(n, count_name(original, hero)) for n, original in _book_pages(book)]
+    expected = [(n, k) for n, k in expected if k]
+    pages = {page.number: page for page in text.pages}
+    missing: list[str] = []
+    named = 0  # pages that name the child as often as the book named its hero
+    for number, times in expected:
+        page = pages.get(number)
+        if page is None:
+            missing.append(f"page {number} is not in the file")
+            continue
+        found = max(count_name(page.text, child), count_name_spelled(page.glyph_text, child))
+        if found < times:
+            said = f"{found} of {times} times" if found else "not at all"
+            missing.append(f"page {number} names {child} {said} ({_quote(_clip(page.text))})")
+        else:
+            named += 1
+    titled = bool(hero) and count_name(book.title, hero) > 0
+    if titled:
+        title = text.metadata.get("title", "")
+        if not count_name(title, child):
+            missing.append(
+                f"the title is {_quote(_clip(title))}" if title else "the PDF has no title"
+            )
+    if missing:
+        return _check(
+            "pdf_child_name",
+            False,
+            f"{child}'s name is missing where the book named {hero}: " + _listed(missing),
+            settings,
+            named,
+            len(expected),
+        )
+    on = f"all {len(expected)} pages" if len(expected) > 1 else "the page"
+    if expected:
+        sentence = f"{child}'s name is on {on} that named {hero}" + (
+            ", and in the title" if titled else ""
+        )
+    elif titled:
+        sentence = f"{child}'s name is in the title, which named {hero} (no page did)"
+    else:
+        sentence = f"neither a page nor the title of the book names {hero or 'its hero'}"
+    return _check("pdf_child_name", True, sentence, settings, len(expected), len(expected))
+
+
+@functools.cache
+def _dual_joining() -> frozenset[str]:
+    """Arabic letters that join on both sides: those with an initial or medial
+    presentation form."""
+    letters = set()
+    for code in range(0xFB50, 0xFEFF):
+        char = chr(code)
+        name = unicodedata.name(char, "")
+        if name.endswith(("INITIAL FORM", "MEDIAL FORM")):
+            base = unicodedata.normalize("NFKC", char)
+            if len(base) == 1:
+                letters.add(base)
+    return frozenset(letters)
+
+
+def _form(char: str) -> str | None:
+    """ "isolated", "final", "initial" or "medial" for an Arabic presentation form."""
+    name = unicodedata.name(char, "")
+    for form in ("ISOLATED", "FINAL", "INITIAL", "MEDIAL"):
+        if name.startswith("ARABIC") and name.endswith(f"{form} FORM"):
+            return form.lower()
+    return None
+
+
+def _rtl(char: str) -> bool:
+    return unicodedata.bidirectional(unicodedata.normalize("NFKC", char)[:1] or char) in {"R", "AL"}
+
+
+def _span_glyph_faults(span: Span) -> list[str]:
+    """What is wrong with how a span's letters are drawn, in words."""
+    faults: list[str] = []
+    # A glyph that reads back as U+FFFD but is not .notdef prints: it is a ligature or a
+    # mark cluster the font's ToUnicode map cannot spell (lam-alef, shadda with a vowel).
+    # The name check reads through it; only .notdef is a box.
+    boxes = sum(g.gid == _NOTDEF for g in span.glyphs)
+    if boxes:
+        faults.append(f"{boxes} character{'s' * (boxes != 1)} drawn as empty boxes (.notdef)")
+    # In logical order a dual-joining Arabic letter followed by another letter joins it: an
+    # isolated or final form there is a letter drawn unjoined (unshaped text).
+    unjoined = sum(
+        _form(first.char) in {"isolated", "final"}
+        and _form(second.char) is not None
+        and unicodedata.normalize("NFKC", first.char) in _dual_joining()
+        for first, second in itertools.pairwise(span.glyphs)
+    )
+    if unjoined:
+        faults.append("Arabic letters drawn unjoined")
+    return faults
+
+
+def _backwards(page: PageText, name: str) -> bool:
+    """Whether the right-to-left letters of `name` are laid out left to right on `page`:
+    on some line, the name's right-to-left letters read in order from left to right and
+    not from right to left (as an unshaped fallback prints them)."""
+    letters = "".join(c for c in _fold(name) if _rtl(c)).casefold()
+    if len(letters) < 2:
+        return False
+    lines: dict[int, list[Glyph]] = {}
+    for span in page.spans:
+        if not span.printed:
+            continue
+        for glyph in span.glyphs:
+            if _rtl(glyph.char):
+                lines.setdefault(round(glyph.origin[1] / max(span.size * 0.3, 0.1)), []).append(
+                    glyph
+                )
+    for glyphs in lines.values():
+        ordered = sorted(glyphs, key=lambda g: g.origin[0])
+        left_to_right = _fold("".join(g.char for g in ordered)).casefold()
+        right_to_left = left_to_right[::-1]
+        if letters in left_to_right and letters not in right_to_left:
+            return True
+    return False
+
+
+def glyph_check(text: PdfText, child: str, settings: Settings) -> Check:
+    found: list[str] = []
+    bad = 0
+    for page in text.pages:
+        for span in page.spans:
+            if not span.printed:
+                continue
+            faults = _span_glyph_faults(span)
+            font = _plain_font(span.font)
+            if any(font.startswith(f) for f in page.unembedded if f):
+                faults.append("its font is not embedded")
+            if faults:
+                bad += 1
+                found.append(
+                    f"{page.label}: {', '.join(faults)} in {span.font or 'an unnamed font'} "
+                    f"({_quote(_clip(span.text, 40))})"
+                )
+        if _backwards(page, child):
+            bad += 1
+            found.append(f"{page.label}: {child} is laid out left to right, its letters reversed")
+    if found:
+        return _check("pdf_glyphs", False, "glyphs are wrong: " + _listed(found), settings, bad, 0)
+    return _check(
+        "pdf_glyphs",
+        True,
+        "every glyph is in an embedded font, none is a box, joined and ordered as its script reads",
+        settings,
+        0,
+        0,
+    )
+
+
+def safe_area_check(text: PdfText, settings: Settings) -> Check:
+    inset = SAFE_MARGIN_MM * MM
+    found: list[str] = []
+    worst = 0.0
+    for page in text.pages:
+        safe = pymupdf.Rect(
+            page.trimbox.x0 + inset,
+            page.trimbox.y0 + inset,
+            page.trimbox.x1 - inset,
+            page.trimbox.y1 - inset,
+        )
+        outside: list[str] = []
+        for span in page.spans:
+            if not span.printed:
+                continue
+            beyond = 0.0
+            for glyph in span.glyphs:
+                if glyph.char.isspace():
+                    continue
+                x0, y0, x1, y1 = glyph.bbox
+                beyond = max(beyond, safe.x0 - x0, safe.y0 - y0, x1 - safe.x1, y1 - safe.y1)
+            if beyond > TOLERANCE_PT:
+                worst = max(worst, beyond)
+                outside.append(f"{_quote(_clip(span.text, 40))} by {beyond / MM:.1f} mm")
+        if outside:
+            found.append(f"{page.label}: " + ", ".join(outside[:3]))
+    margin = f"{SAFE_MARGIN_MM:g} mm inside the trim"
+    if found:
+        return _check(
+            "pdf_safe_area",
+            False,
+            f"text runs outside the safe area ({margin}): " + _listed(found),
+            settings,
+            round(worst / MM, 2),
+            0,
+        )
+    return _check(
+        "pdf_safe_area", True, f"all text is inside the safe area ({margin})", settings, 0, 0
+    )
+
+
+def type_size_check(text: PdfText, settings: Settings) -> Check:
+    found: list[str] = []
+    smallest: float | None = None
+    for page in text.pages:
+        for span in page.spans:
+            if not span.printed or not span.text.strip():
+                continue
+            smallest = span.size if smallest is None else min(smallest, span.size)
+            if span.size < MIN_TYPE_PT - 0.01:
+                found.append(f"{page.label}: {_quote(_clip(span.text, 40))} in {span.size:.1f} pt")
+    if found:
+        return _check(
+            "pdf_type_size",
+            False,
+            f"text is set below {MIN_TYPE_PT:g} pt: " + _listed(found),
+            settings,
+            smallest,
+            MIN_TYPE_PT,
+        )
+    sentence = (
+        f"no text below {MIN_TYPE_PT:g} pt (the smallest is {smallest:.1f} pt)"
+        if smallest is not None
+        else "the PDF has no printed text"
+    )
+    return _check("pdf_type_size", True, sentence, settings, smallest, MIN_TYPE_PT)
+
+
+def pages_check(text: PdfText, book: Book, settings: Settings) -> Check:
+    want = len(book.pages) + 1
+    have = len(text.pages)
+    if have == want:
+        return _check(
+            "pdf_pages",
+            True,
+            f"{have} pages: the cover and the book's {want - 1} pages",
+            settings,
+            have,
+            want,
+        )
+    return _check(
+        "pdf_pages",
+        False,
+        f"the PDF has {have} page{'s' * (have != 1)}, but the book is a cover and "
+        f"{want - 1} pages ({want})",
+        settings,
+        have,
+        want,
+    )
+
+
+def boxes_check(text: PdfText, settings: Settings) -> Check:
+    want_w, want_h = (v * MM for v in settings.trim_mm)
+    tol = TRIM_TOLERANCE_MM * MM
+    found: list[str] = []
+    for page in text.pages:
+        trim, bleed = page.boxes["TrimBox"], page.boxes["BleedBox"]
+        unset = [key for key, box in page.boxes.items() if box is None]
+        if unset:
+            found.append(f"{page.label} has no {' and no '.join(unset)}")
+            continue
+        assert trim is not None and bleed is not None
+        if not (_inside(trim, bleed) and _inside(bleed, page.mediabox)):
+            found.append(f"{page.label}: the boxes are not nested (trim in bleed in media)")
+        elif abs(bleed.width - trim.width) < tol and abs(bleed.height - trim.height) < tol:
+            found.append(f"{page.label}: the BleedBox is the TrimBox (no bleed)")
+        elif abs(trim.width - want_w) > tol or abs(trim.height - want_h) > tol:
+            found.append(
+                f"{page.label}: the trim is {trim.width / MM:.1f}×{trim.height / MM:.1f} mm, "
+                f"not the {settings.trim_mm[0]:g}×{settings.trim_mm[1]:g} mm the shop prints"
+            )
+    if found:
+        return _check(
+            "pdf_boxes", False, "page boxes are wrong: " + _listed(found), settings, len(found), 0
+        )
+    trim_words = f"{settings.trim_mm[0]:g}×{settings.trim_mm[1]:g} mm"
+    return _check(
+        "pdf_boxes",
+        True,
+        f"every page has its TrimBox ({trim_words}) inside a BleedBox",
+        settings,
+        0,
+        0,
+    )
+
+
+def _inside(inner: pymupdf.Rect, outer: pymupdf.Rect) -> bool:
+    return (
+        inner.x0 >= outer.x0 - 0.01
+        and inner.y0 >= outer.y0 - 0.01
+        and inner.x1 <= outer.x1 + 0.01
+        and inner.y1 <= outer.y1 + 0.01
+    )
+
+
+# -- calibration -------------------------------------------------------------------------
+# The names the good books are made for: the demo children, and a name in every script the
+# shipped fonts print (app/assets.py).
+GOOD_NAMES = (
+    "Ada",
+    "Kofi",
+    "ليلى",
+    "שירה",
+    "Αλέξης",
+    "Иван",
+    "Nguyễn",
+    "Zoë",
+    "Łucja",
+    "José",
+)
+# Which check each injected fault is for.
+FAULT_CHECKS: dict[str, tuple[str, ...]] = {
+    "hero name left in the text": ("pdf_hero_name", "pdf_child_name"),
+    "name with an emoji no font has": ("pdf_glyphs",),
+    "Arabic name, font without Arabic": ("pdf_glyphs",),
+    "Hebrew name, font without Hebrew": ("pdf_glyphs",),
+    "text below 7 pt": ("pdf_type_size",),
+    "text outside the safe area": ("pdf_safe_area",),
+    "a page missing": ("pdf_pages",),
+    "a page without its TrimBox": ("pdf_boxes",),
+}
+
+
+@dataclass(frozen=True)
+class PdfSample:
+    kind: str  # "good", or the fault injected
+    where: str  # "moon-boat for ليلى"
+    checks: tuple[Check, ...] = field(default_factory=tuple)
+
+    def failed(self) -> set[str]:
+        return {c.name for c in self.checks if not c.passed}
+
+
+@dataclass(frozen=True)
+class DemoBook:
+    book: Book
+    cover: bytes
+    pages: tuple[bytes, ...]
+
+
+def demo_books() -> list[DemoBook]:
+    """The demo catalog's books with their pictures."""
+    spec = json.loads(demo_root().joinpath("catalog.json").read_text())
+    books = []
+    for data in spec["books"]:
+        book = book_from_dict(data)
+        folder = demo_root().joinpath(book.id)
+        pages = tuple(
+            folder.joinpath(p.image).read_bytes() for p in sorted(book.pages, key=lambda p: p.index)
+        )
+        books.append(DemoBook(book, folder.joinpath(book.cover_image).read_bytes(), pages))
+    return books
+
+
+def compose_demo(
+    demo: DemoBook,
+    name: str,
+    settings: Settings,
+    *,
+    personalize: bool = True,
+    fonts: Sequence[str] | None = None,
+) -> bytes:
+    """The book for `name` as the pipeline composes it (or, `personalize=False`, with the
+    hero's text left as it was)."""
+    book = demo.book
+    who = Personalization(name)
+    texts = [
+        personalize_text(p.text, book.hero_name, book.hero_gender, name, None)
+        if personalize
+        else p.text
+        for p in sorted(book.pages, key=lambda p: p.index)
+    ]
+    pages = [
+        BookPage(image, text, f"page {n}")
+        for n, (image, text) in enumerate(zip(demo.pages, texts, strict=True), start=1)
+    ]
+    spec = PrintSpec(
+        trim_mm=settings.trim_mm, target_dpi=settings.target_dpi, min_dpi=settings.min_dpi
+    )
+    extra = {} if fonts is None else {"fonts": fonts}
+    return compose_book(
+        demo.cover,
+        pages,
+        spec,
+        title=personalized_title(book, who) if personalize else book.title,
+        child_name=name,
+        **extra,
+    ).pdf
+
+
+def _edit(pdf: bytes, change: Callable[[pymupdf.Document], None]) -> bytes:
+    with pymupdf.open(stream=pdf, filetype="pdf") as doc:
+        change(doc)
+        return doc.tobytes(garbage=3, deflate=True)
+
+
+def _small_print(doc: pymupdf.Document) -> None:
+    """A printer's line in 6 pt (an embedded font), inside the safe area, on the last page."""
+    page = doc[-1]
+    page.insert_font(fontname="body", fontbuffer=font_bytes(FONT_REGULAR))
+    inset = page.trimbox.x0 + (SAFE_MARGIN_MM + 2) * MM
+    page.insert_text(
+        (inset, inset + 10), "Printed by Pressroom for you", fontsize=6, fontname="body"
+    )
+
+
+def _page_number_in_margin(doc: pymupdf.Document) -> None:
+    """A page number (11 pt, an embedded font) 5 mm from the trim's bottom edge, in the
+    margin."""
+    page = doc[3]
+    page.insert_font(fontname="body", fontbuffer=font_bytes(FONT_REGULAR))
+    trim = page.trimbox
+    page.insert_text((trim.x1 / 2, trim.y1 - 5 * MM), "3", fontsize=11, fontname="body")
+
+
+def _drop_trimbox(doc: pymupdf.Document) -> None:
+    doc.xref_set_key(doc[2].xref, "TrimBox", "null")
+
+
+def _faults(demo: DemoBook, settings: Settings) -> Iterable[tuple[str, str, str, bytes]]:
+    """(fault, where, the child's name, PDF) for one demo book: each fault made the way it
+    happens."""
+    book_id = demo.book.id
+    good = compose_demo(demo, "Ada", settings)
+    yield (
+        "hero name left in the text",
+        f"{book_id} for Ada, text not personalized",
+        "Ada",
+        compose_demo(demo, "Ada", settings, personalize=False),
+    )
+    unicorn = "Zoë\U0001f984"
+    yield (
+        "name with an emoji no font has",
+        f"{book_id} for {unicorn}",
+        unicorn,
+        compose_demo(demo, unicorn, settings),
+    )
+    for kind, name in (
+        ("Arabic name, font without Arabic", "ليلى"),
+        ("Hebrew name, font without Hebrew", "שירה"),
+    ):
+        yield (
+            kind,
+            f"{book_id} for {name} in DejaVu Serif alone",
+            name,
+            compose_demo(demo, name, settings, fonts=(FONT_REGULAR,)),
+        )
+    for kind, where, change in (
+        ("text below 7 pt", "a 6 pt line", _small_print),
+        ("text outside the safe area", "a page number in the margin", _page_number_in_margin),
+        ("a page missing", "page 5 dropped", lambda doc: doc.delete_page(5)),
+        ("a page without its TrimBox", "page 2's TrimBox removed", _drop_trimbox),
+    ):
+        yield kind, f"{book_id} for Ada, {where}", "Ada", _edit(good, change)
+
+
+def pdf_samples(settings: Settings, names: Sequence[str] = GOOD_NAMES) -> list[PdfSample]:
+    """Every demo book composed for every good name, and every fault injected, checked."""
+    samples: list[PdfSample] = []
+    for demo in demo_books():
+        made = [
+            ("good", f"{demo.book.id} for {name}", name, compose_demo(demo, name, settings))
+            for name in names
+        ]
+        for kind, where, name, pdf in [*made, *_faults(demo, settings)]:
+            checks = pdf_checks(
+                pdf, book=demo.book, child_name=name, child_gender=None, settings=settings
+            )
+            samples.append(PdfSample(kind, where, tuple(checks)))
+    return samples
+
+
+def rows(samples: Sequence[PdfSample]) -> list[tuple[str, int, int, int]]:
+    """Per check: (name, faults caught, faults injected, good PDFs wrongly flagged)."""
+    table = []
+    for check in CHECKS:
+        faults = [s for s in samples if check in FAULT_CHECKS.get(s.kind, ())]
+        good = [s for s in samples if s.kind == "good"]
+        caught = sum(check in s.failed() for s in faults)
+        flagged = sum(check in s.failed() for s in good)
+        table.append((check, caught, len(faults), flagged))
+    return table
+
+
+def calibrate_pdfs(
+    settings: Settings, names: Sequence[str] = GOOD_NAMES
+) -> list[tuple[str, int, int, int]]:
+    """Per check: (name, faults caught, faults injected, good PDFs wrongly flagged), on the
+    demo books composed for `names` and with every fault of FAULT_CHECKS injected."""
+    return rows(pdf_samples(settings, names))
+
+
+def rows_text(table: Sequence[tuple[str, int, int, int]]) -> str:
+    lines = [f"  {'check':<15} {'caught':>8} {'wrongly flagged':>16}"]
+    for name, caught, injected, flagged in table:
+        lines.append(f"  {name:<15} {caught:>3} / {injected:<3} {flagged:>16}")
+    return "\n".join(lines)
