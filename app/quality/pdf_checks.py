@@ -433,18 +433,18 @@ def child_name_check(text: PdfText, book: Book, child: str, settings: Settings) 
         return _check(
             "pdf_child_name",
             False,
-            f"{child}'s name is missing where the book named {hero}: " + _listed(missing),
+            f"the child's name {child} is missing where the book named {hero}: " + _listed(missing),
             settings,
             named,
             len(expected),
         )
     on = f"all {len(expected)} pages" if len(expected) > 1 else "the page"
     if expected:
-        sentence = f"{child}'s name is on {on} that named {hero}" + (
+        sentence = f"the child's name {child} is on {on} that named {hero}" + (
             ", and in the title" if titled else ""
         )
     elif titled:
-        sentence = f"{child}'s name is in the title, which named {hero} (no page did)"
+        sentence = f"the child's name {child} is in the title, which named {hero} (no page did)"
     else:
         sentence = f"neither a page nor the title of the book names {hero or 'its hero'}"
     return _check("pdf_child_name", True, sentence, settings, len(expected), len(expected))

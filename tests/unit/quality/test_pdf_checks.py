@@ -96,7 +96,7 @@ def test_a_passing_check_says_what_it_found(ada: bytes) -> None:
         "the hero's name Leo is nowhere in the text, the title or the metadata"
     )
     assert checks["pdf_child_name"].sentence == (
-        "Ada's name is on all 10 pages that named Leo, and in the title"
+        "the child's name Ada is on all 10 pages that named Leo, and in the title"
     )
     assert checks["pdf_pages"].sentence == "13 pages: the cover and the book's 12 pages"
     assert checks["pdf_type_size"].score == pytest.approx(21.2, abs=0.1)
@@ -185,7 +185,8 @@ def test_a_page_left_unpersonalized_is_named(ada: bytes) -> None:
     check = run(pdf, demo, "Ada")["pdf_child_name"]
     assert original.index == 4 and not check.passed
     assert check.sentence == (
-        "Ada's name is missing where the book named Leo: page 4 names Ada not at all (“Stars!”)"
+        "the child's name Ada is missing where the book named Leo: "
+        "page 4 names Ada not at all (“Stars!”)"
     )
     assert (check.score, check.threshold) == (9, 10)
 
@@ -374,7 +375,7 @@ def test_a_book_whose_pages_never_name_the_hero_needs_the_name_in_the_title_only
     checks = run(pdf, DemoBook(plain, MOON.cover, MOON.pages), "Ada")
     assert failed(checks) == set()
     assert checks["pdf_child_name"].sentence == (
-        "Ada's name is in the title, which named Leo (no page did)"
+        "the child's name Ada is in the title, which named Leo (no page did)"
     )
     untitled = replace(plain, title="The Moon Boat")
     checks = run(pdf, DemoBook(untitled, MOON.cover, MOON.pages), "Ada")
