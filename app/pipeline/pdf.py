@@ -166,6 +166,8 @@ class _Typesetter:
         return self._archive
 
     def set_text(self, page: pymupdf.Page, text: str, spec: PrintSpec) -> None:
+        # composed letters: "José" typed with a combining accent prints as the precomposed é
+        text = unicodedata.normalize("NFC", text)
         bleed = spec.bleed_mm * MM
         margin = bleed + SAFE_MARGIN_MM * MM
         fontsize = text_size(page.rect.height)

@@ -113,3 +113,9 @@ def test_a_font_set_without_arabic_prints_what_the_old_composer_printed() -> Non
     assert "".join(chr(c[0]) for c in trace["chars"]) == "\ufedd\ufef1\ufedd\ufeef"
     xs = [c[2][0] for c in trace["chars"]]
     assert xs == sorted(xs)
+
+
+def test_a_name_typed_with_combining_accents_prints_as_its_composed_letters() -> None:
+    typed, composed_form = composed("Jose\u0301 sailed."), composed("José sailed.")
+    assert typed[1].get_text() == composed_form[1].get_text() == "José sailed.\n"
+    assert typed[1].get_xobjects() == []  # written glyph by glyph, like any Latin page
