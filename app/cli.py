@@ -12,6 +12,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from app.config import TRIM_SIZES_MM, Settings
 from app.domain import OrderItem, PressroomError, Status
@@ -192,7 +193,7 @@ def _customer(item: OrderItem) -> str:
     return " ".join(part for part in (item.customer_name, email) if part)
 
 
-def _status_line(item: OrderItem, customer_width: int) -> str:
+def _status_line(item: OrderItem, customer_width: int, quality: str = "") -> str:
     if item.pressroom_status is Status.COMPLETED:
         stage = "done"  # not its last stage's "publish 0/1"
     elif item.stage:
@@ -200,10 +201,22 @@ def _status_line(item: OrderItem, customer_width: int) -> str:
     else:
         stage = ""
     customer = f"{_customer(item):<{customer_width}} " if customer_width else ""
+    check = f"{quality:<18} " if quality else ""
     return (
         f"{item.id[:8]}  {item.book_id:<14} {item.pressroom_status.value:<15} "
-        f"{stage:<18} {customer}{item.last_error or ''}"
+        f"{stage:<18} {check}{customer}{item.last_error or ''}"
     ).rstrip()
+
+
+def _resolve_item(store: Any, given: str) -> str:
+    """An item id from the full id or the 8-character prefix `pressroom status` prints."""
+    if len(given) >= 32:
+        return given
+    matches = [i.id for i in store.list_items(limit=100_000) if i.id.startswith(given)]
+    if len(matches) != 1:
+        found = "no" if not matches else f"{len(matches)}"
+        raise PressroomError(f"{found} order items start with {given!r}: give more of the id")
+    return matches[0]
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -214,7 +227,10 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     services = build_services(_settings(args))
     if args.pdf:
+        from app.catalog import load_demo_catalog
         from app.quality.pdf_checks import check_pdf_file
+
+        load_demo_catalog(services.store, services.blobs)  # as `order` does: the demo books
 
         if not (args.book and args.name):
             raise PressroomError("with --pdf, say which book and which name: --book ID --name NAME")
@@ -223,6 +239,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             raise PressroomError(f"there is no book {args.book!r} in the catalog")
         report = check_pdf_file(args.pdf, book, args.name, args.gender, services.settings)
     elif args.item:
+        args.item = _resolve_item(services.store, args.item)
         data = services.store.get_quality(args.item)
         if data is None:
             raise PressroomError(f"order item {args.item} has no quality report (not checked yet)")
@@ -240,8 +257,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     items = services.store.list_items(limit=args.limit)
     # a customer column only when some order has a name or an e-mail
     width = max((len(_customer(i)) for i in items), default=0)
+    quality = services.store.quality_summaries([i.id for i in items])
     for item in items:
-        print(_status_line(item, width))
+        print(_status_line(item, width, quality.get(item.id, "")))
     return EXIT_OK
 
 

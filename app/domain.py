@@ -30,6 +30,7 @@ class Stage(StrEnum):
     COVER = "cover"
     PAGES = "pages"
     PDF = "pdf"
+    CHECK = "check"  # the quality gate
     PUBLISH = "publish"
 
 

@@ -12,13 +12,12 @@ from __future__ import annotations
 import io
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
+from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
 from app.ai import imaging
 from app.ai.provider import ChildAnalysis, CoverAnalysis, ImageTask, JudgeTask, JudgeVerdict
 from app.ai.template_judge import judge_offline
 from app.ai.usage import note_native_size
-from app.assets import FONT_BOLD, font_bytes
 from app.cpu import run_cpu
 from app.domain import Box
 from app.imageio import decode_image, encode_jpeg
@@ -163,7 +162,7 @@ class TemplateProvider:
         else:
             self._place_inset(page, photo, face_box, page_palette)
         if task.title and task.title_box:
-            letter_title(page, task.title, task.title_box)
+            imaging.letter_title(page, task.title, task.title_box)
         return encode_jpeg(page, self.jpeg_quality, dpi=300)
 
     def _place_face(
@@ -265,36 +264,3 @@ def _ellipse_mask(size: tuple[int, int], scale: int = 4) -> Image.Image:
 def _contrast(rgb: tuple[int, int, int]) -> tuple[int, int, int]:
     luminance = 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2]
     return (30, 30, 30) if luminance > 140 else (250, 250, 245)
-
-
-def letter_title(page: Image.Image, title: str, box: Box) -> None:
-    """Paint over the original title's banner with its own colour and letter `title`."""
-    left, top, right, bottom = box.to_pixels(*page.size)
-    inset_x, inset_y = (right - left) // 10, (bottom - top) // 10
-    interior = np.asarray(
-        page.crop((left + inset_x, top + inset_y, right - inset_x, bottom - inset_y))
-    ).reshape(-1, 3)
-    r, g, b = (int(v) for v in np.median(interior, axis=0))  # lettering is the minority
-    draw = ImageDraw.Draw(page)
-    radius = (bottom - top) // 5
-    draw.rounded_rectangle((left, top, right, bottom), radius=radius, fill=(r, g, b))
-    font_size = _fit_font_size(draw, title, right - left, bottom - top)
-    font = ImageFont.truetype(io.BytesIO(font_bytes(FONT_BOLD)), font_size)
-    draw.text(
-        ((left + right) / 2, (top + bottom) / 2),
-        title,
-        font=font,
-        fill=_contrast((r, g, b)),
-        anchor="mm",
-    )
-
-
-def _fit_font_size(draw: ImageDraw.ImageDraw, text: str, width: int, height: int) -> int:
-    size = max(8, int(height * 0.55))
-    while size > 8:
-        font = ImageFont.truetype(io.BytesIO(font_bytes(FONT_BOLD)), size)
-        left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
-        if right - left <= width * 0.9 and bottom - top <= height * 0.8:
-            return size
-        size = int(size * 0.9)
-    return size

@@ -17,6 +17,7 @@ PROVENANCE = "provenance.json"
 APPROVED = "approved.json"
 INSTRUCTIONS = "instructions.json"
 QUALITY = "quality.json"  # the quality gate's report
+QUALITY_TARGETS = "quality-targets.json"  # its checks per image, kept while the image is
 
 
 def page_name(index: int) -> str:

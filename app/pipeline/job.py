@@ -18,7 +18,14 @@ from pydantic import BaseModel
 
 from app.ai.prompt import build_cover_prompt, build_page_prompt, personalized_title
 from app.ai.provider import ChildAnalysis, CoverAnalysis, ImageTask, Provider
-from app.ai.usage import Prices, UsageLedger, current_ledger, sum_usage
+from app.ai.usage import (
+    Prices,
+    UsageLedger,
+    current_ledger,
+    native_size_of,
+    native_sizes_in,
+    sum_usage,
+)
 from app.config import Settings
 from app.cpu import run_cpu
 from app.domain import (
@@ -39,6 +46,8 @@ from app.pipeline.calls import CallRunner
 from app.pipeline.order_checks import check_order, find_book, raise_if_refused
 from app.pipeline.pdf import BookPage, PrintSpec, compose_book
 from app.pipeline.publish import publish_item
+from app.quality.gate import Target, assess
+from app.quality.report import QualityReport
 from app.store.ports import BlobNotFound, BlobStore, OrderStore
 
 log = logging.getLogger(__name__)
@@ -59,6 +68,13 @@ class JobServices:
         return PrintSpec(trim_mm=s.trim_mm, target_dpi=s.target_dpi, min_dpi=s.min_dpi)
 
 
+def cover_regions(book: Book, cover_a: CoverAnalysis) -> tuple[Box, ...]:
+    """Where the hero stands on the cover: the book's metadata, else the analysis."""
+    if book.cover_hero_regions:
+        return book.cover_hero_regions
+    return (Box.from_list(cover_a.hero_position),) if cover_a.hero_position else ()
+
+
 class BookJob:
     def __init__(self, services: JobServices, item: OrderItem, claim: Claim) -> None:
         self.s = services
@@ -75,12 +91,14 @@ class BookJob:
         self.warnings: list[str] = []
         self.inputs: dict[str, Any] = {}
         self.ledger = UsageLedger()
+        self._previous: dict[str, Any] = {}
 
     # -- the whole job -----------------------------------------------------------------
     async def run(self) -> OrderItem:
         """Run every stage not yet checkpointed; returns the item in its new state.
         Whatever happens, the run (timings, usage, outcome) is added to the provenance."""
         previous = await self._io(self.ck.get_json, ck.PROVENANCE, {}) or {}
+        self._previous = previous
         settings = self.s.settings
         self.ledger = UsageLedger(
             prices=Prices(
@@ -119,7 +137,21 @@ class BookJob:
         cover = await self._cover(book, cover_src, photo, cover_a, child_a, prompts)
         await self._pages(book, photo, cover, cover_a, child_a, prompts)
         self.warnings = await self._pdf(book)
+        report = await self._quality(book, photo, cover_src, cover, cover_a, child_a)
         self.timings["total"] = time.perf_counter() - started
+        doubtful = report is not None and not report.passed
+        if doubtful and not await self._io(self.ck.has, ck.APPROVED):
+            assert report is not None
+            return await asyncio.to_thread(  # doubtful: a person looks, even in auto mode
+                self.s.store.transition,
+                self.item.id,
+                Status.PROCESSING,
+                Status.AWAITING_REVIEW,
+                claim=self.claim,
+                actor=self.claim.worker_id,
+                changes={"last_error": f"quality gate: {report.reason()}"},
+                note=f"quality: {report.summary()}",
+            )
         if self.s.settings.review_mode and not await self._io(self.ck.has, ck.APPROVED):
             return await asyncio.to_thread(
                 self.s.store.transition,
@@ -244,9 +276,7 @@ class BookJob:
         if await self._io(self.ck.has, ck.COVER):
             return await self._io(self.ck.get, ck.COVER)
         await self._progress(Stage.COVER, 0, 1)
-        regions = book.cover_hero_regions or (
-            (Box.from_list(cover_a.hero_position),) if cover_a.hero_position else ()
-        )
+        regions = cover_regions(book, cover_a)
         task = ImageTask(
             source=source,
             photo=photo,
@@ -346,6 +376,56 @@ class BookJob:
         await self._progress(Stage.PDF, 1, 1)
         return composed.warnings
 
+    async def _quality(
+        self,
+        book: Book,
+        photo: bytes,
+        cover_src: bytes,
+        cover: bytes,
+        cover_a: CoverAnalysis,
+        child_a: ChildAnalysis,
+    ) -> QualityReport | None:
+        """The quality gate's report (app/quality/gate.py), kept with the item's artifacts
+        and in the store; a resumed job reuses it. None when the gate is switched off."""
+        if not self.s.settings.quality_gate:
+            return None
+        saved = await self._io(self.ck.get_json, ck.QUALITY)
+        if saved:
+            return QualityReport.from_json(saved)
+        await self._progress(Stage.CHECK, 0, 1)
+        who = self.item.personalization
+        title = personalized_title(book, who)
+        targets = [Target("cover", cover_src, cover, cover_regions(book, cover_a), title)]
+        for page in book.pages:
+            original = await self._load_blob(page.image, f"page {page.index} of the book")
+            generated = await self._io(self.ck.get, ck.page_name(page.index))
+            targets.append(Target(f"page {page.index}", original, generated, page.hero_regions))
+        earlier = native_sizes_in(self._previous)  # pages drawn by an earlier run
+        judged = await self._io(self.ck.get_json, ck.QUALITY_TARGETS, {}) or {}
+        started = time.perf_counter()
+        report = await assess(
+            provider=self.s.provider,
+            call=self.calls.call,
+            settings=self.s.settings,
+            book=book,
+            who=who,
+            photo=photo,
+            child_analysis=child_a,
+            targets=targets,
+            pdf=await self._io(self.ck.get, ck.PDF),
+            native_size=lambda label: native_size_of(label) or earlier.get(label),
+            progress=lambda done, total: self._progress(Stage.CHECK, done, total),
+            earlier=judged,
+        )
+        await self._io(self.ck.put_json, ck.QUALITY_TARGETS, judged)
+        self.timings[Stage.CHECK.value] = time.perf_counter() - started
+        data = report.to_json()
+        await self._io(self.ck.put_json, ck.QUALITY, data)
+        await asyncio.to_thread(
+            self.s.store.save_quality, self.item.id, report.summary(), report.passed, data
+        )
+        return report
+
     async def _publish(self, book: Book) -> OrderItem:
         await asyncio.to_thread(
             self.s.store.transition,
@@ -403,6 +483,7 @@ class BookJob:
                 "pages_generated": self.generated_pages,
                 "warnings": self.warnings,
                 "usage": self.ledger.summary(),
+                "native_sizes": {k: list(v) for k, v in self.ledger.native_sizes.items()},
                 "calls": self.ledger.entries,
             },
         ]

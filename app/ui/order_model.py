@@ -36,6 +36,7 @@ SHOWN_STAGES: tuple[tuple[str, tuple[Stage, ...]], ...] = (
     ("cover", (Stage.PROMPT, Stage.COVER)),
     ("pages", (Stage.PAGES,)),
     ("pdf", (Stage.PDF,)),
+    ("check", (Stage.CHECK,)),
     ("publish", (Stage.PUBLISH,)),
 )
 

@@ -19,6 +19,7 @@ STAGE_NAMES = {
     "cover": "cover",
     "pages": "pages",
     "pdf": "PDF",
+    "check": "quality checks",
     "publish": "publish",
 }
 BAD = QColor(170, 30, 30)

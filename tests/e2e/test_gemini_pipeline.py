@@ -56,7 +56,9 @@ def test_a_book_is_made_on_gemini_with_usage_per_item(tmp_path: Path, fake: Fake
     provenance = ck.Checkpoints(services.blobs, item.id).get_json(ck.PROVENANCE)
     assert provenance["provider"] == "gemini"
     assert provenance["usage_total"]["images"] == 4
-    assert provenance["usage_total"]["calls"] == 6
+    assert provenance["usage_total"]["calls"] == 10  # 2 analyses, 4 images, 4 judgements
+    judged = [e["label"] for e in provenance["runs"][-1]["calls"] if e["label"].startswith("judge")]
+    assert sorted(judged) == ["judge cover", "judge page 1", "judge page 2", "judge page 3"]
     assert provenance["usage_total"]["tokens_in"] > 0 and provenance["usage_total"]["cost_usd"] > 0
     prompts = ck.Checkpoints(services.blobs, item.id).get_json(ck.PROMPTS)
     assert (
@@ -73,7 +75,7 @@ def test_rate_limits_are_retried_after_the_servers_hint(tmp_path: Path, fake: Fa
     assert services.store.get_item(item.id).pressroom_status is Status.COMPLETED
     assert time.monotonic() - started >= 1.0  # waited out the 1 s retryDelay
     usage = ck.Checkpoints(services.blobs, item.id).get_json(ck.PROVENANCE)["usage_total"]
-    assert usage["failed_calls"] == 2 and usage["calls"] == 6
+    assert usage["failed_calls"] == 2 and usage["calls"] == 8  # and 2 judgements
 
 
 def test_daily_quota_pauses_the_monitor_without_a_retry_storm(

@@ -24,6 +24,8 @@ from typing import Any
 
 from PIL import Image, ImageDraw, ImageOps
 
+from app.ai.imaging import face_region
+
 VALID_KEY = "test-gemini-key"
 
 
@@ -264,10 +266,17 @@ def _fake_image(references: list[bytes], aspect: str | None) -> bytes:
     size = (1024, round(1024 * h / w)) if w >= h else (round(1024 * w / h), 1024)
     out = ImageOps.fit(base, size)
     draw = ImageDraw.Draw(out)
-    cx, cy, r = size[0] // 2, size[1] // 3, size[0] // 10
-    draw.ellipse(
-        (cx - r, cy - r, cx + r, cy + r), fill=(236, 188, 150), outline=(40, 30, 30), width=6
-    )
+    # Where the hero's face is (the largest face-like skin region, as the template provider
+    # finds it), a new face, as a model would draw; else the upper middle.
+    found = face_region(out)
+    if found is not None:
+        left, top, right, bottom = found[0].to_pixels(*size)
+        pad = max(4, (right - left) // 6)
+        box = (left - pad, top - pad, right + pad, bottom + pad)
+    else:
+        cx, cy, r = size[0] // 2, size[1] // 3, size[0] // 10
+        box = (cx - r, cy - r, cx + r, cy + r)
+    draw.ellipse(box, fill=(150, 96, 70), outline=(40, 30, 30), width=6)
     buf = io.BytesIO()
     out.save(buf, "PNG")
     return buf.getvalue()

@@ -17,6 +17,7 @@ FORBIDDEN = {
     "app.ai": ("app.store", "app.pipeline", "app.monitor", "app.cli", "app.ui"),
     "app.pipeline": ("app.monitor", "app.cli", "app.ui"),
     "app.monitor": ("app.cli", "app.ui"),
+    "app.quality": ("app.monitor", "app.cli", "app.ui"),
 }
 
 

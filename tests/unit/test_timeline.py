@@ -240,13 +240,15 @@ def test_a_monitor_run_with_a_retry_reads_as_two_attempts(tmp_path: Path) -> Non
         "cover",
         "pages",
         "pdf",
+        "check",
         "publish",
     ]
     assert timeline.spans[-1].outcome == "published"
     assert all(s.seconds is not None for s in timeline.spans)
     usage = services.store.get_provenance(item.id)["usage_total"]  # type: ignore[index]
     assert (timeline.ai_calls, timeline.cost_usd) == (usage["calls"], usage["cost_usd"])
-    assert timeline.ai_calls == 6  # 2 analyses + the failed cover, then cover + 2 pages
+    # 2 analyses + the failed cover, then cover + 2 pages and the judge on the 3 images
+    assert timeline.ai_calls == 9
 
 
 @pytest.mark.parametrize(

@@ -83,6 +83,8 @@ def test_regenerating_one_page_redoes_only_that_page(
     )
     process(services, item_id)
     assert services.store.get_item(item_id).pressroom_status is Status.AWAITING_REVIEW
+    # The template draws the same page again from the same inputs: its checks are kept
+    # (tests/unit/quality/test_gate.py: a page that changed is judged again).
     assert dict(again.calls) == {"page 2": 1}
     prompts = ck.Checkpoints(services.blobs, item_id).get_json(ck.PROMPTS)
     assert prompts["pages"]["2"].endswith("Operator's note: make the smile wider")
