@@ -15,21 +15,18 @@ from app.assets import FONT_REGULAR, TEXT_FONTS, font_bytes
 from app.config import Settings
 from app.domain import Book
 from app.pipeline.pdf import MM
-from app.quality.pdf_checks import (
-    CHECKS,
+from app.quality.calibration_pdfs import (
     FAULT_CHECKS,
     GOOD_NAMES,
     DemoBook,
     calibrate_pdfs,
-    check_pdf_file,
     compose_demo,
-    count_name,
-    count_name_spelled,
     demo_books,
-    pdf_checks,
     pdf_samples,
     rows_text,
 )
+from app.quality.pdf_checks import check_pdf_file, pdf_checks
+from app.quality.pdf_text import CHECKS, count_name, count_name_spelled
 from app.quality.report import Check
 
 SETTINGS = Settings(data_dir=Path("unused"))
