@@ -336,6 +336,10 @@ def cmd_links(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    if args.quality:
+        from app.quality.bench import run_quality_bench
+
+        return run_quality_bench(_settings(args))
     if args.ui:
         from app.ui.bench_ui import run_ui_bench
 
@@ -461,6 +465,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--books", type=int, default=5, help="books at once for the RSS figure")
     bench.add_argument("--pickups", type=int, default=7, help="pickup latency samples")
     bench.add_argument("--ui", action="store_true", help="measure the console instead")
+    bench.add_argument(
+        "--quality", action="store_true", help="calibrate the quality checks on injected faults"
+    )
     return parser
 
 
