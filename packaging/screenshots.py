@@ -78,7 +78,7 @@ def main() -> int:
         window.show()
         ids = {i.id for i in items} | {failed[0].id}
         done = {Status.COMPLETED, Status.FAILED}
-        await wait(lambda: all(services.store.get_item(i).generation_status in done for i in ids))
+        await wait(lambda: all(services.store.get_item(i).pressroom_status in done for i in ids))
         window.refresh(full=True)
         window.refresh_overview()
         await asyncio.sleep(2.5)
@@ -93,7 +93,7 @@ def main() -> int:
         window.tabs.setCurrentIndex(ITEM_TAB)
         await asyncio.sleep(1.0)
         shot(window, "detail")
-        for index, name in ((2, "pdf"), (3, "analysis"), (4, "timeline")):
+        for index, name in ((2, "pdf"), (3, "analysis"), (4, "quality"), (5, "timeline")):
             window.detail.tabs.setCurrentIndex(index)
             if name == "pdf":
                 window.detail.pdf.guides.setChecked(True)

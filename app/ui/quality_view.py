@@ -3,12 +3,13 @@ the judge's words, and the one action that regenerates exactly the doubtful page
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -46,6 +47,11 @@ class QualityView(QWidget):
         self.tree.setAlternatingRowColors(True)
         self.judge = QLabel("")
         self.judge.setWordWrap(True)
+        self.judge.setAlignment(Qt.AlignmentFlag.AlignTop)
+        judge_box = QScrollArea()  # the judge's words never squeeze the verdicts
+        judge_box.setWidget(self.judge)
+        judge_box.setWidgetResizable(True)
+        judge_box.setMaximumHeight(140)
         bar = QHBoxLayout()
         bar.addWidget(self.summary, 1)
         bar.addWidget(self.regenerate)
@@ -53,7 +59,7 @@ class QualityView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)
         layout.addWidget(self.tree, 1)
-        layout.addWidget(self.judge)
+        layout.addWidget(judge_box)
 
     def show_report(self, report: QualityReport | None, can_regenerate: bool) -> None:
         self.tree.clear()
