@@ -139,30 +139,14 @@ class BookJob:
         self.warnings = await self._pdf(book)
         report = await self._quality(book, photo, cover_src, cover, cover_a, child_a)
         self.timings["total"] = time.perf_counter() - started
-        doubtful = report is not None and not report.passed
-        if doubtful and not await self._io(self.ck.has, ck.APPROVED):
-            assert report is not None
-            return await asyncio.to_thread(  # doubtful: a person looks, even in auto mode
-                self.s.store.transition,
-                self.item.id,
-                Status.PROCESSING,
-                Status.AWAITING_REVIEW,
-                claim=self.claim,
-                actor=self.claim.worker_id,
-                changes={"last_error": f"quality gate: {report.reason()}"},
-                note=f"quality: {report.summary()}",
+        approved = await self._io(self.ck.has, ck.APPROVED)
+        if report is not None and not report.passed and not approved:
+            # doubtful: a person looks, even in auto mode
+            return await self._to_review(
+                f"quality gate: {report.reason()}", f"quality: {report.summary()}"
             )
-        if self.s.settings.review_mode and not await self._io(self.ck.has, ck.APPROVED):
-            return await asyncio.to_thread(
-                self.s.store.transition,
-                self.item.id,
-                Status.PROCESSING,
-                Status.AWAITING_REVIEW,
-                claim=self.claim,
-                actor=self.claim.worker_id,
-                changes={"last_error": None},
-                note="ready for review",
-            )
+        if self.s.settings.review_mode and not approved:
+            return await self._to_review(None, "ready for review")
         return await self._publish(book)
 
     # -- inputs ------------------------------------------------------------------------
@@ -375,6 +359,18 @@ class BookJob:
             self.s.events.message(30, warning, self.item.id)
         await self._progress(Stage.PDF, 1, 1)
         return composed.warnings
+
+    async def _to_review(self, reason: str | None, note: str) -> OrderItem:
+        return await asyncio.to_thread(
+            self.s.store.transition,
+            self.item.id,
+            Status.PROCESSING,
+            Status.AWAITING_REVIEW,
+            claim=self.claim,
+            actor=self.claim.worker_id,
+            changes={"last_error": reason},
+            note=note,
+        )
 
     async def _quality(
         self,

@@ -42,7 +42,7 @@ from PIL import Image, ImageOps
 from app.ai import imaging
 from app.config import Settings
 from app.domain import Box
-from app.quality.report import Check
+from app.quality.report import Check, check
 
 ANALYSIS_SIDE = 256  # px, long side: tiles, hero change, palette
 LAYOUT_SIDE = 64  # px, long side: layout similarity
@@ -245,15 +245,8 @@ def _check(
     score: float | None = None,
     threshold: float | None = None,
 ) -> Check:
-    return Check(
-        name,
-        target,
-        passed,
-        sentence,
-        None if score is None else round(score, 4),
-        threshold,
-        settings.is_blocking(name),
-    )
+    rounded = None if score is None else round(score, 4)
+    return check(name, target, passed, sentence, settings, rounded, threshold)
 
 
 def _alignment_words(m: ImageMeasures) -> str:

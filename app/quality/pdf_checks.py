@@ -54,7 +54,7 @@ from app.quality.pdf_text import (
     count_name_spelled,
     read_pdf,
 )
-from app.quality.report import Check, QualityReport
+from app.quality.report import Check, QualityReport, check
 
 
 # -- the checks ----------------------------------------------------------------------------
@@ -112,7 +112,7 @@ def _check(
     score: float | None = None,
     threshold: float | None = None,
 ) -> Check:
-    return Check(name, "pdf", passed, sentence, score, threshold, settings.is_blocking(name))
+    return check(name, "pdf", passed, sentence, settings, score, threshold)
 
 
 def _listed(found: list[str], limit: int = 4) -> str:

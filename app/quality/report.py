@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol
+
+
+class BlockingRule(Protocol):
+    def is_blocking(self, check: str) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,19 @@ class Check:
         if self.target.startswith("page "):
             return int(self.target.split()[1])
         return None
+
+
+def check(
+    name: str,
+    target: str,
+    passed: bool,
+    sentence: str,
+    settings: BlockingRule,
+    score: float | None = None,
+    threshold: float | None = None,
+) -> Check:
+    """A Check whose `blocking` follows the settings (PRESSROOM_QUALITY_BLOCKING)."""
+    return Check(name, target, passed, sentence, score, threshold, settings.is_blocking(name))
 
 
 @dataclass
