@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from app.ai.provider import Defect, ImageTask, JudgeVerdict
 from app.domain import SafetyBlocked, Status
 from app.events import EventBus
@@ -121,3 +123,26 @@ def test_the_gate_can_be_switched_off(tmp_path: Path) -> None:
     services, item_id = run(tmp_path, LazyPage(), quality_gate=False)
     assert services.store.get_item(item_id).pressroom_status is Status.COMPLETED
     assert services.store.get_quality(item_id) is None
+
+
+@pytest.mark.parametrize("name", ["ليلى", "שירה", "Nguyễn", "Αλέξης", "Иван", "Zoë", "Łucja"])
+def test_names_in_other_scripts_go_through_the_whole_pipeline_and_the_gate(
+    tmp_path: Path, name: str
+) -> None:
+    from app.catalog import demo_photo, upload_photo
+    from app.domain import Personalization
+
+    services = build_services(make_settings(tmp_path), EventBus())
+    services.provider = ScriptedProvider()
+    book = save_small_book(services, pages=2)
+    photo = upload_photo(services.blobs, "cust-1", demo_photo("child-ada.jpg"))
+    _, [item] = services.store.place_order(
+        "cust-1", [(book.id, Personalization(name, 5, "girl", photo))], paid=True
+    )
+    process(services, item.id)
+    done = services.store.get_item(item.id)
+    assert done.pressroom_status is Status.COMPLETED, done.last_error
+    report = report_of(services, item.id)
+    pdf_checks = {c.name: c.passed for c in report.checks if c.target == "pdf"}
+    assert pdf_checks["pdf_glyphs"] and pdf_checks["pdf_child_name"]
+    assert pdf_checks["pdf_hero_name"]
