@@ -18,7 +18,7 @@ from app.catalog import load_demo_catalog, place_demo_orders
 from app.domain import ConfigurationError
 from app.events import EventBus
 from app.pipeline.job import JobServices
-from app.runtime import build_services
+from app.runtime import build_services, describe_setup
 from app.ui.main_window import MainWindow
 from app.user_settings import load_settings
 
@@ -75,6 +75,7 @@ def run_gui(argv: list[str] | None = None) -> int:
     services = _services_or_settings(app)
     if services is None:
         return 2
+    print(describe_setup(services), flush=True)  # as worker and serve do
     cpu.configure(services.settings.cpu_workers, processes=True)  # keep the GIL for the window
     cpu.warm_up()
     books = load_demo_catalog(services.store, services.blobs)
