@@ -35,7 +35,7 @@ class LogModel(QAbstractListModel):
     def __init__(self, capacity: int = 5000, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.capacity = capacity
-        self._lines: deque[tuple[float, int, str, str]] = deque()
+        self._lines: deque[tuple[float, int, str, str, str]] = deque()  # at, level, item, who, text
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._lines)
@@ -45,11 +45,14 @@ class LogModel(QAbstractListModel):
     ) -> Any:
         if not index.isValid():
             return None
-        at, level, item, text = self._lines[index.row()]
+        at, level, item, who, text = self._lines[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             stamp = time.strftime("%H:%M:%S", time.localtime(at))
             name = logging.getLevelName(level).lower()
-            return f"{stamp}  {name:<7} {item[:8] + '  ' if item else ''}{text}"
+            label = who or item[:8]
+            return f"{stamp}  {name:<7} {label + '  ' if label else ''}{text}"
+        if role == Qt.ItemDataRole.ToolTipRole and item:
+            return f"item {item}"
         if role == Qt.ItemDataRole.ForegroundRole:
             return (
                 QColor(170, 30, 30)
@@ -59,17 +62,17 @@ class LogModel(QAbstractListModel):
         if role == LEVEL_ROLE:
             return level
         if role == ITEM_ROLE:
-            return item
+            return f"{item} {who}".lower()
         return None
 
-    def add(self, event: MessageEvent) -> None:
+    def add(self, event: MessageEvent, who: str = "") -> None:
         if len(self._lines) >= self.capacity:
             self.beginRemoveRows(QModelIndex(), 0, 0)
             self._lines.popleft()
             self.endRemoveRows()
         row = len(self._lines)
         self.beginInsertRows(QModelIndex(), row, row)
-        self._lines.append((time.time(), event.level, event.item_id or "", event.text))
+        self._lines.append((time.time(), event.level, event.item_id or "", who, event.text))
         self.endInsertRows()
 
 
@@ -88,7 +91,7 @@ class LogFilter(QSortFilterProxyModel):
         index = self.sourceModel().index(row, 0, parent)
         if index.data(LEVEL_ROLE) < self.min_level:
             return False
-        return not self.item or str(index.data(ITEM_ROLE)).startswith(self.item)
+        return not self.item or self.item.lower() in str(index.data(ITEM_ROLE))
 
 
 class LogView(QWidget):
@@ -101,7 +104,7 @@ class LogView(QWidget):
         self.level.addItems(list(LEVELS))
         self.level.setCurrentText("Info")
         self.item = QLineEdit()
-        self.item.setPlaceholderText("item id…")
+        self.item.setPlaceholderText("child, book or item id…")
         self.item.setClearButtonEnabled(True)
         for signal in (self.level.currentTextChanged, self.item.textChanged):
             signal.connect(
@@ -118,10 +121,11 @@ class LogView(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.list, 1)
 
-    def add(self, event: MessageEvent) -> None:
+    def add(self, event: MessageEvent, who: str = "") -> None:
+        """A line in the log; `who` names the item for people (child · book)."""
         at_bottom = (
             self.list.verticalScrollBar().value() >= self.list.verticalScrollBar().maximum() - 2
         )
-        self.model.add(event)
+        self.model.add(event, who)
         if at_bottom:
             self.list.scrollToBottom()

@@ -307,7 +307,7 @@ class MainWindow(DecisionsMixin, QMainWindow):
             return
         self.model.apply_event(event)
         if isinstance(event, MessageEvent):
-            self.log_view.add(event)
+            self.log_view.add(event, self._who(event.item_id))
             if event.level >= logging.ERROR and event.item_id is None:
                 self.statusBar().showMessage(event.text, 15_000)
         if isinstance(event, StatusEvent):
@@ -329,6 +329,15 @@ class MainWindow(DecisionsMixin, QMainWindow):
             "fine for trying Pressroom, not for customers. Add a Gemini key in Settings (Ctrl+,)."
         )
         self.banner.setVisible(self.services.provider.name == "template")
+
+    def _who(self, item_id: str | None) -> str:
+        """An item as the log names it for people: the child and the book."""
+        row = self.model.row_of(item_id) if item_id else None
+        item = self.model.item_at(row) if row is not None else None
+        if item is None:
+            return ""
+        book = self.model.book_titles.get(item.book_id, item.book_id)
+        return f"{item.personalization.child_name} · {book}"
 
     def _update_title(self) -> None:
         waiting = self.model.count(Status.AWAITING_REVIEW)

@@ -227,3 +227,24 @@ def test_the_timeline_tells_why_an_order_is_late(
         r[2] for r in rows
     ].index("attempt 2: claimed by " + window.bridge.monitor.worker_id) - 1
     assert rows[-1][2:] == ["publish", rows[-1][3], "published"]
+
+
+def test_the_log_names_items_by_child_and_book_and_filters_by_them(
+    make_window: Factory, qtbot: Any
+) -> None:
+    window = make_window(start=True)
+    book = save_small_book(window.services, pages=1)
+    item = order_book(window.services, book)
+    finish(qtbot, window.refresh(full=True))
+    window.bridge.wake()
+    model = window.log_view.model
+    qtbot.waitUntil(
+        lambda: window.services.store.get_item(item.id).pressroom_status is Status.COMPLETED,
+        timeout=60_000,
+    )
+    lines = [model.data(model.index(n, 0)) for n in range(model.rowCount())]
+    mine = [line for line in lines if f"Ada · {book.title}" in line]
+    assert mine and any("completed" in line for line in mine)
+    window.log_view.item.setText("ada")
+    shown = window.log_view.proxy.rowCount()
+    assert 0 < shown <= len(lines) and shown == len(mine)
