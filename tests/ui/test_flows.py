@@ -11,6 +11,7 @@ from typing import Any
 
 import pymupdf
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from app.domain import PermanentError, Personalization, Status
@@ -135,10 +136,12 @@ def test_an_item_that_needs_the_operator_raises_a_tray_notification(
     window = make_window(start=True, review_mode=True)
     book = save_small_book(window.services, pages=1)
     item = order_book(window.services, book)
+    finish(qtbot, window.refresh(full=True))  # the row (and its book's title) is known
+    needed: list[tuple[str, str, str]] = []
+    window.attention.needed.connect(lambda *args: needed.append(args))
     window.bridge.wake()
-    with qtbot.waitSignal(window.attention.needed, timeout=60_000) as signal:
-        pass
-    item_id, title, text = signal.args
+    qtbot.waitUntil(lambda: bool(needed), timeout=60_000)
+    item_id, title, text = needed[0]
     assert item_id == item.id and "review" in title
     assert book.title in text
     qtbot.waitUntil(lambda: window.windowTitle() == "Pressroom — 1 awaiting review", timeout=10_000)
@@ -238,13 +241,17 @@ def test_the_log_names_items_by_child_and_book_and_filters_by_them(
     finish(qtbot, window.refresh(full=True))
     window.bridge.wake()
     model = window.log_view.model
-    qtbot.waitUntil(
-        lambda: window.services.store.get_item(item.id).pressroom_status is Status.COMPLETED,
-        timeout=60_000,
-    )
-    lines = [model.data(model.index(n, 0)) for n in range(model.rowCount())]
-    mine = [line for line in lines if f"Ada · {book.title}" in line]
-    assert mine and any("completed" in line for line in mine)
+
+    def lines() -> list[str]:
+        return [model.data(model.index(n, 0)) for n in range(model.rowCount())]
+
+    def mine() -> list[str]:
+        return [line for line in lines() if f"Ada · {book.title}" in line]
+
+    # the events reach the log through Qt's queue: wait for the line, not for the store
+    qtbot.waitUntil(lambda: any("completed" in line for line in mine()), timeout=60_000)
     window.log_view.item.setText("ada")
     shown = window.log_view.proxy.rowCount()
-    assert 0 < shown <= len(lines) and shown == len(mine)
+    assert 0 < shown <= len(lines()) and shown == len(mine())
+    first = window.log_view.proxy.index(0, 0)
+    assert first.data(Qt.ItemDataRole.ToolTipRole) == f"item {item.id}"  # the id stays at hand
