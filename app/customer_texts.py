@@ -20,3 +20,25 @@ def text(table: dict[str, str], language: str | None = None, **values: str) -> s
     """The text in `language` (or English), with `values` filled in."""
     template = table.get((language or DEFAULT_LANGUAGE).split("-")[0].lower())
     return (template or table[DEFAULT_LANGUAGE]).format(**values)
+
+BOOK_READY_MAIL_SUBJECT: dict[str, str] = {
+    "en": "{child}'s book is ready: {title}",
+}
+BOOK_READY_MAIL_TEXT: dict[str, str] = {
+    "en": (
+        "Hello,\n\n"
+        "{child}'s own copy of \u201c{title}\u201d is ready to read and download:\n\n"
+        "{link}\n\n"
+        "{child} is the hero on the cover and on every page. We hope you enjoy it together.\n"
+    ),
+}
+BOOK_READY_MAIL_HTML: dict[str, str] = {
+    "en": (
+        "<p>Hello,</p>"
+        "<p><b>{child}</b>'s own copy of \u201c{title}\u201d is ready to read and download.</p>"
+        "{cover}"
+        '<p><a href="{link}">Open {child}\'s book</a></p>'
+        "<p>{child} is the hero on the cover and on every page. "
+        "We hope you enjoy it together.</p>"
+    ),
+}

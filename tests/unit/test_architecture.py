@@ -18,6 +18,7 @@ FORBIDDEN = {
     "app.pipeline": ("app.monitor", "app.cli", "app.ui"),
     "app.monitor": ("app.cli", "app.ui"),
     "app.quality": ("app.monitor", "app.cli", "app.ui"),
+    "app.notify": ("app.pipeline", "app.monitor", "app.cli", "app.ui"),
 }
 
 
