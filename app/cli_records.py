@@ -1,0 +1,136 @@
+"""The `pressroom` commands that read and look after the shop's records rather than make
+books: `status`, `check` (quality reports), `migrate` (the Supabase schema and the
+bucket's privacy) and `links` (the app's links to books)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from app.cli_common import EXIT_FAILED, EXIT_OK
+from app.cli_common import settings_from as _settings
+from app.config import Settings
+from app.domain import OrderItem, PressroomError, Status
+
+
+def _customer(item: OrderItem) -> str:
+    email = f"<{item.customer_email}>" if item.customer_email else ""
+    return " ".join(part for part in (item.customer_name, email) if part)
+
+
+def _status_line(item: OrderItem, customer_width: int, quality: str = "") -> str:
+    if item.pressroom_status is Status.COMPLETED:
+        stage = "done"  # not its last stage's "publish 0/1"
+    elif item.stage:
+        stage = f"{item.stage.value} {item.progress_done}/{item.progress_total}"
+    else:
+        stage = ""
+    customer = f"{_customer(item):<{customer_width}} " if customer_width else ""
+    check = f"{quality:<18} " if quality else ""
+    return (
+        f"{item.id[:8]}  {item.book_id:<14} {item.pressroom_status.value:<15} "
+        f"{stage:<18} {check}{customer}{item.last_error or ''}"
+    ).rstrip()
+
+
+def _resolve_item(store: Any, given: str) -> str:
+    """An item id from the full id or the 8-character prefix `pressroom status` prints."""
+    if len(given) >= 32:
+        return given
+    matches = [i.id for i in store.list_items(limit=100_000) if i.id.startswith(given)]
+    if len(matches) != 1:
+        found = "no" if not matches else f"{len(matches)}"
+        raise PressroomError(f"{found} order items start with {given!r}: give more of the id")
+    return matches[0]
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Reprint an item's quality report, or run the PDF checks on any file."""
+    from app.pipeline.order_checks import find_book
+    from app.quality.report import QualityReport
+    from app.runtime import build_services
+
+    services = build_services(_settings(args))
+    if args.pdf:
+        from app.catalog import load_demo_catalog
+        from app.quality.pdf_checks import check_pdf_file
+
+        load_demo_catalog(services.store, services.blobs)  # as `order` does: the demo books
+
+        if not (args.book and args.name):
+            raise PressroomError("with --pdf, say which book and which name: --book ID --name NAME")
+        book = find_book(services.store, args.book)
+        if book is None:
+            raise PressroomError(f"there is no book {args.book!r} in the catalog")
+        report = check_pdf_file(args.pdf, book, args.name, args.gender, services.settings)
+    elif args.item:
+        args.item = _resolve_item(services.store, args.item)
+        data = services.store.get_quality(args.item)
+        if data is None:
+            raise PressroomError(f"order item {args.item} has no quality report (not checked yet)")
+        report = QualityReport.from_json(data)
+    else:
+        raise PressroomError("say what to check: an ITEM_ID, or --pdf FILE --book ID --name NAME")
+    print(report.text())
+    return EXIT_OK if report.passed else EXIT_FAILED
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from app.runtime import build_services
+
+    services = build_services(_settings(args))
+    items = services.store.list_items(limit=args.limit)
+    # a customer column only when some order has a name or an e-mail
+    width = max((len(_customer(i)) for i in items), default=0)
+    quality = services.store.quality_summaries([i.id for i in items])
+    for item in items:
+        print(_status_line(item, width, quality.get(item.id, "")))
+    return EXIT_OK
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from app.store.bucket import bucket_note, make_books_private
+    from app.store.migrate import apply_migrations, migrations
+
+    if args.print_sql:  # for the SQL editor: every file, in order, from the folder itself
+        for migration in migrations():
+            print(f"-- ==== {migration.name} ====\n{migration.sql.rstrip()}\n")
+        return EXIT_OK
+    url = args.database_url or Settings().database_url
+    if not url:
+        raise PressroomError(
+            "no database to migrate: pass --database-url or set SUPABASE_DB_URL "
+            "(Supabase: Project Settings -> Database -> Connection string)"
+        )
+    applied = apply_migrations(url, force=args.force)
+    print("\n".join(f"applied {name}" for name in applied) or "already up to date")
+    if args.make_books_private:
+        make_books_private(url)
+        print("the bucket 'books' is private now; the app's links are signed")
+    else:
+        note = bucket_note(url)
+        if note:
+            print(note)
+    return EXIT_OK
+
+
+def cmd_links(args: argparse.Namespace) -> int:
+    """Keep the app's links alive: rewrite public ones, renew signed ones."""
+    from datetime import timedelta
+
+    from app.pipeline.links import renew_due, resign
+    from app.runtime import build_services
+
+    services = build_services(_settings(args))
+    if args.renew:
+        margin = timedelta(days=services.settings.link_renew_days)
+        print(renew_due(services.store, services.blobs, margin=margin).line("renewed", False))
+        return EXIT_OK
+    dry_run = not args.apply
+    report = resign(services.store, services.blobs, dry_run=dry_run)
+    print(report.line("public links", dry_run))
+    for line in report.refused:
+        print(f"  left alone: {line}")
+    if dry_run and report.rewritten:
+        print("nothing changed: add --apply to rewrite them")
+    return EXIT_OK if not report.refused else EXIT_FAILED
