@@ -44,7 +44,8 @@ from app.catalog import DEMO_CHILDREN, DemoChild, demo_photo
 from app.config import Settings
 from app.domain import Book, Box, Personalization
 from app.imageio import encode_jpeg
-from app.quality.images import composition_check, hero_check, measure_images, resolution_check
+from app.quality.images import composition_check, hero_check, resolution_check
+from app.quality.measure import measure_images
 from app.store.codec import book_from_dict
 
 CHECKS = ("composition", "hero_changed", "resolution")

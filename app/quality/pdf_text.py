@@ -1,10 +1,12 @@
 """The composed PDF read back for the quality checks: every printed span with its font,
 size, box and glyph ids (PyMuPDF's text trace), and whole-word name matching that sees
-through case, possessives and the glyphs a font's ToUnicode map cannot spell."""
+through case, possessives and the glyphs a font's ToUnicode map cannot spell; and how a
+span's script is drawn (boxes, unjoined Arabic, right-to-left letters laid out backwards)."""
 
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -235,3 +237,79 @@ def _clip(text: str, width: int = 60) -> str:
 
 def _quote(text: str) -> str:
     return f"\u201c{text}\u201d"
+
+
+# -- scripts: how the glyphs are drawn --------------------------------------------------
+@functools.cache
+def _dual_joining() -> frozenset[str]:
+    """Arabic letters that join on both sides: those with an initial or medial
+    presentation form."""
+    letters = set()
+    for code in range(0xFB50, 0xFEFF):
+        char = chr(code)
+        name = unicodedata.name(char, "")
+        if name.endswith(("INITIAL FORM", "MEDIAL FORM")):
+            base = unicodedata.normalize("NFKC", char)
+            if len(base) == 1:
+                letters.add(base)
+    return frozenset(letters)
+
+
+def _form(char: str) -> str | None:
+    """ "isolated", "final", "initial" or "medial" for an Arabic presentation form."""
+    name = unicodedata.name(char, "")
+    for form in ("ISOLATED", "FINAL", "INITIAL", "MEDIAL"):
+        if name.startswith("ARABIC") and name.endswith(f"{form} FORM"):
+            return form.lower()
+    return None
+
+
+def _rtl(char: str) -> bool:
+    return unicodedata.bidirectional(unicodedata.normalize("NFKC", char)[:1] or char) in {"R", "AL"}
+
+
+def span_glyph_faults(span: Span) -> list[str]:
+    """What is wrong with how a span's letters are drawn, in words."""
+    faults: list[str] = []
+    # A glyph that reads back as U+FFFD but is not .notdef prints: it is a ligature or a
+    # mark cluster the font's ToUnicode map cannot spell (lam-alef, shadda with a vowel).
+    # The name check reads through it; only .notdef is a box.
+    boxes = sum(g.gid == _NOTDEF for g in span.glyphs)
+    if boxes:
+        faults.append(f"{boxes} character{'s' * (boxes != 1)} drawn as empty boxes (.notdef)")
+    # In logical order a dual-joining Arabic letter followed by another letter joins it: an
+    # isolated or final form there is a letter drawn unjoined (unshaped text).
+    unjoined = sum(
+        _form(first.char) in {"isolated", "final"}
+        and _form(second.char) is not None
+        and unicodedata.normalize("NFKC", first.char) in _dual_joining()
+        for first, second in itertools.pairwise(span.glyphs)
+    )
+    if unjoined:
+        faults.append("Arabic letters drawn unjoined")
+    return faults
+
+
+def backwards(page: PageText, name: str) -> bool:
+    """Whether the right-to-left letters of `name` are laid out left to right on `page`:
+    on some line, the name's right-to-left letters read in order from left to right and
+    not from right to left (as an unshaped fallback prints them)."""
+    letters = "".join(c for c in _fold(name) if _rtl(c)).casefold()
+    if len(letters) < 2:
+        return False
+    lines: dict[int, list[Glyph]] = {}
+    for span in page.spans:
+        if not span.printed:
+            continue
+        for glyph in span.glyphs:
+            if _rtl(glyph.char):
+                lines.setdefault(round(glyph.origin[1] / max(span.size * 0.3, 0.1)), []).append(
+                    glyph
+                )
+    for glyphs in lines.values():
+        ordered = sorted(glyphs, key=lambda g: g.origin[0])
+        left_to_right = _fold("".join(g.char for g in ordered)).casefold()
+        right_to_left = left_to_right[::-1]
+        if letters in left_to_right and letters not in right_to_left:
+            return True
+    return False

@@ -24,7 +24,8 @@ from app.catalog import demo_photo
 from app.config import Settings
 from app.domain import Box
 from app.quality.calibration_images import image_samples, ranges_text, rows, score_ranges
-from app.quality.images import image_checks, measure_images, native_ppi, resolution_check
+from app.quality.images import image_checks, native_ppi, resolution_check
+from app.quality.measure import measure_images
 from app.quality.report import Check
 from tests.conftest import make_settings
 from tests.fakes import gemini as fakes
