@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
@@ -31,6 +31,7 @@ from app.domain import ConfigurationError, Status
 from app.events import Event, MessageEvent, StatusEvent
 from app.pipeline.job import JobServices
 from app.runtime import build_services, check_configuration, describe_setup
+from app.ui import menus
 from app.ui.attention import Attention
 from app.ui.bridge import MonitorBridge
 from app.ui.cover_lab import CoverLab
@@ -150,12 +151,7 @@ class MainWindow(DecisionsMixin, QMainWindow):
     def _action(
         self, text: str, slot: Callable[[], Any], shortcut: Any = None, tip: str = ""
     ) -> QAction:
-        action = QAction(text, self)
-        action.triggered.connect(lambda _=False: slot())
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        action.setStatusTip(tip or text.replace("&", "").rstrip("…"))
-        return action
+        return menus.make_action(self, text, slot, shortcut, tip)
 
     def _build_actions(self) -> None:
         a = self.actions_by_name = {
@@ -194,40 +190,7 @@ class MainWindow(DecisionsMixin, QMainWindow):
         }
         a["open"].setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         self.table.addAction(a["open"])
-        menus: dict[str, list[str | None]] = {
-            "&File": ["new_order", "demo", "settings", None, "quit"],
-            "&Monitor": ["start", "stop", "resume", None, "refresh"],
-            "&Orders": [
-                "find",
-                "open",
-                "save_view",
-                None,
-                "approve",
-                "reject",
-                "regenerate",
-                "retry",
-                None,
-                "bulk_approve",
-                "bulk_reject",
-                "bulk_retry",
-                "retry_all",
-            ],
-            "&View": ["orders_tab", "item_tab", "lab_tab"],
-            "&Help": ["about"],
-        }
-        for title, names in menus.items():
-            menu = self.menuBar().addMenu(title)
-            for name in names:
-                if name is None:
-                    menu.addSeparator()
-                else:
-                    menu.addAction(a[name])
-            if title == "&View":
-                menu.addAction(self.log_dock.toggleViewAction())
-        toolbar = self.addToolBar("Main")
-        toolbar.setObjectName("main-toolbar")
-        for name in ("start", "stop", "refresh", "demo", "retry_all", "settings"):
-            toolbar.addAction(a[name])
+        menus.install(self, a, self.log_dock)
 
     # -- state that persists -----------------------------------------------------------------
     def _restore_state(self) -> None:
