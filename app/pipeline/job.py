@@ -24,7 +24,6 @@ from app.ai.usage import (
     current_ledger,
     native_size_of,
     native_sizes_in,
-    sum_usage,
 )
 from app.config import Settings
 from app.cpu import run_cpu
@@ -43,8 +42,9 @@ from app.imageio import sha256
 from app.names import personalize_text
 from app.pipeline import checkpoints as ck
 from app.pipeline.calls import CallRunner
-from app.pipeline.order_checks import check_order, find_book, raise_if_refused
+from app.pipeline.order_checks import checked_order
 from app.pipeline.pdf import BookPage, PrintSpec, compose_book
+from app.pipeline.provenance import with_run
 from app.pipeline.publish import publish_item
 from app.quality.gate import Target, assess
 from app.quality.report import QualityReport
@@ -124,7 +124,7 @@ class BookJob:
 
     async def _run_stages(self) -> OrderItem:
         started = time.perf_counter()
-        book, photo = await self._checked_order()
+        book, photo = await checked_order(self.s.store, self.s.blobs, self.item, self.s.settings)
         cover_src = await self._load_blob(book.cover_image, "the book's cover")
         self.inputs = {
             "book_id": book.id,
@@ -155,38 +155,6 @@ class BookJob:
             return await asyncio.to_thread(self.s.blobs.get, key)
         except BlobNotFound:
             raise PermanentError(f"{what} is missing from storage ({key})") from None
-
-    async def _checked_order(self) -> tuple[Book, bytes]:
-        """The order's book and photo, after the checks every order passes at the door
-        (app/pipeline/order_checks.py): a row the app wrote can be as bad as any input, and
-        is refused here, before any AI call, with one sentence per problem (no retry)."""
-        item = self.item
-        book = await asyncio.to_thread(find_book, self.s.store, item.book_id)
-        key = item.personalization.photo
-        problems: list[str] = []
-        photo: bytes | None = None
-        if not key:
-            problems.append("the order has no child photo")
-        else:
-            try:
-                photo = await asyncio.to_thread(self.s.blobs.get, key)
-            except BlobNotFound:
-                problems.append(f"child photo {key}: not found in storage")
-            except ValueError:  # the folder store refuses keys that would leave its folder
-                problems.append(f"child photo {key!r}: not a valid storage key")
-        problems += await run_cpu(
-            check_order,
-            book,
-            item.personalization,
-            photo,
-            self.s.settings,
-            book_id=item.book_id,
-            customer_id=item.customer_id,
-            photo_name=f"child photo {(key or '').rsplit('/', 1)[-1]}",
-        )
-        raise_if_refused(problems)
-        assert book is not None and photo is not None
-        return book, photo
 
     # -- stages ------------------------------------------------------------------------
     async def _analyses(self, cover: bytes, photo: bytes) -> tuple[CoverAnalysis, ChildAnalysis]:
@@ -464,32 +432,22 @@ class BookJob:
 
     def _write_provenance(self, previous: dict[str, Any], outcome: str) -> None:
         """Synchronous on purpose: it also runs while the task is being cancelled."""
-        provider = self.s.provider
-        runs = [
-            *previous.get("runs", []),
-            {
-                "attempt": self.claim.attempt,
-                "worker": self.claim.worker_id,
-                "outcome": outcome,
-                "finished_at": round(time.time(), 3),  # unix s; the day's AI spending counts by it
-                "stage_seconds": {k: round(v, 4) for k, v in self.timings.items()},
-                "provider_seconds": round(self.calls.provider_seconds, 4),
-                "provider_calls": self.calls.calls,
-                "retries": self.calls.retries,
-                "pages_generated": self.generated_pages,
-                "warnings": self.warnings,
-                "usage": self.ledger.summary(),
-                "native_sizes": {k: list(v) for k, v in self.ledger.native_sizes.items()},
-                "calls": self.ledger.entries,
-            },
-        ]
-        provenance = {
-            "provider": provider.name,
-            "model": provider.model,
-            "inputs": self.inputs or previous.get("inputs", {}),
-            "usage_total": sum_usage([r.get("usage", {}) for r in runs]),
-            "runs": runs,
+        run = {
+            "attempt": self.claim.attempt,
+            "worker": self.claim.worker_id,
+            "outcome": outcome,
+            "finished_at": round(time.time(), 3),  # unix s; the day's AI spending counts by it
+            "stage_seconds": {k: round(v, 4) for k, v in self.timings.items()},
+            "provider_seconds": round(self.calls.provider_seconds, 4),
+            "provider_calls": self.calls.calls,
+            "retries": self.calls.retries,
+            "pages_generated": self.generated_pages,
+            "warnings": self.warnings,
+            "usage": self.ledger.summary(),
+            "native_sizes": {k: list(v) for k, v in self.ledger.native_sizes.items()},
+            "calls": self.ledger.entries,
         }
+        provenance = with_run(previous, run, self.s.provider, self.inputs)
         try:
             self.ck.put_json(ck.PROVENANCE, provenance)
             self.s.store.save_provenance(self.item.id, provenance)

@@ -22,6 +22,7 @@ the book's own layout, not from guesses:
 
 from __future__ import annotations
 
+import asyncio
 import math
 import re
 import unicodedata
@@ -33,6 +34,7 @@ from app.assets import TEXT_FONTS, TITLE_FONTS, text_width
 from app.assets import undrawable as undrawable_in
 from app.catalog import upload_photo
 from app.config import Settings
+from app.cpu import run_cpu
 from app.domain import (
     BadInput,
     Book,
@@ -45,7 +47,7 @@ from app.domain import (
 from app.imageio import decode_image, read_file
 from app.names import personalize_text, replace_hero_name
 from app.pipeline.pdf import MM, SAFE_MARGIN_MM, PrintSpec
-from app.store.ports import BlobStore, OrderStore
+from app.store.ports import BlobNotFound, BlobStore, OrderStore
 
 # The fonts a name is printed in: the title is lettered in the bold faces, page text in the
 # regular ones; each family falls back from DejaVu Serif to Noto for Arabic and Hebrew.
@@ -383,3 +385,37 @@ def place_checked_order(
         customer_email=request.customer_email or None,
     )
     return items[0]
+
+
+async def checked_order(
+    store: OrderStore, blobs: BlobStore, item: OrderItem, settings: Settings
+) -> tuple[Book, bytes]:
+    """A claimed item's book and photo, after the checks every order passes at the door:
+    a row the app wrote can be as bad as any input, and is refused here, before any AI
+    call, with one sentence per problem (no retry)."""
+    book = await asyncio.to_thread(find_book, store, item.book_id)
+    key = item.personalization.photo
+    problems: list[str] = []
+    photo: bytes | None = None
+    if not key:
+        problems.append("the order has no child photo")
+    else:
+        try:
+            photo = await asyncio.to_thread(blobs.get, key)
+        except BlobNotFound:
+            problems.append(f"child photo {key}: not found in storage")
+        except ValueError:  # the folder store refuses keys that would leave its folder
+            problems.append(f"child photo {key!r}: not a valid storage key")
+    problems += await run_cpu(
+        check_order,
+        book,
+        item.personalization,
+        photo,
+        settings,
+        book_id=item.book_id,
+        customer_id=item.customer_id,
+        photo_name=f"child photo {(key or '').rsplit('/', 1)[-1]}",
+    )
+    raise_if_refused(problems)
+    assert book is not None and photo is not None
+    return book, photo
