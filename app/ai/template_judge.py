@@ -85,23 +85,11 @@ def judge_offline(task: JudgeTask, max_pixels: int = 60_000_000) -> JudgeVerdict
 
     if child.skin_rgb is None:
         words.append("the child's analysis has no skin colour, so there is nothing to compare")
-        return JudgeVerdict(
-            reasons=_reasons(words),
-            same_child=False,
-            likeness=0.0,
-            style_matches=style_matches,
-            defects=defects,
-        )
+        return _not_the_child(words, style_matches, defects)
     if not regions:
         words.append("no hero region in the original and nothing changed: no child was drawn")
         defects.append(Defect(kind="other", reason="nothing in the image was changed"))
-        return JudgeVerdict(
-            reasons=_reasons(words),
-            same_child=False,
-            likeness=0.0,
-            style_matches=style_matches,
-            defects=defects,
-        )
+        return _not_the_child(words, style_matches, defects)
 
     scores: list[float] = []
     same = True
@@ -133,6 +121,17 @@ def judge_offline(task: JudgeTask, max_pixels: int = 60_000_000) -> JudgeVerdict
         reasons=_reasons(words),
         same_child=same and blank < BLANK_SHARE,
         likeness=likeness,
+        style_matches=style_matches,
+        defects=defects,
+    )
+
+
+def _not_the_child(words: list[str], style_matches: bool, defects: list[Defect]) -> JudgeVerdict:
+    """The verdict when no child could be found to compare: never a pass."""
+    return JudgeVerdict(
+        reasons=_reasons(words),
+        same_child=False,
+        likeness=0.0,
         style_matches=style_matches,
         defects=defects,
     )
