@@ -15,7 +15,9 @@ def open_stores(settings: Settings) -> tuple[OrderStore, BlobStore]:
     (SQLite + a folder under the data directory)."""
     key = settings.supabase_service_key.get_secret_value() if settings.supabase_service_key else ""
     if settings.supabase_url and key:
-        from app.store.supabase import SupabaseBlobStore, SupabaseConnection, SupabaseOrderStore
+        from app.store.supabase import SupabaseOrderStore
+        from app.store.supabase_connection import SupabaseConnection
+        from app.store.supabase_storage import SupabaseBlobStore
 
         connection = SupabaseConnection(settings.supabase_url, key)
         return SupabaseOrderStore(connection), SupabaseBlobStore(

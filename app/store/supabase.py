@@ -10,21 +10,13 @@ URL becomes one clear sentence.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
-
-import httpx
-from postgrest import APIError
-from storage3.exceptions import StorageApiError
-from supabase import Client, ClientOptions, create_client
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from app.domain import (
     Book,
     Claim,
-    CredentialsRejected,
-    LeaseLost,
     Notification,
     Order,
     OrderItem,
@@ -32,7 +24,6 @@ from app.domain import (
     PressroomError,
     Stage,
     Status,
-    TransientError,
     check_transition,
 )
 from app.store.codec import (
@@ -42,90 +33,14 @@ from app.store.codec import (
     notification_from_record,
     personalization_to_dict,
 )
-from app.store.ports import READY_TITLE, BlobNotFound, ItemLinks, ShopFigures
+from app.store.ports import READY_TITLE, ItemLinks, ShopFigures
+from app.store.supabase_connection import SupabaseConnection
+from app.store.supabase_connection import ts as _ts
 
 log = logging.getLogger(__name__)
-BUCKET = "books"
 # Items with their order embedded: the order's paid_at and customer name and e-mail, where
 # the shop's orders table has them (migrations/0007); `*` so that a table without them works.
 ITEM_COLUMNS = "*,orders(*)"
-# Retried at once: the request never reached the server, so even a POST is safe to resend.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-# Reported as transient (the monitor requeues with backoff): the request may have run.
-_TRANSPORT = (httpx.TransportError, httpx.TimeoutException)
-
-
-def _ts(value: Any) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
-def _is_auth_error(message: str, code: str | None) -> bool:
-    text = message.lower()
-    return code in {"PGRST301", "PGRST302", "401", "403", "42501"} or any(
-        s in text for s in ("invalid api key", "jwt", "invalid signature", "unauthorized")
-    )
-
-
-class SupabaseConnection:
-    """One supabase-py client with our timeouts, and the error policy every call shares."""
-
-    def __init__(self, url: str, key: str, timeout: float = 30.0, attempts: int = 3) -> None:
-        self.url = url
-        self._http = httpx.Client(timeout=httpx.Timeout(timeout, connect=10.0))
-        try:
-            self.client: Client = create_client(
-                url,
-                key,
-                # postgrest-py's own retry (GETs only, up to 7 s) is off: ours covers all calls.
-                options=ClientOptions(
-                    httpx_client=self._http,
-                    postgrest_client_timeout=timeout,
-                    postgrest_client_retry=False,
-                ),
-            )
-        except Exception as exc:
-            self._http.close()
-            raise PressroomError(f"SUPABASE_URL {url!r} cannot be used: {exc}") from None
-        self.attempts = attempts
-
-    def call(self, what: str, fn: Callable[[], Any]) -> Any:
-        """Run one request with the shared policy; supabase-py's replies are untyped JSON."""
-        retrying = Retrying(
-            retry=retry_if_exception_type(_NOT_SENT),
-            stop=stop_after_attempt(self.attempts),
-            wait=wait_exponential(multiplier=0.5, max=5),
-            reraise=True,
-        )
-        try:
-            for attempt in retrying:
-                with attempt:
-                    return fn()
-        except _TRANSPORT as exc:
-            raise TransientError(f"cannot reach Supabase at {self.url} ({what}): {exc}") from None
-        except APIError as exc:
-            message = exc.message or str(exc)
-            if message.startswith("lease lost: "):
-                raise LeaseLost(message.removeprefix("lease lost: ")) from None
-            if _is_auth_error(message, exc.code):
-                raise CredentialsRejected(f"Supabase rejected the service key: {message}") from None
-            # PGRST000-003: PostgREST cannot reach its database or schema cache (HTTP 503).
-            transient_codes = {"408", "429", "PGRST000", "PGRST001", "PGRST002", "PGRST003"}
-            if str(exc.code or "").startswith("5") or str(exc.code) in transient_codes:
-                raise TransientError(f"Supabase is unavailable ({what}): {message}") from None
-            raise PressroomError(f"Supabase refused {what}: {message}") from None
-        except StorageApiError as exc:
-            status = str(exc.status)
-            if status in ("401", "403") or _is_auth_error(exc.message, exc.code):
-                raise CredentialsRejected(
-                    f"Supabase Storage rejected the key: {exc.message}"
-                ) from None
-            if status.startswith("5"):
-                raise TransientError(f"Supabase Storage failed ({what}): {exc.message}") from None
-            raise
-        raise AssertionError("unreachable")
-
-    def close(self) -> None:
-        self._http.close()
 
 
 class SupabaseOrderStore:
@@ -466,92 +381,3 @@ class SupabaseOrderStore:
     @staticmethod
     def _item(row: Mapping[str, Any]) -> OrderItem:
         return item_from_record(row, _ts)
-
-
-class SupabaseBlobStore:
-    """BlobStore on the private `books` bucket; URLs are signed."""
-
-    def __init__(
-        self,
-        connection: SupabaseConnection,
-        bucket: str = BUCKET,
-        signed_url_seconds: int = 365 * 24 * 3600,
-    ) -> None:
-        self.c = connection
-        self.bucket_name = bucket
-        self.signed_url_seconds = signed_url_seconds
-        self._bucket_checked = False
-
-    @property
-    def _bucket(self) -> Any:
-        self._ensure_bucket()
-        return self.c.client.storage.from_(self.bucket_name)
-
-    def _ensure_bucket(self) -> None:
-        if self._bucket_checked:
-            return
-        storage = self.c.client.storage
-        try:
-            self.c.call("checking the bucket", lambda: storage.get_bucket(self.bucket_name))
-        except StorageApiError:
-            self.c.call(
-                "creating the bucket",
-                lambda: storage.create_bucket(self.bucket_name, options={"public": False}),
-            )
-        self._bucket_checked = True
-
-    def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
-        self.c.call(
-            f"uploading {key}",
-            lambda: self._bucket.upload(
-                key, data, {"content-type": content_type, "upsert": "true", "cache-control": "3600"}
-            ),
-        )
-
-    def get(self, key: str) -> bytes:
-        try:
-            return bytes(self.c.call(f"downloading {key}", lambda: self._bucket.download(key)))
-        except StorageApiError as exc:
-            if str(exc.status) in ("400", "404"):
-                raise BlobNotFound(key) from None
-            raise
-
-    def exists(self, key: str) -> bool:
-        return bool(self.c.call(f"looking for {key}", lambda: self._bucket.exists(key)))
-
-    def url(self, key: str) -> str:
-        signed = self.c.call(
-            f"signing {key}", lambda: self._bucket.create_signed_url(key, self.signed_url_seconds)
-        )
-        return str(signed.get("signedURL") or signed.get("signedUrl"))
-
-    def url_expires_at(self) -> datetime | None:
-        return datetime.now(UTC) + timedelta(seconds=self.signed_url_seconds)
-
-    def list(self, prefix: str) -> list[str]:
-        folder = prefix.strip("/")
-        if self.exists(folder):
-            return [folder]
-        found: list[str] = []
-        pending = [folder]
-        while pending:
-            path = pending.pop()
-            entries = self.c.call(
-                f"listing {path}",
-                lambda p=path: self._bucket.list(  # type: ignore[misc]
-                    p, {"limit": 1000, "offset": 0}
-                ),
-            )
-            for entry in entries:
-                child = f"{path}/{entry['name']}" if path else entry["name"]
-                if entry.get("id") is None:
-                    pending.append(child)
-                else:
-                    found.append(child)
-        return sorted(found)
-
-    def delete_prefix(self, prefix: str) -> int:
-        keys = self.list(prefix)
-        if keys:
-            self.c.call(f"deleting {prefix}", lambda: self._bucket.remove(keys))
-        return len(keys)

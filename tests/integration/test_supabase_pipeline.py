@@ -22,7 +22,7 @@ from app.monitor import Monitor
 from app.runtime import build_services
 from app.store import open_stores
 from app.store.migrate import migrations
-from app.store.supabase import SupabaseConnection
+from app.store.supabase_connection import SupabaseConnection
 from tests.fakes.supabase import FakeSupabase
 from tests.integration.conftest import supabase_settings
 from tests.pg import fresh_database
