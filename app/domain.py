@@ -126,6 +126,12 @@ def check_transition(src: Status, dst: Status) -> None:
         raise IllegalTransition(src, dst)
 
 
+class BookStatus(StrEnum):
+    DRAFT = "draft"  # being made: not shown to customers, cannot be ordered
+    LIVE = "live"  # on sale
+    RETIRED = "retired"  # no new orders; books already ordered are still made
+
+
 @dataclass(frozen=True)
 class Box:
     """A rectangle in normalized image coordinates (0..1), left/top/right/bottom."""
@@ -158,6 +164,8 @@ class Page:
     image: str  # blob key of the illustration
     text: str
     hero_regions: tuple[Box, ...] = ()
+    text_box: Box | None = None  # where the page's text stood in the book's own PDF
+    hero_absent: bool = False  # the operator's word that the hero is not drawn on this page
 
 
 @dataclass(frozen=True)
@@ -172,6 +180,10 @@ class Book:
     cover_hero_regions: tuple[Box, ...] = ()
     title_box: Box | None = None  # where the title is lettered on the cover
     hero_gender: str | None = None  # lets pronouns follow the child's gender
+    # Editing a live book saves a new version; order items keep the version they were
+    # ordered in (see app.catalog.versions). Only live books can be ordered.
+    version: int = 1
+    status: BookStatus = BookStatus.LIVE
 
 
 @dataclass(frozen=True)

@@ -25,12 +25,22 @@ from app.ai.gemini_schema import (
     COVER_INSTRUCTIONS,
     PHOTO_INSTRUCTIONS,
     CoverAnalysisWire,
+    LocateWire,
     PhotoAnalysisWire,
     judge_instructions,
     judge_labels,
+    locate_instructions,
     nearest_aspect_ratio,
 )
-from app.ai.provider import ChildAnalysis, CoverAnalysis, ImageTask, JudgeTask, JudgeVerdict
+from app.ai.provider import (
+    ChildAnalysis,
+    CoverAnalysis,
+    ImageTask,
+    JudgeTask,
+    JudgeVerdict,
+    Located,
+    LocateTask,
+)
 from app.ai.usage import current_ledger
 from app.domain import (
     CredentialsRejected,
@@ -141,41 +151,64 @@ class GeminiProvider:
                 task.target, task.hero_name, with_cover=task.cover is not None, title=task.title
             )
         )
-        config = types.GenerateContentConfig(
-            response_mime_type="application/json", response_schema=JudgeVerdict, temperature=0.0
+        return await self._structured(
+            label, contents, JudgeVerdict, 0.0, f"{label}: the model's verdict"
         )
-        for attempt in (1, 2):
-            response = await self._generate(label, self.analysis_model, contents, config)
-            self._raise_if_blocked(response, label)
-            if isinstance(response.parsed, JudgeVerdict):
-                return response.parsed
-            if attempt == 2:
-                raise PermanentError(
-                    f"{label}: the model's verdict did not fit the expected form twice "
-                    f"(reply began: {(self._text(response) or '')[:80]!r})"
-                )
-        raise AssertionError("unreachable")
+
+    async def locate(self, task: LocateTask) -> Located:
+        """One structured call to the analysis model with the image: boxes in Gemini's
+        box_2d convention (y first, 0..1000), turned into normalized Boxes, clamped, those
+        with no area dropped. Same gate, classification, ledger and asking-again as judge."""
+        label = f"locate {task.target} {task.label}"
+        part = await asyncio.to_thread(self._reference_part, task.image, label)
+        instructions = locate_instructions(task.target, task.hero_name, task.hint, task.label)
+        wire = await self._structured(
+            label, [part, instructions], LocateWire, 0.0, f"{label}: the model's boxes"
+        )
+        boxes, dropped = wire.to_boxes()
+        where = "the cover" if task.label == "cover" else task.label
+        if boxes:
+            note = ""
+        elif task.target == "hero":
+            who = task.hero_name or "the hero"
+            note = f"Gemini did not find {who} on {where}; if they are there, draw them by hand."
+        else:
+            note = f"Gemini found no lettered title on {where}; draw it by hand if there is one."
+        if dropped:
+            note = f"{note} {dropped} box(es) with no area inside the image were left out."
+        return Located(boxes, "gemini", note.strip())
 
     # -- requests ----------------------------------------------------------------------
     async def _analyze(
         self, image: bytes, what: str, instructions: str, schema: type[WireT]
     ) -> WireT:
         part = await asyncio.to_thread(self._reference_part, image, what)
+        return await self._structured(
+            f"{what} analysis", [part, instructions], schema, 0.2, f"the model's {what} analysis"
+        )
+
+    async def _structured(
+        self,
+        label: str,
+        contents: list[Any],
+        schema: type[WireT],
+        temperature: float,
+        answer: str,
+    ) -> WireT:
+        """One structured call to the analysis model; a block raises SafetyBlocked, an
+        answer that does not fit `schema` is asked once more, then PermanentError."""
         config = types.GenerateContentConfig(
-            response_mime_type="application/json", response_schema=schema, temperature=0.2
+            response_mime_type="application/json", response_schema=schema, temperature=temperature
         )
         for attempt in (1, 2):
-            response = await self._generate(
-                f"{what} analysis", self.analysis_model, [part, instructions], config
-            )
-            self._raise_if_blocked(response, f"{what} analysis")
-            parsed = response.parsed
-            if isinstance(parsed, schema):
-                return parsed
+            response = await self._generate(label, self.analysis_model, contents, config)
+            self._raise_if_blocked(response, label)
+            if isinstance(response.parsed, schema):
+                return response.parsed
             if attempt == 2:
                 raise PermanentError(
-                    f"the model's {what} analysis did not fit the expected form twice "
-                    f"(reply began: {(response.text or '')[:80]!r})"
+                    f"{answer} did not fit the expected form twice "
+                    f"(reply began: {(self._text(response) or '')[:80]!r})"
                 )
         raise AssertionError("unreachable")
 

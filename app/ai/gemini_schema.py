@@ -1,6 +1,6 @@
-"""What Gemini is asked to fill when it analyzes a cover or a photo or judges a generated
-image (the structured-output schemas), the instructions that go with them, and the aspect
-ratios its image models take.
+"""What Gemini is asked to fill when it analyzes a cover or a photo, judges a generated
+image or locates the hero or the title (the structured-output schemas), the instructions
+that go with them, and the aspect ratios its image models take.
 
 The instructions say what to describe, never what the answer is: every descriptive word in
 a prompt comes from these analyses or from the order.
@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from app.ai.provider import ChildAnalysis, CoverAnalysis
+from app.ai.provider import ChildAnalysis, CoverAnalysis, LocateTarget
+from app.domain import Box
 
 ASPECT_RATIOS = ("1:1", "2:3", "3:2", "3:4", "4:3", "9:16", "16:9", "21:9")
 
@@ -74,6 +75,37 @@ def judge_instructions(
     return text
 
 
+def locate_instructions(
+    target: LocateTarget, hero_name: str = "", hint: str = "", label: str = "page"
+) -> str:
+    """What a locate call asks for, in Gemini's own bounding-box convention: box_2d is
+    [ymin, xmin, ymax, xmax], integers from 0 to 1000 relative to the image's height and
+    width, the origin at the top left."""
+    where = "the cover" if label == "cover" else f"an illustration ({label})"
+    if target == "hero":
+        hero = f"the main character named {hero_name}" if hero_name else "the main character"
+        text = (
+            f"This is {where} of a children's book. Find {hero}: give one box for every "
+            "appearance of the main character on the image, each around the character's "
+            "head (hair, ears and any hat included; not the body) — the part that will be "
+            "redrawn with another child's face. Do not box other characters. Return an "
+            "empty list when the main character is not on the image. "
+        )
+    else:
+        text = (
+            f"This is {where} of a children's book. Give the box around the lettered book "
+            "title: one box around all of the title's words and lines, tight to the "
+            "letters, leaving out any other text such as the author's name. Return an empty "
+            "list when no title is lettered on the image. "
+        )
+    if hint.strip():
+        text += f'The text that goes with this image reads: "{hint.strip()}". '
+    return text + (
+        "Each box is box_2d: [ymin, xmin, ymax, xmax] as integers from 0 to 1000, relative "
+        "to the image's height and width, with 0, 0 at the top left."
+    )
+
+
 class CoverAnalysisWire(BaseModel):
     art_style: str = Field(description="e.g. watercolor, flat vector cartoon, pencil sketch")
     medium: str = Field(description="the apparent medium or technique")
@@ -134,6 +166,33 @@ class PhotoAnalysisWire(BaseModel):
             expression=self.expression,
             face_box=box if valid else None,
         )
+
+
+class LocatedBoxWire(BaseModel):
+    box_2d: list[int] = Field(
+        min_length=4, max_length=4, description="ymin, xmin, ymax, xmax as integers 0..1000"
+    )
+
+
+class LocateWire(BaseModel):
+    boxes: list[LocatedBoxWire] = Field(
+        description="one box per appearance; empty if it is not on the image"
+    )
+
+    def to_boxes(self) -> tuple[tuple[Box, ...], int]:
+        """The boxes as normalized left/top/right/bottom, clamped to the image, duplicates
+        merged, and how many were dropped for having no area (after clamping)."""
+        boxes: list[Box] = []
+        dropped = 0
+        for wire in self.boxes:
+            ymin, xmin, ymax, xmax = (min(max(v / 1000, 0.0), 1.0) for v in wire.box_2d)
+            if xmax <= xmin or ymax <= ymin:
+                dropped += 1
+                continue
+            box = Box(xmin, ymin, xmax, ymax)
+            if box not in boxes:
+                boxes.append(box)
+        return tuple(boxes), dropped
 
 
 def _is_box(box: list[float]) -> bool:

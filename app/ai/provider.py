@@ -3,6 +3,7 @@
 The analysis models double as the structured-output schemas for Gemini, so the template
 provider and Gemini fill the same fields. So does the judge's verdict: Gemini answers it
 as structured output, the template provider's offline judge fills it from measurements.
+Locating the hero or the title gives boxes for an operator to confirm or correct.
 """
 
 from __future__ import annotations
@@ -119,6 +120,29 @@ class JudgeTask:
     title: str | None = None  # the personalized title a cover should letter
 
 
+LocateTarget = Literal["hero", "title"]
+
+
+@dataclass(frozen=True)
+class LocateTask:
+    """Where the hero stands on one illustration, or where a cover's title is lettered."""
+
+    image: bytes  # the page or cover illustration (JPEG/PNG)
+    target: LocateTarget  # "hero": the book's main character; "title": the lettered title
+    hero_name: str = ""  # the hero's name in the book's text, e.g. "Leo"
+    hint: str = ""  # the page's text, if any (helps the model)
+    label: str = "page"  # for messages: "cover", "page 3"
+
+
+@dataclass(frozen=True)
+class Located:
+    """What a locate call found: boxes to confirm, never to trust unseen."""
+
+    boxes: tuple[Box, ...]  # normalized 0..1, clamped to the image; empty: not found
+    found_by: str  # "gemini" or "template"
+    note: str = ""  # a sentence for the operator, e.g. why nothing was found
+
+
 @dataclass
 class Usage:
     calls: int = 0
@@ -139,6 +163,12 @@ class Provider(Protocol):
     async def judge(self, task: JudgeTask) -> JudgeVerdict:
         """Whether the generated image shows the child, in the original's style, without
         defects. Raises the provider's usual errors; a refusal is SafetyBlocked."""
+        ...
+
+    async def locate(self, task: LocateTask) -> Located:
+        """Where the hero is (every appearance, the head: what `hero_regions` hold) or
+        where the title is lettered, for an operator to confirm. Raises the provider's
+        usual errors; a refusal is SafetyBlocked."""
         ...
 
     async def aclose(self) -> None:

@@ -15,7 +15,15 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
 from app.ai import imaging
-from app.ai.provider import ChildAnalysis, CoverAnalysis, ImageTask, JudgeTask, JudgeVerdict
+from app.ai.provider import (
+    ChildAnalysis,
+    CoverAnalysis,
+    ImageTask,
+    JudgeTask,
+    JudgeVerdict,
+    Located,
+    LocateTask,
+)
 from app.ai.template_judge import judge_offline
 from app.ai.usage import note_native_size
 from app.cpu import run_cpu
@@ -23,6 +31,7 @@ from app.domain import Box
 from app.imageio import decode_image, encode_jpeg
 
 MODEL_ID = "pressroom-template-1"
+LOCATE_NOTE = "The offline provider cannot find the hero or the title; draw the regions by hand."
 
 
 class TemplateProvider:
@@ -49,6 +58,12 @@ class TemplateProvider:
         """The offline judge: colours and layout measured, no face recognition (its limits
         are in app/ai/template_judge.py and in every verdict's reasons)."""
         return await run_cpu(judge_offline, task, self.max_pixels)
+
+    async def locate(self, task: LocateTask) -> Located:
+        """No boxes: without a model nothing here can tell the hero from the other
+        characters or find a title (the skin-tone head finder takes the first face-coloured
+        blob), and a made-up box would look like a finding."""
+        return Located((), "template", LOCATE_NOTE)
 
     async def aclose(self) -> None:
         """Nothing to release: no connections."""

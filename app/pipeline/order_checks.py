@@ -38,6 +38,7 @@ from app.cpu import run_cpu
 from app.domain import (
     BadInput,
     Book,
+    BookStatus,
     OrderItem,
     Personalization,
     PressroomError,
@@ -318,11 +319,11 @@ def photo_problems(photo: bytes, name: str, spec: PrintSpec, max_pixels: int) ->
 
 
 # -- finding the book, placing an order ----------------------------------------------------
-def find_book(store: OrderStore, book_id: str) -> Book | None:
-    """The catalog's book, or None when there is no such book. An outage is not an answer:
-    it is raised."""
+def find_book(store: OrderStore, book_id: str, item_id: str | None = None) -> Book | None:
+    """The catalog's book (with `item_id`: the version that item was ordered in), or None
+    when there is no such book. An outage is not an answer: it is raised."""
     try:
-        return store.get_book(book_id)
+        return store.item_book(item_id) if item_id else store.get_book(book_id)
     except (TransientError, QueuePaused):
         raise
     except PressroomError:
@@ -360,7 +361,7 @@ def place_checked_order(
             photo = read_file(request.photo_path, "photo")
         except BadInput as exc:
             problems.append(Problem("photo", str(exc)))
-    books = store.list_books()
+    books = [b for b in store.list_books() if b.status is BookStatus.LIVE]
     book = next((b for b in books if b.id == request.book_id), None)
     who = Personalization(clean_name(request.child_name), request.age, request.gender or None)
     problems += check_order(
@@ -393,7 +394,7 @@ async def checked_order(
     """A claimed item's book and photo, after the checks every order passes at the door:
     a row the app wrote can be as bad as any input, and is refused here, before any AI
     call, with one sentence per problem (no retry)."""
-    book = await asyncio.to_thread(find_book, store, item.book_id)
+    book = await asyncio.to_thread(find_book, store, item.book_id, item.id)
     key = item.personalization.photo
     problems: list[str] = []
     photo: bytes | None = None

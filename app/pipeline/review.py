@@ -31,7 +31,7 @@ def approve(
     )
     checkpoints = ck.Checkpoints(blobs, item_id)
     checkpoints.put_json(ck.APPROVED, {"by": operator, "at": time.time()})
-    book = store.get_book(item.book_id)
+    book = store.item_book(item.id)
     title = replace_hero_name(book.title, book.hero_name, item.personalization.child_name)
     return publish_item(
         store, blobs, Claim(item_id, operator, item.attempts), item, checkpoints, title

@@ -7,7 +7,17 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from app.domain import Book, Box, Notification, OrderItem, Page, Personalization, Stage, Status
+from app.domain import (
+    Book,
+    BookStatus,
+    Box,
+    Notification,
+    OrderItem,
+    Page,
+    Personalization,
+    Stage,
+    Status,
+)
 
 
 def book_to_dict(book: Book) -> dict[str, Any]:
@@ -21,12 +31,16 @@ def book_to_dict(book: Book) -> dict[str, Any]:
         "cover_image": book.cover_image,
         "cover_hero_regions": [b.as_list() for b in book.cover_hero_regions],
         "title_box": book.title_box.as_list() if book.title_box else None,
+        "version": book.version,
+        "status": book.status.value,
         "pages": [
             {
                 "index": p.index,
                 "image": p.image,
                 "text": p.text,
                 "hero_regions": [b.as_list() for b in p.hero_regions],
+                "text_box": p.text_box.as_list() if p.text_box else None,
+                "hero_absent": p.hero_absent,
             }
             for p in book.pages
         ],
@@ -50,9 +64,13 @@ def book_from_dict(data: dict[str, Any]) -> Book:
                 image=str(p["image"]),
                 text=str(p.get("text", "")),
                 hero_regions=tuple(Box.from_list(b) for b in p.get("hero_regions") or ()),
+                text_box=Box.from_list(p["text_box"]) if p.get("text_box") else None,
+                hero_absent=bool(p.get("hero_absent", False)),
             )
             for p in data.get("pages", ())
         ),
+        version=int(data.get("version") or 1),
+        status=BookStatus(data.get("status") or BookStatus.LIVE),
     )
 
 

@@ -31,10 +31,8 @@ from app.domain import (
     Status,
     check_transition,
 )
-from app.store import embedded_links
+from app.store import embedded_books, embedded_links
 from app.store.codec import (
-    book_from_dict,
-    book_to_dict,
     item_from_record,
     notification_from_record,
     personalization_to_dict,
@@ -68,6 +66,7 @@ class EmbeddedOrderStore:
         self._conn().executescript(SCHEMA)
         upgrade(self._conn())
         self._conn().executescript(LATE_SCHEMA)
+        embedded_books.create(self._conn())
 
     # -- connections -------------------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
@@ -127,21 +126,16 @@ class EmbeddedOrderStore:
     # -- catalog -----------------------------------------------------------------------
     def save_book(self, book: Book) -> None:
         with self._tx() as db:
-            db.execute(
-                "insert into books(id, data) values (?, ?) "
-                "on conflict(id) do update set data = excluded.data",
-                (book.id, json.dumps(book_to_dict(book))),
-            )
+            embedded_books.save_book(db, book, self._clock())
 
-    def get_book(self, book_id: str) -> Book:
-        row = self._conn().execute("select data from books where id = ?", (book_id,)).fetchone()
-        if row is None:
-            raise PressroomError(f"book {book_id!r} is not in the catalog")
-        return book_from_dict(json.loads(row["data"]))
+    def get_book(self, book_id: str, version: int | None = None) -> Book:
+        return embedded_books.get_book(self._conn(), book_id, version)
 
     def list_books(self) -> list[Book]:
-        rows = self._conn().execute("select data from books order by id").fetchall()
-        return [book_from_dict(json.loads(r["data"])) for r in rows]
+        return embedded_books.list_books(self._conn())
+
+    def item_book(self, item_id: str) -> Book:
+        return embedded_books.item_book(self._conn(), item_id)
 
     # -- orders ------------------------------------------------------------------------
     def place_order(
@@ -156,7 +150,7 @@ class EmbeddedOrderStore:
         now = self._clock()
         order_id = _new_id()
         item_ids = [_new_id() for _ in items]
-        with self._tx() as db:
+        with self._refusing_books_not_on_sale(items), self._tx() as db:
             db.execute(
                 "insert into orders(id, customer_id, payment_status, created_at, paid_at, "
                 "customer_name, customer_email) values (?,?,?,?,?,?,?)",
@@ -185,6 +179,21 @@ class EmbeddedOrderStore:
                 )
         order = Order(order_id, customer_id, "paid" if paid else "pending", _ts(now))  # type: ignore[arg-type]
         return order, [self.get_item(i) for i in item_ids]
+
+    @staticmethod
+    @contextmanager
+    def _refusing_books_not_on_sale(
+        items: Sequence[tuple[str, Personalization]],
+    ) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.IntegrityError as exc:
+            if embedded_books.NOT_ON_SALE not in str(exc):
+                raise
+            ids = ", ".join(sorted({book_id for book_id, _ in items}))
+            raise PressroomError(
+                f"{embedded_books.NOT_ON_SALE}: {ids} (a draft or retired book cannot be ordered)"
+            ) from None
 
     def set_payment_status(self, order_id: str, payment_status: str) -> None:
         with self._tx() as db:

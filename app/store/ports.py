@@ -54,10 +54,23 @@ class BlobNotFound(KeyError):
 
 
 class OrderStore(Protocol):
-    # catalog
-    def save_book(self, book: Book) -> None: ...
-    def get_book(self, book_id: str) -> Book: ...
-    def list_books(self) -> list[Book]: ...
+    # catalog (versions are decided by app.catalog.versions; the store keeps them)
+    def save_book(self, book: Book) -> None:
+        """Save `book` as its `version` (replacing that version if it was saved before)
+        and make it the book's current version."""
+        ...
+
+    def get_book(self, book_id: str, version: int | None = None) -> Book:
+        """The current version, or the one asked for."""
+        ...
+
+    def list_books(self) -> list[Book]:
+        """Every book's current version, drafts and retired ones included."""
+        ...
+
+    def item_book(self, item_id: str) -> Book:
+        """The book as it was when the item was ordered (its pinned version)."""
+        ...
 
     # orders, as the mobile app writes them
     def place_order(

@@ -50,24 +50,35 @@ class SupabaseOrderStore:
 
     # -- catalog -----------------------------------------------------------------------
     def save_book(self, book: Book) -> None:
-        self.c.call(
-            "saving a book",
-            lambda: self.db.table("books").upsert(book_to_dict(book), on_conflict="id").execute(),
-        )
+        self._rpc("pressroom_save_book", {"book": book_to_dict(book)})
 
-    def get_book(self, book_id: str) -> Book:
-        rows = self.c.call(
-            "reading a book", lambda: self.db.table("books").select("*").eq("id", book_id).execute()
-        ).data
+    def get_book(self, book_id: str, version: int | None = None) -> Book:
+        if version is None:
+            query = self.db.table("books").select("*").eq("id", book_id)
+        else:
+            query = (
+                self.db.table("book_versions")
+                .select("*")
+                .eq("book_id", book_id)
+                .eq("version", version)
+            )
+        rows = self.c.call("reading a book", query.execute).data
         if not rows:
-            raise PressroomError(f"book {book_id!r} is not in the catalog")
-        return book_from_dict(rows[0])
+            which = f"book {book_id!r}" + (f" version {version}" if version is not None else "")
+            raise PressroomError(f"{which} is not in the catalog")
+        return book_from_dict(rows[0] if version is None else rows[0]["data"])
 
     def list_books(self) -> list[Book]:
         rows = self.c.call(
             "listing books", lambda: self.db.table("books").select("*").order("id").execute()
         ).data
         return [book_from_dict(r) for r in rows]
+
+    def item_book(self, item_id: str) -> Book:
+        data = self._rpc("pressroom_item_book", {"item_id": item_id})
+        if not data:
+            raise PressroomError(f"no order item {item_id}")
+        return book_from_dict(data)
 
     # -- orders ------------------------------------------------------------------------
     def place_order(

@@ -65,7 +65,7 @@ def _pair(original: bytes, generated: bytes | None, side: int = 220) -> bytes:
 def load_detail(services: JobServices, item_id: str, with_pages: bool = True) -> DetailData:
     store, blobs = services.store, services.blobs
     item = store.get_item(item_id)
-    book = store.get_book(item.book_id)
+    book = store.item_book(item.id)
     checkpoints = ck.Checkpoints(blobs, item_id)
     data = DetailData(item, book.title, page_count=len(book.pages))
     data.original_cover = _maybe(lambda: preview_png(blobs.get(book.cover_image)))

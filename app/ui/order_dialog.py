@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain import Book, OrderItem, PressroomError
+from app.domain import Book, BookStatus, OrderItem, PressroomError
 from app.pipeline.order_checks import OrderRefused, OrderRequest, place_checked_order
 from app.ui.flows import Flows
 
@@ -124,6 +124,7 @@ class OrderDialog(QDialog):
         except Exception as error:
             self._say(f"Cannot read the catalog: {error}", error=True)
             return
+        books = [b for b in books if b.status is BookStatus.LIVE]  # only these can be ordered
         for book in books:
             ages = f" ({book.age_range})" if book.age_range else ""
             self.book.addItem(f"{book.title}{ages}", book.id)

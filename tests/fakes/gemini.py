@@ -4,9 +4,10 @@
 By default it answers like the real service: structured JSON that fits the request's
 `responseSchema`, or an inline PNG (the first reference image, re-tinted, with a marker
 drawn where the face goes) when `responseModalities` asks for IMAGE. A judge call (a
-schema with `same_child`) gets a passing verdict by default. Tests script replies (errors
-with Google's error bodies, safety blocks, malformed JSON, a judge's verdict, a blocked or
-malformed one), add latency, and read back every request the SDK sent.
+schema with `same_child`) gets a passing verdict by default, a locate call (a schema with
+`box_2d`) one box. Tests script replies (errors with Google's error bodies, safety blocks,
+malformed JSON, a judge's verdict, a blocked or malformed one, a locate call's boxes), add
+latency, and read back every request the SDK sent.
 """
 
 from __future__ import annotations
@@ -235,18 +236,37 @@ def judge_malformed() -> Reply:
     return _json_reply({"reasons": "Looks like her.", "same_child": "yes", "likeness": 87})
 
 
+# A locate call's default answer: Gemini's box_2d, [ymin, xmin, ymax, xmax] on 0..1000.
+LOCATE_BOX = (200, 250, 700, 600)
+
+
+def locate_reply(*boxes_2d: Any) -> Reply:
+    """A locate call's structured answer, one entry per box_2d given (y first, 0..1000;
+    anything, to test what the provider does with it); none: nothing found."""
+    return _json_reply({"boxes": [{"box_2d": list(box)} for box in boxes_2d]})
+
+
+def locate_malformed() -> Reply:
+    """Boxes that do not fit the schema: three fractions where four thousandths belong."""
+    return _json_reply({"boxes": [{"box_2d": [0.2, 0.25, 0.7]}], "hero": "left"})
+
+
 def _sample(schema: dict[str, Any], name: str = "") -> Any:
     kind = str(schema.get("type", "STRING")).upper()
     if schema.get("anyOf"):
         return _sample(schema["anyOf"][0], name)
     if schema.get("enum"):
         return schema["enum"][0]
+    if name == "box_2d":
+        return list(LOCATE_BOX)
     if kind == "OBJECT":
         return {k: _sample(v, k) for k, v in schema.get("properties", {}).items()}
     if kind == "ARRAY":
         item = schema.get("items", {})
         if str(item.get("type", "")).upper() in ("NUMBER", "INTEGER"):
             return [0.3, 0.2, 0.7, 0.6]
+        if "box_2d" in (item.get("properties") or {}):
+            return [_sample(item, name)]  # one box: where the hero stands
         return [_sample(item, name) for _ in range(2)]
     if kind in ("NUMBER", "INTEGER"):
         return 5

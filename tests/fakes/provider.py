@@ -1,14 +1,23 @@
 """A provider for monitor and job tests: the real template provider, with failures,
 stalls and call counts scripted per call label ("cover analysis", "photo analysis",
-"cover", "page 3", "judge page 3") or per child and label ("Ada/page 3"); scripted
-verdicts replace the offline judge's for a label."""
+"cover", "page 3", "judge page 3", "locate hero page 3") or per child and label
+("Ada/page 3"); scripted verdicts replace the offline judge's for a label, scripted
+locations the template's empty answer."""
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter
 
-from app.ai.provider import ChildAnalysis, CoverAnalysis, ImageTask, JudgeTask, JudgeVerdict
+from app.ai.provider import (
+    ChildAnalysis,
+    CoverAnalysis,
+    ImageTask,
+    JudgeTask,
+    JudgeVerdict,
+    Located,
+    LocateTask,
+)
 from app.ai.template import TemplateProvider
 
 
@@ -18,6 +27,7 @@ class ScriptedProvider:
         failures: dict[str, list[BaseException]] | None = None,
         stall_on: set[str] | None = None,
         verdicts: dict[str, JudgeVerdict] | None = None,
+        locations: dict[str, Located] | None = None,
     ) -> None:
         self.inner = TemplateProvider()
         self.name = "scripted-template"
@@ -25,6 +35,7 @@ class ScriptedProvider:
         self.failures = {k: list(v) for k, v in (failures or {}).items()}
         self.stall_on = stall_on or set()
         self.verdicts = dict(verdicts or {})  # "judge page 3" -> the verdict to answer
+        self.locations = dict(locations or {})  # "locate hero page 3" -> what to answer
         self.calls: Counter[str] = Counter()
         self.stalled = asyncio.Event()
 
@@ -63,6 +74,13 @@ class ScriptedProvider:
             return self.verdicts[label]
         return await self.inner.judge(task)
 
+    async def locate(self, task: LocateTask) -> Located:
+        label = f"locate {task.target} {task.label}"
+        await self._enter(label)
+        if label in self.locations:
+            return self.locations[label]
+        return await self.inner.locate(task)
+
     async def aclose(self) -> None:
         await self.inner.aclose()
 
@@ -73,3 +91,7 @@ class ScriptedProvider:
     @property
     def judge_calls(self) -> int:
         return sum(n for label, n in self.calls.items() if label.startswith("judge "))
+
+    @property
+    def locate_calls(self) -> int:
+        return sum(n for label, n in self.calls.items() if label.startswith("locate "))

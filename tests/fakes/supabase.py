@@ -346,10 +346,16 @@ class FakeSupabase:
                 return 200, json.dumps(self.buckets[parts[1]]).encode(), js
             if method == "POST":
                 spec = json.loads(raw or b"{}")
-                self.buckets[spec["id"]] = {
+                now = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
+                self.buckets[spec["id"]] = {  # the shape Storage answers GET /bucket/{id} with
                     "id": spec["id"],
                     "name": spec.get("name", spec["id"]),
+                    "owner": "",
                     "public": bool(spec.get("public")),
+                    "file_size_limit": spec.get("file_size_limit"),
+                    "allowed_mime_types": spec.get("allowed_mime_types"),
+                    "created_at": now,
+                    "updated_at": now,
                 }
                 return 200, json.dumps({"name": spec["id"]}).encode(), js
         if parts[:1] != ["object"]:
