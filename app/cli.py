@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from app.cli_books import add_book_commands
 from app.cli_common import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
@@ -28,7 +29,6 @@ from app.logs import setup_logging
 from app.signals import on_stop_signals
 
 log = logging.getLogger("pressroom")
-
 
 
 def _print_events(event: Event) -> None:
@@ -327,6 +327,7 @@ def build_parser() -> argparse.ArgumentParser:
     links.add_argument(
         "--renew", action="store_true", help="re-sign links that expire soon (the monitor does)"
     )
+    add_book_commands(add)
     bench = add("bench", cmd_bench, "measure speed and memory on a demo book")
     bench.add_argument("--pages", type=int, default=24)
     bench.add_argument("--books", type=int, default=5, help="books at once for the RSS figure")

@@ -21,6 +21,7 @@ def text(table: dict[str, str], language: str | None = None, **values: str) -> s
     template = table.get((language or DEFAULT_LANGUAGE).split("-")[0].lower())
     return (template or table[DEFAULT_LANGUAGE]).format(**values)
 
+
 BOOK_READY_MAIL_SUBJECT: dict[str, str] = {
     "en": "{child}'s book is ready: {title}",
 }

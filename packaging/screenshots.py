@@ -41,7 +41,7 @@ def main() -> int:
     from app.events import EventBus
     from app.runtime import build_services
     from app.ui.app import make_app
-    from app.ui.main_window import ITEM_TAB, LAB_TAB, MainWindow
+    from app.ui.main_window import CATALOG_TAB, ITEM_TAB, LAB_TAB, MainWindow
     from app.user_settings import load_settings
 
     app = make_app()
@@ -114,6 +114,15 @@ def main() -> int:
         await wait(lambda: lab.result is not None)
         await asyncio.sleep(1.0)
         shot(window, "cover-lab")
+        window.tabs.setCurrentIndex(CATALOG_TAB)
+        catalog = window.catalog
+        await wait(lambda: catalog.books.count() > 0)
+        catalog.open_book("moon-boat")
+        await wait(lambda: catalog.editor.book is not None)
+        catalog.editor.show_place(2)
+        catalog.editor.text.setPlainText("The boat began to float up, up, up.")  # hero unnamed
+        await asyncio.sleep(1.0)
+        shot(window, "catalog")
         await window.quit()
 
     with loop:

@@ -268,6 +268,12 @@ class BookJob:
             nonlocal done
             async with gate:
                 source = await self._load_blob(image_key, f"page {page_index} of the book")
+                page = next(p for p in book.pages if p.index == page_index)
+                if page.hero_absent:  # the operator's word: nothing to redraw, no call paid
+                    await self._io(self.ck.put, ck.page_name(page_index), source, "image/jpeg")
+                    done += 1
+                    await self._progress(Stage.PAGES, done, total)
+                    return
                 task = ImageTask(
                     source=source,
                     photo=photo,
@@ -275,7 +281,7 @@ class BookJob:
                     cover_analysis=cover_a,
                     child_analysis=child_a,
                     child_name=self.item.personalization.child_name,
-                    hero_regions=next(p.hero_regions for p in book.pages if p.index == page_index),
+                    hero_regions=page.hero_regions,
                     reference=cover,
                     label=f"page {page_index}",
                 )
@@ -361,6 +367,8 @@ class BookJob:
         title = personalized_title(book, who)
         targets = [Target("cover", cover_src, cover, cover_regions(book, cover_a), title)]
         for page in book.pages:
+            if page.hero_absent:  # left as drawn: no child to look for
+                continue
             original = await self._load_blob(page.image, f"page {page.index} of the book")
             generated = await self._io(self.ck.get, ck.page_name(page.index))
             targets.append(Target(f"page {page.index}", original, generated, page.hero_regions))

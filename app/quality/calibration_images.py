@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -40,7 +39,7 @@ from app.ai.provider import ChildAnalysis, ImageTask
 from app.ai.template import TemplateProvider
 from app.ai.usage import UsageLedger, current_ledger
 from app.assets import demo_root
-from app.catalog import DEMO_CHILDREN, DemoChild, demo_photo
+from app.catalog import DEMO_CHILDREN, DemoChild, demo_catalog, demo_photo
 from app.config import Settings
 from app.domain import Book, Box, Personalization
 from app.imageio import encode_jpeg
@@ -214,7 +213,7 @@ def _checked(
 
 def _targets() -> list[_Target]:
     root = demo_root()
-    specs = json.loads(root.joinpath("catalog.json").read_text())["books"]
+    specs = demo_catalog()["books"]
     books = [book_from_dict(spec) for spec in specs]
     files = {
         spec["id"]: {"cover": spec["cover_image"]}

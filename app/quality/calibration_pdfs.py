@@ -4,7 +4,6 @@ were caught and how many good books were wrongly flagged."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -12,6 +11,7 @@ import pymupdf
 
 from app.ai.prompt import personalized_title
 from app.assets import FONT_REGULAR, demo_root, font_bytes
+from app.catalog import demo_catalog
 from app.config import Settings
 from app.domain import Book, Personalization
 from app.names import personalize_text
@@ -72,7 +72,7 @@ class DemoBook:
 
 def demo_books() -> list[DemoBook]:
     """The demo catalog's books with their pictures."""
-    spec = json.loads(demo_root().joinpath("catalog.json").read_text())
+    spec = demo_catalog()
     books = []
     for data in spec["books"]:
         book = book_from_dict(data)

@@ -34,6 +34,7 @@ from app.runtime import build_services, check_configuration, describe_setup
 from app.ui import menus
 from app.ui.attention import Attention
 from app.ui.bridge import MonitorBridge
+from app.ui.catalog_page import CatalogPage
 from app.ui.cover_lab import CoverLab
 from app.ui.decisions import DecisionsMixin, Task
 from app.ui.detail import ItemDetail
@@ -48,7 +49,7 @@ from app.ui.overview_strip import OverviewStrip, load_overview
 log = logging.getLogger(__name__)
 REFRESH_MS = 2000
 OVERVIEW_MS = 5000
-ORDERS_TAB, ITEM_TAB, LAB_TAB = 0, 1, 2
+ORDERS_TAB, ITEM_TAB, LAB_TAB, CATALOG_TAB = 0, 1, 2, 3
 
 
 class MainWindow(DecisionsMixin, QMainWindow):
@@ -130,10 +131,14 @@ class MainWindow(DecisionsMixin, QMainWindow):
         self.detail.regenerate_doubtful_requested.connect(self.regenerate_doubtful)
         self.cover_lab = CoverLab(self.bridge, self.flows)
         self.cover_lab.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.catalog = CatalogPage(self.bridge, self.flows)
+        self.catalog.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.tabs = QTabWidget()
         self.tabs.addTab(orders_tab, "&Orders")
         self.tabs.addTab(self.detail, "&Item")
         self.tabs.addTab(self.cover_lab, "Cover &Lab")
+        self.tabs.addTab(self.catalog, "&Catalog")
+        self.tabs.currentChanged.connect(self._tab_shown)
         self.setCentralWidget(self.tabs)
         self.log_view = LogView()
         self.log_dock = QDockWidget("Log", self)
@@ -147,6 +152,10 @@ class MainWindow(DecisionsMixin, QMainWindow):
         self.statusBar().addPermanentWidget(self.bulk_progress)
         self.monitor_label = QLabel()
         self.statusBar().addPermanentWidget(self.monitor_label)
+
+    def _tab_shown(self, index: int) -> None:
+        if index == CATALOG_TAB:
+            self.catalog.reload()
 
     def _action(
         self, text: str, slot: Callable[[], Any], shortcut: Any = None, tip: str = ""
@@ -186,6 +195,9 @@ class MainWindow(DecisionsMixin, QMainWindow):
             "orders_tab": self._action("&Orders", lambda: self.tabs.setCurrentIndex(0), "Ctrl+1"),
             "item_tab": self._action("&Item", lambda: self.tabs.setCurrentIndex(1), "Ctrl+2"),
             "lab_tab": self._action("Cover &Lab", lambda: self.tabs.setCurrentIndex(2), "Ctrl+3"),
+            "catalog_tab": self._action(
+                "&Catalog", lambda: self.tabs.setCurrentIndex(CATALOG_TAB), "Ctrl+4"
+            ),
             "about": self._action("&About Pressroom", self._about),
         }
         a["open"].setShortcutContext(Qt.ShortcutContext.WidgetShortcut)

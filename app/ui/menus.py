@@ -27,7 +27,7 @@ MENUS: dict[str, list[str | None]] = {  # None: a separator
         "bulk_retry",
         "retry_all",
     ],
-    "&View": ["orders_tab", "item_tab", "lab_tab"],
+    "&View": ["orders_tab", "item_tab", "lab_tab", "catalog_tab"],
     "&Help": ["about"],
 }
 TOOLBAR = ("start", "stop", "refresh", "demo", "retry_all", "settings")

@@ -5,7 +5,8 @@ Everything here is drawn from shapes, so it is free to ship. Run it to refresh t
     python resources/demo/draw_catalog.py
 
 It writes cover and page illustrations at print resolution (8x8 in trim + 1/8 in bleed at
-300 DPI), sample photos, and catalog.json with each page's text and the hero's head boxes.
+300 DPI), sample photos, and each book's book.json (the format `pressroom book import`
+reads) with each page's text and the hero's head boxes.
 """
 
 from __future__ import annotations
@@ -215,13 +216,13 @@ BOOKS = [
         "texts": [
             "One quiet night, Leo found a little boat tied to a moonbeam.",
             "Leo climbed aboard, and the boat began to float up, up, up.",
-            "The stars leaned close to see who was sailing so late.",
+            "The stars leaned close to see Leo sailing so late.",
             '"Hello, stars!" said Leo. "I am going to visit the Moon."',
             "A wave of silver clouds rocked Leo's boat like a cradle.",
             "Leo's sail caught the night wind and hummed a sleepy song.",
             "A shooting star raced by, and Leo made a wish.",
             'The Moon smiled a wide, round smile. "Welcome, Leo!"',
-            "Together they counted every star, all the way to a hundred.",
+            "Together Leo and the moon counted every star, all the way to a hundred.",
             "When Leo yawned, the Moon steered the boat back home.",
             "The sea below sparkled as Leo's boat drifted down.",
             "And Leo fell asleep, dreaming of the next voyage.",
@@ -239,15 +240,15 @@ BOOKS = [
         "texts": [
             "Mia planted one tiny seed behind her house.",
             "In the morning, Mia's seed had grown taller than the fence.",
-            "By lunch, the flowers were taller than the trees!",
+            "By lunch, Mia's flowers were taller than the trees!",
             '"Who are you?" asked a giant daisy. "I am Mia," she said.',
             "The tulips bent down so Mia could climb their leaves.",
             "From the top, Mia could see the whole town.",
             "A bee as big as a bus buzzed hello to Mia.",
             "Mia shared her sandwich with the friendly bee.",
-            "When the sun went low, the giants began to yawn.",
+            "When the sun went low, the giants began to yawn, and so did Mia.",
             "Mia sang them a lullaby she had learned from her grandma.",
-            "The garden folded its petals and went to sleep.",
+            "The garden folded its petals, and Mia tiptoed home to sleep.",
             "Mia's garden grew quiet, and she tiptoed home, smiling.",
         ],
     },
@@ -295,7 +296,6 @@ def photo(skin: RGB, hair: RGB, eyes: RGB, curly: bool, freckles: bool) -> Image
 
 
 def main() -> None:
-    catalog: dict[str, object] = {"books": [], "photos": []}
     for spec in BOOKS:
         folder = HERE / str(spec["id"])
         folder.mkdir(exist_ok=True)
@@ -306,9 +306,18 @@ def main() -> None:
             page_img, page_heads = spec["scene"](n)  # type: ignore[operator]
             name = f"page-{n:02d}.jpg"
             page_img.save(folder / name, quality=88, dpi=(300, 300))
-            pages.append({"index": n, "image": name, "text": text, "hero_regions": page_heads})
-        catalog["books"].append(  # type: ignore[union-attr]
-            {
+            pages.append(
+                {
+                    "index": n,
+                    "image": name,
+                    "text": text,
+                    "hero_regions": page_heads,
+                    "hero_absent": False,
+                }
+            )
+        book = (
+            {"format": "pressroom-book/1"}
+            | {
                 key: spec[key]
                 for key in ("id", "title", "genre", "age_range", "hero_name", "hero_gender")
             }
@@ -319,10 +328,9 @@ def main() -> None:
                 "pages": pages,
             }
         )
+        (folder / "book.json").write_text(json.dumps(book, indent=2) + "\n")
     for name, *look in PHOTOS:
         photo(*look).save(HERE / "photos" / name, quality=90)  # type: ignore[arg-type]
-        catalog["photos"].append(name)  # type: ignore[union-attr]
-    (HERE / "catalog.json").write_text(json.dumps(catalog, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ FORBIDDEN = {
     "app.monitor": ("app.cli", "app.ui"),
     "app.quality": ("app.monitor", "app.cli", "app.ui"),
     "app.notify": ("app.pipeline", "app.monitor", "app.cli", "app.ui"),
+    "app.catalog": ("app.cli", "app.ui"),
 }
 
 

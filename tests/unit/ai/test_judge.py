@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from app.ai.template import TemplateProvider, stylized_face
 from app.ai.template_judge import LIMITS, judge_offline
 from app.ai.usage import UsageLedger, current_ledger
 from app.assets import demo_root
-from app.catalog import demo_photo
+from app.catalog import demo_catalog, demo_photo
 from app.domain import Box, PermanentError, QuotaExhausted, SafetyBlocked
 from app.pipeline.calls import CallRunner
 from app.quality.judge import run_judge
@@ -31,7 +30,7 @@ from tests.fakes.gemini import FakeGemini
 from tests.fakes.provider import ScriptedProvider
 
 ANALYSIS = "gemini-2.5-flash"
-CATALOG = json.loads(demo_root().joinpath("catalog.json").read_text())
+CATALOG = demo_catalog()
 BOOKS = {b["id"]: b for b in CATALOG["books"]}
 KIDS = {"Ada": "child-ada.jpg", "Kofi": "child-kofi.jpg", "Rosie": "child-rosie.jpg"}
 

@@ -5,7 +5,6 @@ Latin titles lettered exactly as before."""
 from __future__ import annotations
 
 import io
-import json
 
 import numpy as np
 import pytest
@@ -14,13 +13,14 @@ from PIL import Image, ImageDraw, ImageFont
 from app.ai import imaging
 from app.ai.imaging import Piece, letter_title, pieces
 from app.assets import FONT_BOLD, TITLE_FONTS, demo_root, font_bytes, has_glyph
+from app.catalog import demo_catalog
 from app.domain import Box
 
 NASKH, HEBREW = TITLE_FONTS[1], TITLE_FONTS[2]
 
 
 def demo_cover(book_id: str = "moon-boat") -> tuple[Image.Image, Box]:
-    catalog = json.loads(demo_root().joinpath("catalog.json").read_text())
+    catalog = demo_catalog()
     spec = next(b for b in catalog["books"] if b["id"] == book_id)
     data = demo_root().joinpath(book_id, "cover.jpg").read_bytes()
     return Image.open(io.BytesIO(data)).convert("RGB"), Box(*spec["title_box"])

@@ -10,7 +10,7 @@ from PIL import Image
 from app.ai.provider import ImageTask
 from app.ai.template import TemplateProvider
 from app.assets import demo_root
-from app.catalog import demo_photo
+from app.catalog import demo_catalog, demo_photo
 from app.domain import BadInput, Box
 
 CATALOG = demo_root()
@@ -66,9 +66,8 @@ def iou(a: list[float], b: list[float]) -> float:
 
 @pytest.mark.parametrize("book", [0, 1])
 def test_detected_hero_is_where_the_catalog_says(provider: TemplateProvider, book: int) -> None:
-    import json
 
-    spec = json.loads(CATALOG.joinpath("catalog.json").read_text())["books"][book]
+    spec = demo_catalog()["books"][book]
     cover = run(provider.analyze_cover(book_image(spec["id"], "cover.jpg")))
     assert cover.hero_position is not None
     # the skin-toned title banner is not taken for a face

@@ -122,3 +122,29 @@ def test_killed_job_resumes_without_redoing_finished_pages(
         "page 5",
     ]
     assert second.page_calls == 3
+
+
+def test_a_page_marked_hero_not_on_it_is_kept_as_drawn_without_a_call(
+    job_services: JobServices,
+) -> None:
+    from dataclasses import replace
+
+    book = save_small_book(job_services, pages=3)
+    pages = tuple(
+        replace(p, hero_absent=p.index == 2, hero_regions=()) if p.index == 2 else p
+        for p in book.pages
+    )
+    book = replace(book, pages=pages)
+    job_services.store.save_book(book)
+    item = order_book(job_services, book, child=1)
+    [claimed] = job_services.store.claim("w1", 1, 60)
+    done = asyncio.run(BookJob(job_services, claimed, Claim(item.id, "w1", 1)).run())
+
+    assert done.pressroom_status is Status.COMPLETED
+    provider = job_services.provider
+    assert isinstance(provider, ScriptedProvider)
+    assert provider.page_calls == 2 and "page 2" not in provider.calls
+    checkpoints = ck.Checkpoints(job_services.blobs, item.id)
+    assert checkpoints.get(ck.page_name(2)) == job_services.blobs.get(book.pages[1].image)
+    targets = {c["target"] for c in checkpoints.get_json(ck.QUALITY)["checks"]}
+    assert "page 1" in targets and "page 2" not in targets  # no child to look for there

@@ -13,8 +13,7 @@ import pymupdf
 import pytest
 from PIL import Image
 
-from app.assets import demo_root
-from app.catalog import demo_photo
+from app.catalog import demo_catalog, demo_photo
 from app.config import Settings
 from app.domain import Book, OrderItem, Personalization, Status
 from app.events import EventBus
@@ -44,7 +43,7 @@ SPEC = print_spec(DEFAULTS)
 
 
 def demo_books() -> dict[str, Book]:
-    spec = json.loads(demo_root().joinpath("catalog.json").read_text())
+    spec = demo_catalog()
     return {b["id"]: book_from_dict(b) for b in spec["books"]}
 
 
@@ -428,7 +427,6 @@ def test_a_good_row_is_still_made(tmp_path: Path) -> None:
 
 
 def test_an_age_that_is_not_a_number_fails_its_item_not_the_queue(tmp_path: Path) -> None:
-    import json
     import sqlite3
 
     services = build_services(make_settings(tmp_path), EventBus())

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import json
 import statistics
 import time
 from collections.abc import Iterator
@@ -20,7 +19,7 @@ from app.ai.provider import ChildAnalysis, CoverAnalysis, ImageTask
 from app.ai.template import TemplateProvider
 from app.ai.usage import UsageLedger, current_ledger, native_size_of, native_sizes_in
 from app.assets import demo_root
-from app.catalog import demo_photo
+from app.catalog import demo_catalog, demo_photo
 from app.config import Settings
 from app.domain import Box
 from app.quality.calibration_images import image_samples, ranges_text, rows, score_ranges
@@ -32,7 +31,7 @@ from tests.fakes import gemini as fakes
 from tests.fakes.gemini import FakeGemini
 
 ROOT = demo_root()
-CATALOG = json.loads(ROOT.joinpath("catalog.json").read_text())
+CATALOG = demo_catalog()
 TRIM = (203.2, 203.2)
 PHOTO = demo_photo("child-ada.jpg")
 

@@ -1,15 +1,19 @@
-"""The demo catalog shipped in resources/demo: books, sample photos and demo orders."""
+"""The demo catalog shipped in resources/demo: books (folders `pressroom book import`
+reads, loaded through that same import), sample photos and demo orders."""
 
 from __future__ import annotations
 
 import json
 import uuid
 from dataclasses import dataclass
+from importlib.resources import as_file
 from typing import Any
 
 from app.assets import demo_root
-from app.domain import Book, OrderItem, Personalization
-from app.store.codec import book_from_dict
+from app.catalog.bundle import MANIFEST
+from app.catalog.importing import read_folder
+from app.catalog.shelf import add_book
+from app.domain import Book, BookStatus, OrderItem, Personalization
 from app.store.ports import BlobStore, OrderStore
 
 
@@ -30,29 +34,23 @@ DEMO_CHILDREN = (
 )
 
 
-def _catalog() -> dict[str, Any]:
-    return dict(json.loads(demo_root().joinpath("catalog.json").read_text()))
+DEMO_BOOKS = ("moon-boat", "giant-garden")  # folders in resources/demo, in catalog order
+
+
+def demo_catalog() -> dict[str, Any]:
+    """The demo books' manifests (book.json) as {"books": [...]}; image fields are file
+    names in resources/demo/<id>/."""
+    root = demo_root()
+    return {"books": [json.loads(root.joinpath(b, MANIFEST).read_text()) for b in DEMO_BOOKS]}
 
 
 def load_demo_catalog(store: OrderStore, blobs: BlobStore) -> list[Book]:
-    """Copy the demo books' images into the blob store (once) and save the books."""
-    root = demo_root()
+    """Import the demo books (live) unless the store has them as they are; a shop's own
+    changes to them (a retired demo book) are kept."""
     books = []
-    for spec in _catalog()["books"]:
-        prefix = f"catalog/{spec['id']}/"
-        names = [spec["cover_image"], *(p["image"] for p in spec["pages"])]
-        for name in names:
-            if not blobs.exists(prefix + name):
-                blobs.put(prefix + name, root.joinpath(spec["id"], name).read_bytes(), "image/jpeg")
-        book = book_from_dict(
-            {
-                **spec,
-                "cover_image": prefix + spec["cover_image"],
-                "pages": [{**p, "image": prefix + p["image"]} for p in spec["pages"]],
-            }
-        )
-        store.save_book(book)
-        books.append(book)
+    for book_id in DEMO_BOOKS:
+        with as_file(demo_root().joinpath(book_id)) as folder:
+            books.append(add_book(store, blobs, read_folder(folder), BookStatus.LIVE))
     return books
 
 

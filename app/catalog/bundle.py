@@ -1,0 +1,115 @@
+"""A book as a folder: `book.json` (the format below) beside its image files. What
+`pressroom book export` writes and `pressroom book import` reads back unchanged; the demo
+books ship in it. In a bundle the book's image fields name files in the folder; in the
+store they are blob keys (see app.catalog.shelf)."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from PIL import Image, UnidentifiedImageError
+
+from app.domain import BadInput, Book, BookStatus
+from app.store.codec import book_from_dict, book_to_dict
+
+FORMAT = "pressroom-book/1"
+MANIFEST = "book.json"
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
+_SUFFIX_OF_FORMAT = {"JPEG": ".jpg", "MPO": ".jpg", "PNG": ".png", "WEBP": ".webp"}
+# What a bundle does not carry: the shop's own state for the book.
+_SHOP_STATE = ("version", "status")
+
+
+@dataclass(frozen=True)
+class BookFiles:
+    """A book whose image fields are names in `images`, with what the import noticed."""
+
+    book: Book
+    images: Mapping[str, bytes]
+    proposed_hero: str | None = None
+    notes: tuple[str, ...] = field(default=())
+
+
+def image_suffix(data: bytes, name: str) -> str:
+    """The file suffix for an image's bytes (checked, so a renamed file is caught)."""
+    try:
+        fmt = Image.open(io.BytesIO(data)).format or ""
+    except (UnidentifiedImageError, OSError):
+        raise BadInput(f"{name}: not an image (expected JPEG, PNG or WebP)") from None
+    if fmt not in _SUFFIX_OF_FORMAT:
+        raise BadInput(f"{name}: {fmt} images are not supported (use JPEG, PNG or WebP)")
+    return _SUFFIX_OF_FORMAT[fmt]
+
+
+def image_size(data: bytes) -> tuple[int, int]:
+    """Width and height from the header (no decoding)."""
+    return Image.open(io.BytesIO(data)).size
+
+
+def manifest_of(book: Book) -> dict[str, Any]:
+    data = {"format": FORMAT, **book_to_dict(book)}
+    for key in _SHOP_STATE:
+        data.pop(key)
+    return data
+
+
+def content_of(book: Book) -> dict[str, Any]:
+    """What makes two versions of a book the same book (not its version or status)."""
+    return manifest_of(book)
+
+
+def write_bundle(files: BookFiles, folder: Path) -> Path:
+    """Write the book into `folder` (made if missing): cover and pages named by their role,
+    and book.json naming them."""
+    folder.mkdir(parents=True, exist_ok=True)
+    book = files.book
+
+    def put(source: str, stem: str) -> str:
+        data = files.images[source]
+        name = stem + image_suffix(data, source)
+        folder.joinpath(name).write_bytes(data)
+        return name
+
+    cover = put(book.cover_image, "cover")
+    pages = tuple(replace(p, image=put(p.image, f"page-{p.index:02d}")) for p in book.pages)
+    renamed = replace(book, cover_image=cover, pages=pages)
+    folder.joinpath(MANIFEST).write_text(json.dumps(manifest_of(renamed), indent=2) + "\n")
+    return folder
+
+
+def read_manifest(folder: Path) -> dict[str, Any] | None:
+    path = folder / MANIFEST
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BadInput(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise BadInput(f"{path}: expected a JSON object")
+    return data
+
+
+def read_bundle(folder: Path, data: dict[str, Any]) -> BookFiles:
+    """A full manifest (an exported book): read exactly as written."""
+    if data.get("format") != FORMAT:
+        raise BadInput(f"{folder / MANIFEST}: format {data.get('format')!r}; expected {FORMAT!r}")
+    try:
+        book = book_from_dict({k: v for k, v in data.items() if k not in _SHOP_STATE})
+    except (KeyError, TypeError, ValueError) as exc:
+        raise BadInput(f"{folder / MANIFEST}: missing or wrong field ({exc})") from None
+    names = [book.cover_image, *(p.image for p in book.pages)]
+    images: dict[str, bytes] = {}
+    for name in names:
+        path = folder / name
+        if not path.is_file():
+            raise BadInput(f"{path}: named in {MANIFEST} but not in the folder")
+        images[name] = path.read_bytes()
+    # a bundle is a book for this shop to look at first: it arrives as a draft
+    draft = replace(book, status=BookStatus.DRAFT)
+    return BookFiles(draft, images, notes=(f"read {MANIFEST} ({len(book.pages)} pages)",))
