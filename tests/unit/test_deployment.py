@@ -318,3 +318,20 @@ def test_systemd_analyze_verifies_the_unit(tmp_path: Path) -> None:
     assert done.returncode == 0 and not (done.stdout + done.stderr).strip(), (
         done.stdout + done.stderr
     )
+
+
+def test_every_package_of_the_app_is_installed() -> None:
+    """A non-editable install (the Docker image, the service) ships only the packages that
+    pyproject.toml lists: a new room left out fails at import there, not here."""
+    import tomllib
+
+    root = Path(__file__).resolve().parents[2]
+    listed = set(
+        tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
+    found = {
+        ".".join(p.relative_to(root).parent.parts)
+        for p in (root / "app").rglob("__init__.py")
+        if "__pycache__" not in p.parts
+    }
+    assert found - listed == set(), "add these to [tool.setuptools] packages"
