@@ -88,7 +88,7 @@ def _check_resolution(page: BookPage, spec: PrintSpec, warnings: list[str]) -> N
         warnings.append(f"{page.label}: image is {dpi:.0f} DPI (print target {spec.target_dpi})")
 
 
-def _cover_rect(image: bytes, page_rect: pymupdf.Rect) -> pymupdf.Rect:
+def cover_rect(image: bytes, page_rect: pymupdf.Rect) -> pymupdf.Rect:
     """A rect that covers the page with the image's aspect kept (overflow is clipped)."""
     with Image.open(io.BytesIO(image)) as img:
         iw, ih = img.size
@@ -144,7 +144,7 @@ def needs_shaping(text: str, fonts: Sequence[str]) -> bool:
 _RTL = {"R", "AL", "AN", "RLE", "RLO", "RLI"}
 
 
-class _Typesetter:
+class Typesetter:
     """The page text's fonts, loaded once per book.
 
     Text the first font draws alone (every Latin, Greek or Cyrillic page of the demo books)
@@ -165,34 +165,35 @@ class _Typesetter:
                 self._archive.add(font_bytes(font), font)
         return self._archive
 
-    def set_text(self, page: pymupdf.Page, text: str, spec: PrintSpec) -> None:
+    def set_text(
+        self, page: pymupdf.Page, text: str, area: pymupdf.Rect, *, panel_opacity: float = 0.86
+    ) -> None:
+        """Set `text` on a soft panel standing on the bottom of `area` (the safe area: the
+        trim inset by the safe margin), centred in it."""
         # composed letters: "José" typed with a combining accent prints as the precomposed é
         text = unicodedata.normalize("NFC", text)
-        bleed = spec.bleed_mm * MM
-        margin = bleed + SAFE_MARGIN_MM * MM
         fontsize = text_size(page.rect.height)
         # lines wrap half a font size short of the panel on either side
-        width = page.rect.width - 2 * margin - fontsize
+        width = area.width - fontsize
         if needs_shaping(text, self.fonts):
             body, css = text_html(text, self.fonts), text_css(self.fonts, fontsize)
             story = pymupdf.Story(body, user_css=css, archive=self.archive)
             _, filled = story.place(pymupdf.Rect(0, 0, width, page.rect.height))
             count = max(1, round(pymupdf.Rect(filled).height / (fontsize * LEADING)))
-            panel = self._panel(page, count, fontsize, margin)
+            panel = self._panel(page, count, fontsize, area, panel_opacity)
             top = panel.y0 + fontsize * (1.5 - _FIRST_BASELINE)
-            where = pymupdf.Rect(
-                margin + fontsize / 2, top, margin + fontsize / 2 + width, panel.y1
-            )
+            left = area.x0 + fontsize / 2
+            where = pymupdf.Rect(left, top, left + width, panel.y1)
             spare, _ = page.insert_htmlbox(where, body, css=css, archive=self.archive, scale_low=1)
             if spare < 0:
                 raise BadInput(f"the page text does not fit its page: {text[:60]!r}")
             return
         lines = self._wrap(text, fontsize, width)
-        panel = self._panel(page, len(lines), fontsize, margin)
+        panel = self._panel(page, len(lines), fontsize, area, panel_opacity)
         writer = pymupdf.TextWriter(page.rect)
         y = panel.y0 + fontsize * 1.5
         for line in lines:
-            x = (page.rect.width - self.font.text_length(line, fontsize=fontsize)) / 2
+            x = area.x0 + (area.width - self.font.text_length(line, fontsize=fontsize)) / 2
             writer.append((x, y), line, font=self.font, fontsize=fontsize)
             y += fontsize * LEADING
         writer.write_text(page, color=TEXT_RGB)
@@ -214,17 +215,18 @@ class _Typesetter:
         return lines
 
     @staticmethod
-    def _panel(page: pymupdf.Page, lines: int, fontsize: float, margin: float) -> pymupdf.Rect:
+    def _panel(
+        page: pymupdf.Page, lines: int, fontsize: float, area: pymupdf.Rect, opacity: float
+    ) -> pymupdf.Rect:
         """The soft white panel behind `lines` lines of text, standing on the safe area's
-        bottom edge."""
+        bottom edge (opaque where a printer forbids transparency)."""
         box_h = fontsize * LEADING * lines + fontsize
-        bottom = page.rect.height - margin
-        panel = pymupdf.Rect(margin, bottom - box_h, page.rect.width - margin, bottom)
+        panel = pymupdf.Rect(area.x0, area.y1 - box_h, area.x1, area.y1)
         page.draw_rect(
             pymupdf.Rect(panel.x0 - fontsize / 2, panel.y0, panel.x1 + fontsize / 2, panel.y1),
             color=None,
             fill=(1, 1, 1),
-            fill_opacity=0.86,
+            fill_opacity=opacity,
             radius=0.15,
             overlay=True,
         )
@@ -248,16 +250,19 @@ def compose_book(
         _check_resolution(book_page, spec, warnings)
     width, height = spec.page_size_pt
     bleed = spec.bleed_mm * MM
-    typesetter = _Typesetter(fonts)
+    trim = pymupdf.Rect(bleed, bleed, width - bleed, height - bleed)
+    safe = SAFE_MARGIN_MM * MM
+    area = pymupdf.Rect(trim.x0 + safe, trim.y0 + safe, trim.x1 - safe, trim.y1 - safe)
+    typesetter = Typesetter(fonts)
     doc = pymupdf.open()
     try:
         for book_page in all_pages:
             page = doc.new_page(width=width, height=height)
             page.set_bleedbox(page.rect)
-            page.set_trimbox(pymupdf.Rect(bleed, bleed, width - bleed, height - bleed))
-            page.insert_image(_cover_rect(book_page.image, page.rect), stream=book_page.image)
+            page.set_trimbox(trim)
+            page.insert_image(cover_rect(book_page.image, page.rect), stream=book_page.image)
             if book_page.text:
-                typesetter.set_text(page, book_page.text, spec)
+                typesetter.set_text(page, book_page.text, area)
         doc.set_metadata(
             {
                 "title": title,
