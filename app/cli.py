@@ -21,6 +21,7 @@ from app.cli_common import (
     EXIT_UNEXPECTED,
 )
 from app.cli_common import settings_from as _settings
+from app.cli_print import add_print_commands
 from app.cli_records import cmd_check, cmd_links, cmd_migrate, cmd_status
 from app.config import TRIM_SIZES_MM, Settings
 from app.domain import PressroomError, Status
@@ -203,6 +204,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    if args.print:
+        from app.print.bench import run_print_bench
+
+        return run_print_bench()
     if args.quality:
         from app.quality.bench import run_quality_bench
 
@@ -328,6 +333,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--renew", action="store_true", help="re-sign links that expire soon (the monitor does)"
     )
     add_book_commands(add)
+    add_print_commands(add)
     bench = add("bench", cmd_bench, "measure speed and memory on a demo book")
     bench.add_argument("--pages", type=int, default=24)
     bench.add_argument("--books", type=int, default=5, help="books at once for the RSS figure")
@@ -335,6 +341,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--ui", action="store_true", help="measure the console instead")
     bench.add_argument(
         "--quality", action="store_true", help="calibrate the quality checks on injected faults"
+    )
+    bench.add_argument(
+        "--print", action="store_true", help="print files for every printer profile, preflight"
     )
     return parser
 

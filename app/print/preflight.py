@@ -1,0 +1,371 @@
+"""Preflight: read a print file back and check it against its printer profile — the same
+code behind `pressroom preflight` and the pipeline's check before publishing. Every check
+passes, warns or fails with a sentence an operator can act on; a failure holds the book in
+review. Resolution is judged on what the pictures really hold: the effective ppi as placed,
+and, where the caller knows it, the native ppi (what the model returned before any upscale)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+import pymupdf
+
+from app.print.colour import output_intents
+from app.print.cover import spread_geometry
+from app.print.interior import page_rects
+from app.print.profiles import PT, PrinterProfile
+
+Status = Literal["pass", "warn", "fail"]
+Kind = Literal["interior", "cover"]
+TOLERANCE_PT = 0.75  # a hundredth of an inch
+
+
+@dataclass(frozen=True)
+class Verdict:
+    check: str
+    status: Status
+    sentence: str
+
+
+@dataclass
+class PreflightReport:
+    profile: str
+    kind: Kind
+    verdicts: list[Verdict] = field(default_factory=list)
+
+    def add(self, check: str, status: Status, sentence: str) -> None:
+        self.verdicts.append(Verdict(check, status, sentence))
+
+    @property
+    def passed(self) -> bool:
+        return all(v.status != "fail" for v in self.verdicts)
+
+    def summary(self) -> str:
+        counts = {s: sum(v.status == s for v in self.verdicts) for s in ("pass", "warn", "fail")}
+        tally = f"{counts['pass']} pass, {counts['warn']} warn, {counts['fail']} fail"
+        return f"preflight {self.kind}: {tally}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "profile": self.profile,
+            "kind": self.kind,
+            "summary": self.summary(),
+            "passed": self.passed,
+            "verdicts": [asdict(v) for v in self.verdicts],
+        }
+
+    def text(self) -> str:
+        marks = {"pass": "ok  ", "warn": "WARN", "fail": "FAIL"}
+        lines = [self.summary()]
+        lines += [f"  {marks[v.status]} {v.check:<14} {v.sentence}" for v in self.verdicts]
+        return "\n".join(lines)
+
+
+def _pages(doc: pymupdf.Document) -> list[pymupdf.Page]:
+    return [doc[n] for n in range(doc.page_count)]
+
+
+def _inches(rect: pymupdf.Rect) -> str:
+    return f"{rect.width / PT:.3f}×{rect.height / PT:.3f} in"
+
+
+def _close(a: pymupdf.Rect, b: pymupdf.Rect) -> bool:
+    pairs = ((a.x0, b.x0), (a.y0, b.y0), (a.x1, b.x1), (a.y1, b.y1))
+    return all(abs(x - y) <= TOLERANCE_PT for x, y in pairs)
+
+
+def _expected(
+    profile: PrinterProfile, kind: Kind, number: int, pages: int
+) -> tuple[pymupdf.Rect, pymupdf.Rect, pymupdf.Rect]:
+    """(page, trim, safe area) the profile wants for page `number`."""
+    if kind == "interior":
+        return page_rects(profile, number, pages)
+    g = spread_geometry(profile, pages)
+    assert profile.cover is not None
+    inset = profile.cover.safe_margin * PT
+    return (
+        g.page,
+        g.trim,
+        pymupdf.Rect(g.trim.x0 + inset, g.trim.y0 + inset, g.trim.x1 - inset, g.trim.y1 - inset),
+    )
+
+
+def preflight(
+    pdf: bytes,
+    profile: PrinterProfile,
+    kind: Kind,
+    *,
+    pages: int | None = None,
+    native_sizes: Mapping[int, tuple[int, int]] | None = None,
+) -> PreflightReport:
+    """Check `pdf`, an interior or a cover spread. `pages`: for a cover, the interior's
+    page count (the spine depends on it). `native_sizes`: page number -> the picture's
+    size as the model returned it, where known."""
+    report = PreflightReport(profile.name, kind)
+    with pymupdf.open(stream=pdf, filetype="pdf") as doc:
+        count = doc.page_count
+        book_pages = count if kind == "interior" else (pages or 0)
+        _page_count(report, profile, kind, count, book_pages)
+        _geometry(report, doc, profile, kind, book_pages)
+        _pictures(report, doc, profile, native_sizes or {})
+        _fonts(report, doc)
+        _text(report, doc, profile, kind, book_pages)
+        _colour(report, doc, pdf, profile)
+        _forbidden(report, doc, profile)
+        _standard(report, doc, profile)
+    return report
+
+
+def _page_count(
+    report: PreflightReport, profile: PrinterProfile, kind: Kind, count: int, pages: int
+) -> None:
+    if kind == "cover":
+        ok = count == 1
+        report.add(
+            "pages", "pass" if ok else "fail", f"{count} page(s); a cover spread is one page"
+        )
+        return
+    rules = profile.pages
+    problems = []
+    if count < rules.min:
+        problems.append(f"fewer than the {rules.min} the printer takes")
+    if count > rules.max:
+        problems.append(f"more than the {rules.max} the printer takes")
+    if count % max(1, rules.multiple):
+        problems.append(f"not a multiple of {rules.multiple}")
+    sentence = f"{count} pages" + (
+        ": " + "; ".join(problems)
+        if problems
+        else f" (min {rules.min}, multiple of {rules.multiple})"
+    )
+    report.add("pages", "fail" if problems else "pass", sentence)
+
+
+def _geometry(
+    report: PreflightReport, doc: pymupdf.Document, profile: PrinterProfile, kind: Kind, pages: int
+) -> None:
+    wrong_size, wrong_trim, no_bleed = [], [], []
+    for page in _pages(doc):
+        number = page.number + 1
+        want_page, want_trim, _ = _expected(profile, kind, number, pages)
+        if not _close(page.mediabox, want_page):
+            wrong_size.append(
+                f"page {number} is {_inches(page.mediabox)}, not {_inches(want_page)}"
+            )
+        if not _close(page.trimbox, want_trim):
+            wrong_trim.append(
+                f"page {number}'s TrimBox is {_inches(page.trimbox)}, not {_inches(want_trim)}"
+            )
+        if not _close(page.bleedbox, page.mediabox):
+            no_bleed.append(f"page {number}")
+    what = "spread" if kind == "cover" else "page"
+    report.add(
+        "page_size",
+        "fail" if wrong_size else "pass",
+        "; ".join(wrong_size[:3])
+        if wrong_size
+        else f"every {what} is trim + bleed per the profile",
+    )
+    report.add(
+        "boxes",
+        "fail" if wrong_trim or no_bleed else "pass",
+        "; ".join(
+            wrong_trim[:3]
+            + [f"BleedBox differs from the page on {', '.join(no_bleed[:3])}"] * bool(no_bleed)
+        )
+        if wrong_trim or no_bleed
+        else "TrimBox and BleedBox set on every page",
+    )
+    if kind == "cover" and doc.page_count:
+        want = profile.spine_width(pages)
+        got = (doc[0].mediabox.width / PT) - (profile.spread_size(pages)[0] - want)
+        ok = abs(got - want) <= TOLERANCE_PT / PT
+        report.add(
+            "spine",
+            "pass" if ok else "fail",
+            f"spine {got:.4f} in for {pages} pages; the formula gives {want:.4f} in",
+        )
+
+
+def _pictures(
+    report: PreflightReport,
+    doc: pymupdf.Document,
+    profile: PrinterProfile,
+    natives: Mapping[int, tuple[int, int]],
+) -> None:
+    worst: tuple[float, str] | None = None
+    worst_native: tuple[float, str] | None = None
+    for page in _pages(doc):
+        for info in page.get_image_info(xrefs=True):
+            box = pymupdf.Rect(info["bbox"])
+            if box.is_empty:
+                continue
+            ppi = min(info["width"] / (box.width / PT), info["height"] / (box.height / PT))
+            where = f"page {page.number + 1}"
+            if worst is None or ppi < worst[0]:
+                worst = (ppi, where)
+            native = natives.get(page.number + 1)
+            if native:
+                nppi = min(native[0] / (box.width / PT), native[1] / (box.height / PT))
+                if worst_native is None or nppi < worst_native[0]:
+                    worst_native = (nppi, where)
+    if worst is None:
+        report.add("ppi", "pass", "no pictures")
+        return
+    report.add(
+        "ppi",
+        _ppi_status(worst[0], profile),
+        f"lowest effective resolution {worst[0]:.0f} ppi ({worst[1]})",
+    )
+    if worst_native is not None:
+        report.add(
+            "native_ppi",
+            _ppi_status(worst_native[0], profile),
+            f"lowest native resolution {worst_native[0]:.0f} ppi ({worst_native[1]}: as the "
+            f"model drew it, before any upscale; the printer wants {profile.min_native_ppi:.0f})",
+        )
+    else:
+        report.add(
+            "native_ppi", "warn", "native resolution unknown (not made here): effective ppi only"
+        )
+
+
+def _ppi_status(ppi: float, profile: PrinterProfile) -> Status:
+    if ppi < profile.min_ppi_fail:
+        return "fail"
+    return "warn" if ppi < profile.min_ppi_warn - 0.5 else "pass"
+
+
+def _fonts(report: PreflightReport, doc: pymupdf.Document) -> None:
+    missing, whole = set(), set()
+    for page in _pages(doc):
+        for _xref, ext, _type, basefont, *_ in page.get_fonts(full=True):
+            name = basefont or "(unnamed)"
+            if ext == "n/a":
+                missing.add(name)
+            elif not re.match(r"^[A-Z]{6}\+", name):
+                whole.add(name)
+    if missing:
+        report.add("fonts", "fail", f"not embedded: {', '.join(sorted(missing))}")
+    elif whole:
+        report.add("fonts", "warn", f"embedded but not subset: {', '.join(sorted(whole))}")
+    else:
+        report.add("fonts", "pass", "every font embedded and subset")
+
+
+def _text(
+    report: PreflightReport, doc: pymupdf.Document, profile: PrinterProfile, kind: Kind, pages: int
+) -> None:
+    small, outside = [], []
+    for page in _pages(doc):
+        _, _, safe = _expected(profile, kind, page.number + 1, pages)
+        if kind == "cover":
+            safe = page.trimbox  # the cover's text may stand on the spine and both panels
+        for block in page.get_text("dict")["blocks"]:
+            for line in block.get("lines", ()):
+                for span in line["spans"]:
+                    if not span["text"].strip():
+                        continue
+                    where = f"page {page.number + 1}"
+                    if span["size"] < profile.min_type_pt - 0.05:
+                        small.append(f"{where}: {span['size']:.1f} pt “{span['text'][:20]}”")
+                    box = pymupdf.Rect(span["bbox"])
+                    if box & safe != box and not _inside(box, safe):
+                        outside.append(f"{where}: “{span['text'][:20]}”")
+    report.add(
+        "type_size",
+        "fail" if small else "pass",
+        f"below {profile.min_type_pt:g} pt: " + "; ".join(small[:3])
+        if small
+        else f"no text below {profile.min_type_pt:g} pt",
+    )
+    report.add(
+        "safe_area",
+        "fail" if outside else "pass",
+        "text outside the safe area: " + "; ".join(outside[:3])
+        if outside
+        else "all text inside the safe area",
+    )
+
+
+def _inside(box: pymupdf.Rect, area: pymupdf.Rect) -> bool:
+    return (
+        box.x0 >= area.x0 - 1
+        and box.y0 >= area.y0 - 1
+        and box.x1 <= area.x1 + 1
+        and box.y1 <= area.y1 + 1
+    )
+
+
+def _colour(
+    report: PreflightReport, doc: pymupdf.Document, pdf: bytes, profile: PrinterProfile
+) -> None:
+    spaces: set[str] = set()
+    for page in _pages(doc):
+        for info in page.get_image_info(xrefs=True):
+            spaces.add(str(info.get("cs-name") or info.get("colorspace")))
+    intents = output_intents(pdf)
+    want = profile.colour.space
+    rgb = sorted(s for s in spaces if "RGB" in s.upper() or s == "3")
+    listed = ", ".join(sorted(spaces)) or "no colour space"
+    if rgb and profile.forbid.rgb_images:
+        report.add("colour", "fail", f"RGB pictures where the printer requires CMYK ({listed})")
+    elif rgb and want == "cmyk":
+        report.add("colour", "warn", f"RGB pictures; the printer prints CMYK ({listed})")
+    else:
+        report.add("colour", "pass", f"pictures in {listed}")
+    if intents:
+        report.add("output_intent", "pass", f"output intent: {', '.join(intents)}")
+    else:
+        report.add("output_intent", "fail" if want == "cmyk" else "warn", "no output intent")
+
+
+def _forbidden(report: PreflightReport, doc: pymupdf.Document, profile: PrinterProfile) -> None:
+    annots = sum(len(list(page.annots())) for page in _pages(doc))
+    forms = bool(doc.is_form_pdf)
+    transparent = [page.number + 1 for page in _pages(doc) if _has_transparency(doc, page)]
+    found = []
+    if annots and profile.forbid.annotations:
+        found.append(f"{annots} annotation(s)")
+    if forms and profile.forbid.forms:
+        found.append("form fields")
+    if transparent and profile.forbid.transparency:
+        found.append(f"transparency on page(s) {', '.join(map(str, transparent[:5]))}")
+    said = "none of what the printer forbids" if not found else "; ".join(found)
+    if not found and transparent:
+        said += f" (transparency on {len(transparent)} page(s), which the printer accepts)"
+    report.add("forbidden", "fail" if found else "pass", said)
+
+
+def _has_transparency(doc: pymupdf.Document, page: pymupdf.Page) -> bool:
+    """Soft masks on the page's pictures, or a graphics state with an alpha below 1."""
+    for xref in [x[0] for x in page.get_images(full=True)]:
+        if doc.xref_get_key(xref, "SMask")[0] != "null":
+            return True
+    kind, states = doc.xref_get_key(page.xref, "Resources/ExtGState")
+    if kind == "xref":
+        states = doc.xref_object(int(states.split()[0]))
+    texts = [states] + [doc.xref_object(int(n)) for n in re.findall(r"(\d+) 0 R", states)]
+    alphas = (float(v) for t in texts for v in re.findall(r"/(?:ca|CA) ?([0-9.]+)", t))
+    return any(a < 1 for a in alphas)
+
+
+def _standard(report: PreflightReport, doc: pymupdf.Document, profile: PrinterProfile) -> None:
+    _, claim = doc.xref_get_key(-1, "Info/GTS_PDFXVersion") if doc.xref_length() else ("null", "")
+    claimed = claim.strip("()") if claim and claim != "null" else ""
+    wanted = profile.pdf_standard
+    if not wanted:
+        report.add("standard", "pass", "the printer names no PDF standard")
+    elif claimed:
+        report.add(
+            "standard",
+            "pass" if claimed in wanted else "warn",
+            f"the file claims {claimed}; the printer prefers {wanted}",
+        )
+    else:
+        report.add(
+            "standard", "warn", f"no PDF/X claim (not certified here); the printer prefers {wanted}"
+        )
