@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 APP_NAME = "pressroom"
@@ -139,10 +139,23 @@ class Settings(BaseSettings):
     trim_size: str = Field(default="8x8in", description=f"one of {', '.join(TRIM_SIZES_MM)}")
     target_dpi: int = Field(default=300, ge=1)
     min_dpi: int = Field(default=150, ge=1, description="refuse page images below this")
+    print_profile: str = Field(
+        default="digital",
+        description="the printer the books are made for (resources/print/); digital: the "
+        "reading PDF only",
+    )
+    cmyk_icc: Path | None = Field(
+        default=None, description="the printer's CMYK ICC profile (e.g. Coated FOGRA39)"
+    )
     max_image_pixels: int = Field(default=60_000_000, ge=1_000_000)
     max_upload_bytes: int = Field(default=40 * 1024 * 1024, ge=1024)
     cpu_workers: int = Field(default=2, ge=1, description="threads for image and PDF work")
     worker_id: str | None = None
+
+    @field_validator("cmyk_icc", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
 
     def is_blocking(self, check: str) -> bool:
         """Whether a failed `check` sends the book to review (pdf_* checks: "pdf")."""

@@ -180,6 +180,7 @@ class Book:
     cover_hero_regions: tuple[Box, ...] = ()
     title_box: Box | None = None  # where the title is lettered on the cover
     hero_gender: str | None = None  # lets pronouns follow the child's gender
+    blurb: str = ""  # the back cover's words in a printed book
     # Editing a live book saves a new version; order items keep the version they were
     # ordered in (see app.catalog.versions). Only live books can be ordered.
     version: int = 1
@@ -195,6 +196,8 @@ class Personalization:
     # An age the order wrote that is not a number ("five"): kept so the order checks can
     # refuse that one item instead of the read failing for the whole queue.
     age_text: str | None = None
+    # The printer this item is made for, when the order names one (else the shop's setting).
+    print_profile: str | None = None
 
 
 @dataclass(frozen=True)

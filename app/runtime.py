@@ -10,7 +10,7 @@ from app import cpu
 from app.ai.provider import Provider
 from app.ai.template import TemplateProvider
 from app.config import Settings
-from app.domain import ConfigurationError
+from app.domain import ConfigurationError, PressroomError
 from app.events import EventBus
 from app.pipeline.job import JobServices
 from app.store import open_stores
@@ -42,6 +42,12 @@ def check_configuration(settings: Settings) -> None:
             "SUPABASE_SERVICE_KEY is set but SUPABASE_URL is not: set the project's URL too, "
             "or neither for the embedded store."
         )
+    from app.print.profiles import load_profile
+
+    try:
+        load_profile(settings.print_profile)
+    except PressroomError as exc:
+        raise ConfigurationError(f"PRESSROOM_PRINT_PROFILE: {exc}") from None
     gemini_key = _secret(settings.gemini_api_key)
     if settings.provider == "gemini" and not gemini_key:
         raise ConfigurationError(
@@ -53,6 +59,16 @@ def check_configuration(settings: Settings) -> None:
             "get books made by the offline template provider. Set GOOGLE_AI_API_KEY, or "
             "PRESSROOM_PROVIDER=template to choose the template provider knowingly."
         )
+
+
+def print_side_px(settings: Settings) -> int:
+    """The pixels a page's long side needs for the chosen printer (at its native ppi)."""
+    from app.print.profiles import load_profile
+
+    profile = load_profile(settings.print_profile)
+    width, height = profile.page_size(1)
+    ppi = settings.target_dpi if profile.is_digital else profile.min_native_ppi
+    return round(max(width, height) * ppi)
 
 
 def make_provider(settings: Settings) -> Provider:
@@ -76,6 +92,7 @@ def make_provider(settings: Settings) -> Provider:
         base_url=settings.gemini_base_url or None,
         api_version=settings.gemini_api_version,
         timeout_seconds=settings.gemini_timeout_seconds,
+        print_side_px=print_side_px(settings),
         concurrency_per_model=settings.gemini_concurrency,
         max_pixels=settings.max_image_pixels,
     )

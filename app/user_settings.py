@@ -35,6 +35,7 @@ EDITABLE = (
     "poll_interval_ms",
     "review_mode",
     "trim_size",
+    "print_profile",
     "auto_start_monitor",
     "wait_warn_hours",
     "wait_late_hours",

@@ -69,6 +69,20 @@ _REFUSALS = {
 }
 
 
+# Image models that take ImageConfig.image_size (1K, 2K, 4K); the others answer at ~1K.
+SIZED_IMAGE_MODELS = ("gemini-3-pro-image",)
+IMAGE_SIZES = (("1K", 1024), ("2K", 2048), ("4K", 4096))
+
+
+def image_size_for(model: str, side_px: int | None) -> str | None:
+    """The smallest size a model can answer at that covers `side_px` (its largest when
+    none does), or None for a model that takes no size: preflight then reports the native
+    resolution it really got."""
+    if side_px is None or not model.startswith(SIZED_IMAGE_MODELS):
+        return None
+    return next((label for label, side in IMAGE_SIZES if side >= side_px), IMAGE_SIZES[-1][0])
+
+
 class GeminiProvider:
     name = "gemini"
 
@@ -83,12 +97,15 @@ class GeminiProvider:
         timeout_seconds: float = 120.0,
         concurrency_per_model: int = 4,
         max_pixels: int = 60_000_000,
+        print_side_px: int | None = None,
     ) -> None:
         self.analysis_model = analysis_model
         self.image_model = image_model
         self.model = f"{analysis_model} + {image_model}"
         self.base_url = base_url
         self.max_pixels = max_pixels
+        # the pixels the printer needs on a page's long side: asked of models that can
+        self.image_size = image_size_for(image_model, print_side_px)
         self._concurrency = concurrency_per_model
         self._http_options = types.HttpOptions(
             base_url=base_url, api_version=api_version, timeout=int(timeout_seconds * 1000)
@@ -222,7 +239,9 @@ class GeminiProvider:
         del source
         config = types.GenerateContentConfig(
             response_modalities=["IMAGE"],
-            image_config=types.ImageConfig(aspect_ratio=nearest_aspect_ratio(*size)),
+            image_config=types.ImageConfig(
+                aspect_ratio=nearest_aspect_ratio(*size), image_size=self.image_size
+            ),
         )
         response = await self._generate(
             task.label, self.image_model, [*parts, task.prompt], config, images=1

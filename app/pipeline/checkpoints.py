@@ -17,6 +17,9 @@ PROVENANCE = "provenance.json"
 APPROVED = "approved.json"
 INSTRUCTIONS = "instructions.json"
 QUALITY = "quality.json"  # the quality gate's report
+PRINT_INTERIOR = "print-interior.pdf"  # for the printer profile (app/print), when not digital
+PRINT_COVER = "print-cover.pdf"
+PREFLIGHT = "preflight.json"  # preflight's reports on the two print files
 QUALITY_TARGETS = "quality-targets.json"  # its checks per image, kept while the image is
 
 

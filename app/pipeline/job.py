@@ -44,6 +44,7 @@ from app.pipeline import checkpoints as ck
 from app.pipeline.calls import CallRunner
 from app.pipeline.order_checks import checked_order
 from app.pipeline.pdf import BookPage, PrintSpec, compose_book
+from app.pipeline.print_stage import print_stage, with_preflight
 from app.pipeline.provenance import with_run
 from app.pipeline.publish import publish_item
 from app.quality.gate import Target, assess
@@ -137,7 +138,19 @@ class BookJob:
         cover = await self._cover(book, cover_src, photo, cover_a, child_a, prompts)
         await self._pages(book, photo, cover, cover_a, child_a, prompts)
         self.warnings = await self._pdf(book)
+        printed = await print_stage(self, book)
         report = await self._quality(book, photo, cover_src, cover, cover_a, child_a)
+        if printed is not None:  # preflight's verdicts join the gate's
+            merged = with_preflight(report, printed)
+            await self._io(self.ck.put_json, ck.QUALITY, merged.to_json())
+            await asyncio.to_thread(
+                self.s.store.save_quality,
+                self.item.id,
+                merged.summary(),
+                merged.passed,
+                merged.to_json(),
+            )
+            report = merged
         self.timings["total"] = time.perf_counter() - started
         approved = await self._io(self.ck.has, ck.APPROVED)
         if report is not None and not report.passed and not approved:
@@ -303,12 +316,9 @@ class BookJob:
             raise
         self.timings[Stage.PAGES.value] = time.perf_counter() - started
 
-    async def _pdf(self, book: Book) -> list[str]:
-        if await self._io(self.ck.has, ck.PDF):
-            return []
-        await self._progress(Stage.PDF, 0, 1)
+    async def _book_pages(self, book: Book) -> list[BookPage]:
         who = self.item.personalization
-        pages = [
+        return [
             BookPage(
                 await self._io(self.ck.get, ck.page_name(p.index)),
                 personalize_text(
@@ -318,6 +328,13 @@ class BookJob:
             )
             for p in book.pages
         ]
+
+    async def _pdf(self, book: Book) -> list[str]:
+        if await self._io(self.ck.has, ck.PDF):
+            return []
+        await self._progress(Stage.PDF, 0, 1)
+        who = self.item.personalization
+        pages = await self._book_pages(book)
         started = time.perf_counter()
         composed = await run_cpu(
             compose_book,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from app.customer_texts import BOOK_READY_BODY, text
 from app.domain import Claim, OrderItem
-from app.pipeline.checkpoints import COVER, PDF, Checkpoints
+from app.pipeline.checkpoints import COVER, PDF, PRINT_COVER, PRINT_INTERIOR, Checkpoints
 from app.store.ports import BlobStore, ItemLinks, OrderStore
 
 
@@ -27,6 +27,14 @@ def publish_item(
     cover_key, pdf_key = storage_keys(item)
     blobs.put(cover_key, checkpoints.get(COVER), "image/jpeg")
     blobs.put(pdf_key, checkpoints.get(PDF), "application/pdf")
+    printed = {}
+    for kind, name in (("interior", PRINT_INTERIOR), ("cover", PRINT_COVER)):
+        if checkpoints.has(name):  # a printer profile's files, beside the reading PDF
+            key = pdf_key.removesuffix(".pdf") + f"-{kind}.pdf"
+            blobs.put(key, checkpoints.get(name), "application/pdf")
+            printed[kind] = blobs.url(key)
+    if printed:
+        store.save_print_files(item.id, printed)
     expires = blobs.url_expires_at()  # taken before signing: the links last at least this
     pdf_url, cover_url = blobs.url(pdf_key), blobs.url(cover_key)
     done = store.complete(

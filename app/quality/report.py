@@ -46,6 +46,9 @@ def check(
     return Check(name, target, passed, sentence, score, threshold, settings.is_blocking(name))
 
 
+PRINT_TARGETS = ("interior", "cover spread")  # preflight's checks on the print files
+
+
 @dataclass
 class QualityReport:
     checks: list[Check] = field(default_factory=list)
@@ -82,6 +85,8 @@ class QualityReport:
                 parts.append(f"{others} page{'s' * (others != 1)}")
         if any(c.target == "pdf" for c in self.failed):
             parts.append("PDF")
+        if any(c.target in PRINT_TARGETS for c in self.failed):
+            parts.append("print files")
         return " + ".join(parts) + " doubtful"
 
     def reason(self) -> str:

@@ -31,6 +31,7 @@ def book_to_dict(book: Book) -> dict[str, Any]:
         "cover_image": book.cover_image,
         "cover_hero_regions": [b.as_list() for b in book.cover_hero_regions],
         "title_box": book.title_box.as_list() if book.title_box else None,
+        "blurb": book.blurb,
         "version": book.version,
         "status": book.status.value,
         "pages": [
@@ -69,13 +70,17 @@ def book_from_dict(data: dict[str, Any]) -> Book:
             )
             for p in data.get("pages", ())
         ),
+        blurb=str(data.get("blurb") or ""),
         version=int(data.get("version") or 1),
         status=BookStatus(data.get("status") or BookStatus.LIVE),
     )
 
 
 def personalization_to_dict(p: Personalization) -> dict[str, Any]:
-    return {"child_name": p.child_name, "age": p.age, "gender": p.gender, "photo": p.photo}
+    data = {"child_name": p.child_name, "age": p.age, "gender": p.gender, "photo": p.photo}
+    if p.print_profile:
+        data["print_profile"] = p.print_profile
+    return data
 
 
 def personalization_from_dict(data: dict[str, Any]) -> Personalization:
@@ -91,6 +96,7 @@ def personalization_from_dict(data: dict[str, Any]) -> Personalization:
         gender=data.get("gender") or None,
         photo=data.get("photo") or None,
         age_text=age_text,
+        print_profile=data.get("print_profile") or None,
     )
 
 

@@ -31,7 +31,7 @@ from app.domain import (
     Status,
     check_transition,
 )
-from app.store import embedded_books, embedded_links
+from app.store import embedded_books, embedded_links, embedded_print
 from app.store.codec import (
     item_from_record,
     notification_from_record,
@@ -67,6 +67,7 @@ class EmbeddedOrderStore:
         upgrade(self._conn())
         self._conn().executescript(LATE_SCHEMA)
         embedded_books.create(self._conn())
+        self._conn().executescript(embedded_print.PRINT_SCHEMA)
 
     # -- connections -------------------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
@@ -433,6 +434,13 @@ class EmbeddedOrderStore:
                 "report = excluded.report, updated_at = excluded.updated_at",
                 (item_id, summary, int(passed), json.dumps(report, default=str), self._clock()),
             )
+
+    def save_print_files(self, item_id: str, files: Mapping[str, str]) -> None:
+        with self._tx() as db:
+            embedded_print.save_print_files(db, item_id, files, self._clock())
+
+    def print_files(self, item_id: str) -> dict[str, str]:
+        return embedded_print.print_files(self._conn(), item_id)
 
     def get_quality(self, item_id: str) -> dict[str, Any] | None:
         row = (

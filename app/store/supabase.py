@@ -304,6 +304,27 @@ class SupabaseOrderStore:
             ),
         )
 
+    def save_print_files(self, item_id: str, files: Mapping[str, str]) -> None:
+        table = self.db.table("order_item_print_files")
+        rows = [{"item_id": item_id, "kind": kind, "url": url} for kind, url in files.items()]
+        self.c.call(
+            "saving the print files",
+            lambda: table.upsert(rows, on_conflict="item_id,kind").execute(),
+        )
+
+    def print_files(self, item_id: str) -> dict[str, str]:
+        rows = self.c.call(
+            "reading the print files",
+            lambda: (
+                self.db.table("order_item_print_files")
+                .select("kind,url")
+                .eq("item_id", item_id)
+                .order("kind")
+                .execute()
+            ),
+        ).data
+        return {r["kind"]: r["url"] for r in rows}
+
     def get_quality(self, item_id: str) -> dict[str, Any] | None:
         rows = self.c.call(
             "reading the quality report",

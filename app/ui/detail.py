@@ -24,12 +24,24 @@ from app.ui.analysis_view import AnalysisView
 from app.ui.detail_data import DetailData
 from app.ui.flows import Flows
 from app.ui.images import CompareView, pixmap
-from app.ui.pdf_preview import PdfPreview
+from app.ui.pdf_preview import PdfPreview, PreviewDoc
 from app.ui.quality_view import QualityView
 from app.ui.timeline_view import TimelineView
 
 if TYPE_CHECKING:
     from app.ui.bridge import MonitorBridge
+
+
+def documents(data: DetailData) -> list[PreviewDoc]:
+    """The reading PDF, and the print files when the item was made for a printer."""
+    docs = [PreviewDoc("Reading PDF", data.pdf, data.pdf_label)] if data.pdf else []
+    if "interior" in data.print_pdfs:
+        note = data.preflight_note("interior")
+        docs.append(PreviewDoc("Interior", data.print_pdfs["interior"], note, first_is_cover=False))
+    if "cover" in data.print_pdfs:
+        note = data.preflight_note("cover")
+        docs.append(PreviewDoc("Cover spread", data.print_pdfs["cover"], note, spine=data.spine()))
+    return docs
 
 
 class ItemDetail(QWidget):
@@ -153,7 +165,7 @@ class ItemDetail(QWidget):
                 self._mark_verdicts(entry, index, data)
                 self.pages.addItem(entry)
         if not keep_pdf:
-            self.pdf.set_pdf(data.pdf, data.pdf_label)
+            self.pdf.set_documents(documents(data))
         self.analysis.show_sections(data.sections)
         self.history.setPlainText(data.history)
         self.timeline.show_timeline(data.timeline)

@@ -33,6 +33,41 @@ class DetailData:
     history: str = ""
     timeline: Timeline | None = None
     quality: QualityReport | None = None
+    # for a printer profile: the print files, preflight's report, the published URLs
+    print_pdfs: dict[str, bytes] = field(default_factory=dict)  # "interior", "cover"
+    preflight: dict[str, Any] | None = None
+    print_urls: dict[str, str] = field(default_factory=dict)
+
+    def spine(self) -> tuple[float, float] | None:
+        """The cover spread's spine edges as fractions of its width."""
+        if not self.preflight or "cover" not in self.print_pdfs:
+            return None
+        from app.print.cover import spread_geometry
+        from app.print.profiles import load_profile
+
+        g = spread_geometry(load_profile(self.preflight["profile"]), self.preflight["pages"])
+        return g.spine.x0 / g.page.width, g.spine.x1 / g.page.width
+
+    def preflight_note(self, kind: str) -> str:
+        """Preflight's summary for one print file and its failures, one per line."""
+        for report in (self.preflight or {}).get("reports", []):
+            if report["kind"] == kind:
+                failed = [
+                    f"✗ {v['check']}: {v['sentence']}"
+                    for v in report["verdicts"]
+                    if v["status"] == "fail"
+                ]
+                warned = [
+                    f"! {v['check']}: {v['sentence']}"
+                    for v in report["verdicts"]
+                    if v["status"] == "warn"
+                ]
+                url = self.print_urls.get(kind)
+                head = report["summary"] + (
+                    f" — published: {url}" if url else " — not published yet"
+                )
+                return "\n".join([head, *failed, *warned])
+        return ""
 
 
 def _maybe(fn: Any, *args: Any) -> Any:
@@ -98,6 +133,12 @@ def load_detail(services: JobServices, item_id: str, with_pages: bool = True) ->
         for h in store.history(item_id)
     )
     data.timeline = _maybe(item_timeline, store, item_id)
+    for kind, name in (("interior", ck.PRINT_INTERIOR), ("cover", ck.PRINT_COVER)):
+        printed = _maybe(checkpoints.get, name)
+        if printed is not None:
+            data.print_pdfs[kind] = printed
+    data.preflight = checkpoints.get_json(ck.PREFLIGHT)
+    data.print_urls = store.print_files(item_id) if data.print_pdfs else {}
     report = store.get_quality(item_id)
     data.quality = QualityReport.from_json(report) if report else None
     return data

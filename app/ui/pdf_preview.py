@@ -1,8 +1,12 @@
 """PDF preview: pages rendered with PyMuPDF off the UI thread, thumbnails, navigation,
-zoom, fit-to-width, and trim/bleed/safe-area guides on demand."""
+zoom, fit-to-width, and trim/bleed/safe-area guides on demand. An item made for a printer
+has more than one document (the reading PDF, the interior, the cover spread): a chooser
+switches between them, the spine is guided on the spread, and preflight's verdicts on the
+shown document stand above it."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pymupdf
@@ -10,6 +14,7 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -29,6 +34,15 @@ if TYPE_CHECKING:
     from app.ui.bridge import MonitorBridge
 
 THUMB = QSize(96, 96)
+
+
+@dataclass(frozen=True)
+class PreviewDoc:
+    label: str  # in the chooser: "Reading PDF", "Interior", "Cover spread"
+    pdf: bytes
+    note: str = ""  # shown beside the pages: which file, preflight's verdicts
+    spine: tuple[float, float] | None = None  # the spine's edges, fractions of the width
+    first_is_cover: bool = True
 
 
 def render(pdf: bytes, index: int, dpi: int) -> tuple[bytes, tuple[float, float, float, float]]:
@@ -68,6 +82,14 @@ class PdfPreview(QWidget):
         self._current: tuple[bytes, tuple[float, float, float, float]] | None = None
         self._page_width_pt = 594.0
         self._page_height_pt = 594.0
+        self.docs: list[PreviewDoc] = []
+        self.doc: PreviewDoc | None = None
+        self.which = QComboBox()
+        self.which.currentIndexChanged.connect(self._choose)
+        self.which.hide()
+        self.notes = QLabel("")
+        self.notes.setWordWrap(True)
+        self.notes.hide()
 
         self.thumbs = QListWidget()
         self.thumbs.setViewMode(QListWidget.ViewMode.IconMode)
@@ -101,7 +123,16 @@ class PdfPreview(QWidget):
         fit.clicked.connect(self.fit_width)
         self.status = QLabel("")
         bar = QHBoxLayout()
-        for w in (self.page_box, zoom_out, zoom_in, fit_page, fit, self.guides, self.status):
+        for w in (
+            self.which,
+            self.page_box,
+            zoom_out,
+            zoom_in,
+            fit_page,
+            fit,
+            self.guides,
+            self.status,
+        ):
             bar.addWidget(w)
         bar.addStretch(1)
         body = QHBoxLayout()
@@ -109,9 +140,31 @@ class PdfPreview(QWidget):
         body.addWidget(self.scroller, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
+        layout.addWidget(self.notes)
         layout.addLayout(body, 1)
 
+    def set_documents(self, docs: list[PreviewDoc]) -> None:
+        """Several documents of one item; the first is shown."""
+        self.docs = docs
+        self.which.blockSignals(True)
+        self.which.clear()
+        self.which.addItems([d.label for d in docs])
+        self.which.blockSignals(False)
+        self.which.setVisible(len(docs) > 1)
+        self._choose(0)
+
+    def _choose(self, index: int) -> None:
+        self.doc = self.docs[index] if 0 <= index < len(self.docs) else None
+        self.notes.setText(self.doc.note if self.doc and len(self.docs) > 1 else "")
+        self.notes.setVisible(bool(self.notes.text()))
+        self._set_pdf(self.doc.pdf if self.doc else None, self.doc.note if self.doc else "")
+
     def set_pdf(self, pdf: bytes | None, label: str = "") -> None:
+        self.set_documents([PreviewDoc("PDF", pdf, label)] if pdf is not None else [])
+        if pdf is None:
+            self._set_pdf(None, label)
+
+    def _set_pdf(self, pdf: bytes | None, label: str = "") -> None:
         self.flows.cancel("pdf:thumbs")
         self.flows.cancel("pdf:page")
         self._pdf = pdf
@@ -124,8 +177,12 @@ class PdfPreview(QWidget):
             return
         count, self._page_width_pt, self._page_height_pt = page_info(pdf)
         self.page_box.setRange(0, max(0, count - 1))
+        cover = self.doc is None or self.doc.first_is_cover
+        self.page_box.setSpecialValueText("cover" if cover else "")
+        self.page_box.setPrefix("page " if cover else "page index ")
         for n in range(count):
-            self.thumbs.addItem(QListWidgetItem("cover" if n == 0 else f"page {n}"))
+            name = ("cover" if n == 0 else f"page {n}") if cover else f"page {n + 1}"
+            self.thumbs.addItem(QListWidgetItem(name))
         self.flows.start("pdf:thumbs", self._render_thumbs(pdf, count))
         self.thumbs.setCurrentRow(0)
 
@@ -181,6 +238,10 @@ class PdfPreview(QWidget):
                 int((trim[3] - trim[1]) * h),
             )
             safe = SAFE_MARGIN_MM * MM * w / self._page_width_pt
+            if self.doc is not None and self.doc.spine is not None:
+                painter.setPen(QPen(QColor(30, 160, 80), 2, Qt.PenStyle.DashDotLine))
+                for x in self.doc.spine:
+                    painter.drawLine(int(x * w), 0, int(x * w), h)
             painter.setPen(QPen(QColor(40, 120, 220), 1, Qt.PenStyle.DotLine))
             painter.drawRect(
                 int(trim[0] * w + safe),

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from app import user_settings
 from app.config import TRIM_SIZES_MM, Settings
+from app.print.profiles import load_profile, profile_names
 
 
 def _secret(value: Any) -> str:
@@ -70,6 +71,16 @@ class SettingsDialog(QDialog):
         self.trim = QComboBox()
         self.trim.addItems(list(TRIM_SIZES_MM))
         self.trim.setCurrentText(settings.trim_size)
+        self.print_profile = QComboBox()
+        for name in profile_names():
+            self.print_profile.addItem(load_profile(name).label, name)
+        self.print_profile.setCurrentIndex(
+            max(0, self.print_profile.findData(settings.print_profile))
+        )
+        self.print_profile.setToolTip(
+            "The printer the books are made for: its interior and cover spread are made "
+            "beside the reading PDF and checked by preflight before publishing."
+        )
         keyring_note = QLabel(
             "Keys are kept in the system keyring."
             if user_settings.keyring_available()
@@ -96,6 +107,7 @@ class SettingsDialog(QDialog):
         form.addRow("Orders at once", self.orders_at_once)
         form.addRow("Poll interval", self.poll_interval)
         form.addRow("Trim size", self.trim)
+        form.addRow("Printer", self.print_profile)
         form.addRow(self.review_mode)
         form.addRow(self.auto_start)
         shop = QGroupBox("The shop's promises")
@@ -151,6 +163,7 @@ class SettingsDialog(QDialog):
             "review_mode": self.review_mode.isChecked(),
             "auto_start_monitor": self.auto_start.isChecked(),
             "trim_size": self.trim.currentText(),
+            "print_profile": self.print_profile.currentData(),
             "wait_warn_hours": self.wait_warn.value(),
             "wait_late_hours": max(self.wait_late.value(), self.wait_warn.value()),
             "daily_budget_usd": self.daily_budget.value(),

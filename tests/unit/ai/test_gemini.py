@@ -219,3 +219,20 @@ def test_settings_choose_gemini_when_a_key_is_set(fake: FakeGemini, tmp_path: Pa
     run(provider.generate_cover(task()))
     assert fake.requests[-1].model == "custom-image-model"
     assert make_provider(Settings()).name == "template"
+
+
+@pytest.mark.parametrize(
+    ("model", "side", "size"),
+    [
+        ("gemini-3-pro-image-preview", 2588, "4K"),  # KDP 8.5 in + bleed at 300 ppi
+        ("gemini-3-pro-image-preview", 1900, "2K"),
+        ("gemini-2.5-flash-image", 2588, None),  # answers at ~1K whatever is asked
+    ],
+)
+def test_models_that_can_are_asked_for_the_printers_size(
+    fake: FakeGemini, model: str, side: int, size: str | None
+) -> None:
+    run(provider_for(fake, image_model=model, print_side_px=side).generate_cover(task()))
+    [request] = fake.calls_to(model)
+    expected = {"aspectRatio": "1:1"} | ({"imageSize": size} if size else {})
+    assert request.config["imageConfig"] == expected

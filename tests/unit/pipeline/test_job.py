@@ -148,3 +148,36 @@ def test_a_page_marked_hero_not_on_it_is_kept_as_drawn_without_a_call(
     assert checkpoints.get(ck.page_name(2)) == job_services.blobs.get(book.pages[1].image)
     targets = {c["target"] for c in checkpoints.get_json(ck.QUALITY)["checks"]}
     assert "page 1" in targets and "page 2" not in targets  # no child to look for there
+
+
+def test_a_printer_profile_adds_print_files_that_preflight_holds_when_too_small(
+    tmp_path: Path, clock: Clock
+) -> None:
+    """The small test book's pictures are far below print resolution: the interior and
+    the cover spread are made and kept, and preflight holds the book in review, saying why."""
+    settings = make_settings(tmp_path, pages_at_once=2, print_profile="kdp-paperback-8.5x8.5")
+    services = JobServices(
+        store=EmbeddedOrderStore(settings.data_dir / "db.sqlite3", clock=clock),
+        blobs=FolderBlobStore(settings.data_dir / "blobs"),
+        provider=ScriptedProvider(),
+        settings=settings,
+        events=EventBus(),
+    )
+    book = save_small_book(services, pages=3)
+    item = order_book(services, book, child=1)
+    [claimed] = services.store.claim("w1", 1, 60)
+    done = asyncio.run(BookJob(services, claimed, Claim(item.id, "w1", 1)).run())
+
+    assert done.pressroom_status is Status.AWAITING_REVIEW
+    assert (
+        done.last_error is not None and "interior: lowest effective resolution" in done.last_error
+    )
+    checkpoints = ck.Checkpoints(services.blobs, item.id)
+    with pymupdf.open(stream=checkpoints.get(ck.PRINT_INTERIOR), filetype="pdf") as doc:
+        assert doc.page_count == 24  # 3 pages padded to KDP's minimum
+    assert checkpoints.has(ck.PRINT_COVER)
+    quality = services.store.get_quality(item.id)
+    assert quality is not None
+    failed = {(c["name"], c["target"]) for c in quality["checks"] if not c["passed"]}
+    assert ("preflight_ppi", "interior") in failed and ("preflight_ppi", "cover spread") in failed
+    assert "print files doubtful" in services.store.quality_summaries([item.id])[item.id]
