@@ -38,11 +38,10 @@ def cmd_book_import(args: argparse.Namespace) -> int:
     from app.catalog.importing import read_source, with_answers
     from app.catalog.locate import locate_regions
     from app.catalog.shelf import add_book
-    from app.catalog.validate import GENDERS, check_book
-    from app.pipeline.order_checks import print_spec
+    from app.catalog.validate import GENDERS, catalog_spec, check_book
 
     services = _services(args)
-    spec = print_spec(services.settings)
+    spec = catalog_spec(services.settings)
     files = read_source(args.path, spec)
     for note in files.notes:
         print(note)
@@ -95,12 +94,11 @@ def cmd_book_export(args: argparse.Namespace) -> int:
 
 
 def cmd_book_check(args: argparse.Namespace) -> int:
-    from app.catalog.validate import check_book
-    from app.pipeline.order_checks import print_spec
+    from app.catalog.validate import catalog_spec, check_book
 
     services = _services(args)
     book = services.store.get_book(args.book)
-    findings = check_book(services.blobs, book, print_spec(services.settings))
+    findings = check_book(services.blobs, book, catalog_spec(services.settings))
     for finding in findings:
         print(finding)
     print(f"{book.title}: {'ready to go live' if not findings else f'{len(findings)} to fix'}")
@@ -108,14 +106,14 @@ def cmd_book_check(args: argparse.Namespace) -> int:
 
 
 def cmd_book_status(args: argparse.Namespace) -> int:
+    from app.catalog.validate import catalog_spec
     from app.catalog.versions import NotReady, set_status
-    from app.pipeline.order_checks import print_spec
 
     services = _services(args)
     status = BookStatus(args.status)
     try:
         book = set_status(
-            services.store, services.blobs, args.book, status, print_spec(services.settings)
+            services.store, services.blobs, args.book, status, catalog_spec(services.settings)
         )
     except NotReady as exc:
         for finding in exc.findings:

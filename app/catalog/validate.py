@@ -9,8 +9,10 @@ from dataclasses import dataclass
 
 from app.catalog.bundle import image_size
 from app.catalog.hero_name import mentions
+from app.config import Settings
 from app.domain import Book, Box
 from app.pipeline.pdf import PrintSpec
+from app.print.profiles import load_profile
 from app.store.ports import BlobStore
 
 MIN_REGION_SIDE = 0.02  # a region narrower than 2 % of the picture is a slip of the mouse
@@ -96,6 +98,14 @@ def validate(book: Book, sizes: Mapping[str, tuple[int, int]], spec: PrintSpec) 
             found.append(Finding(where, "mark where the hero stands, or 'hero not on this page'"))
         found += _region_problems(where, page.hero_regions, "hero region")
     return found
+
+
+def catalog_spec(settings: Settings) -> PrintSpec:
+    """The page a book's pictures must fill: the chosen printer's, or the reading PDF's."""
+    from app.pipeline.order_checks import print_spec  # (order_checks imports app.catalog)
+
+    profile = load_profile(settings.print_profile)
+    return print_spec(settings) if profile.is_digital else profile.print_spec()
 
 
 def picture_sizes(blobs: BlobStore, book: Book) -> dict[str, tuple[int, int]]:

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from app.assets import resource
 from app.domain import PressroomError
+from app.pipeline.pdf import PrintSpec
 
 DIGITAL = "digital"
 PT = 72.0  # points per inch
@@ -154,6 +155,17 @@ class PrinterProfile(BaseModel):
     @property
     def is_digital(self) -> bool:
         return self.binding == "digital"
+
+    def print_spec(self) -> PrintSpec:
+        """The page this printer prints, as the checks on a book's pictures see it: trim,
+        the widest bleed, and the printer's resolution thresholds."""
+        b = self.interior.bleed
+        return PrintSpec(
+            trim_mm=(self.trim[0] * 25.4, self.trim[1] * 25.4),
+            bleed_mm=max(b.top, b.bottom, b.outer, b.inner) * 25.4,
+            target_dpi=round(self.min_ppi_warn),
+            min_dpi=round(self.min_ppi_fail),
+        )
 
 
 @cache

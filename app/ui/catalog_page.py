@@ -32,11 +32,10 @@ from app.catalog.importing import read_source, with_answers
 from app.catalog.locate import locate_regions
 from app.catalog.proof import Proof, make_proof
 from app.catalog.shelf import add_book
-from app.catalog.validate import GENDERS, picture_sizes
+from app.catalog.validate import GENDERS, catalog_spec, picture_sizes
 from app.catalog.versions import save_edit, set_status
 from app.domain import Book, BookStatus, Stage
 from app.imageio import read_file
-from app.pipeline.order_checks import print_spec
 from app.ui.book_editor import BookEditor
 from app.ui.cover_lab import DropZone
 from app.ui.flows import Flows
@@ -61,7 +60,7 @@ class CatalogPage(QWidget):
         super().__init__(parent)
         self.bridge, self.flows = bridge, flows
         self.services = bridge.services
-        self.spec = print_spec(self.services.settings)
+        self.spec = catalog_spec(self.services.settings)
         self.saved: Book | None = None  # the book as stored
         self.proof_photo: bytes | None = None
         self.last_proof: Proof | None = None

@@ -3,6 +3,8 @@ computed by hand from the printers' figures."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from app.print.profiles import load_profile, profile_names
@@ -78,3 +80,33 @@ def test_spine_text_only_from_the_printers_page_count() -> None:
     kdp = load_profile("kdp-paperback-8.5x8.5")
     assert not kdp.spine_has_text(78) and kdp.spine_has_text(79)
     assert not load_profile("gelato-hardcover-8x8").spine_has_text(48)
+
+
+def test_a_book_is_checked_against_the_chosen_printers_page(tmp_path: Path) -> None:
+    from app.catalog.validate import catalog_spec, resolution_problem
+    from tests.conftest import make_settings
+
+    digital = catalog_spec(make_settings(tmp_path, min_dpi=150))
+    kdp = catalog_spec(make_settings(tmp_path, print_profile="kdp-paperback-8.5x8.5"))
+    assert digital.min_dpi == 150 and kdp.min_dpi == 200
+    # 1650 px: 200 ppi on the reading PDF's 8.25 in page, below KDP's 200 on 8.75 in
+    assert resolution_problem((1650, 1650), digital) is None
+    problem = resolution_problem((1650, 1650), kdp)
+    assert problem is not None and "189 ppi on a 8.5×8.5 in page" in problem
+
+
+def test_an_order_can_name_its_own_printer(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from app.domain import Personalization
+    from app.pipeline.print_stage import profile_for
+    from tests.conftest import make_settings
+
+    settings = make_settings(tmp_path, print_profile="kdp-paperback-8.5x8.5")
+    own = Personalization("Ada", print_profile="gelato-hardcover-8x8")
+    job = SimpleNamespace(
+        item=SimpleNamespace(personalization=own), s=SimpleNamespace(settings=settings)
+    )
+    assert profile_for(job).name == "gelato-hardcover-8x8"  # type: ignore[arg-type]
+    job.item.personalization = Personalization("Ada")
+    assert profile_for(job).name == "kdp-paperback-8.5x8.5"  # type: ignore[arg-type]
