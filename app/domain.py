@@ -198,6 +198,7 @@ class Personalization:
     age_text: str | None = None
     # The printer this item is made for, when the order names one (else the shop's setting).
     print_profile: str | None = None
+    language: str | None = None  # the customer's language for e-mail and push, e.g. "en"
 
 
 @dataclass(frozen=True)
@@ -250,6 +251,22 @@ class Notification:
     body: str
     created_at: datetime
     read: bool = False
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One notification to send on one channel (the outbox's row)."""
+
+    id: str
+    item_id: str
+    channel: str  # "email" or "push"
+    idempotency_key: str  # the e-mail's Message-ID seed, the push's collapse key
+    status: str  # pending, sending, sent, failed
+    attempts: int = 0
+    last_error: str | None = None
+    interrupted: int = 0  # attempts that stopped after sending may have begun
+    sent_at: datetime | None = None
+    next_at: datetime | None = None
 
 
 @dataclass(frozen=True)

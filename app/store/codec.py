@@ -80,6 +80,8 @@ def personalization_to_dict(p: Personalization) -> dict[str, Any]:
     data = {"child_name": p.child_name, "age": p.age, "gender": p.gender, "photo": p.photo}
     if p.print_profile:
         data["print_profile"] = p.print_profile
+    if p.language:
+        data["language"] = p.language
     return data
 
 
@@ -97,6 +99,7 @@ def personalization_from_dict(data: dict[str, Any]) -> Personalization:
         photo=data.get("photo") or None,
         age_text=age_text,
         print_profile=data.get("print_profile") or None,
+        language=data.get("language") or None,
     )
 
 

@@ -38,6 +38,7 @@ from app.store.codec import (
     personalization_to_dict,
 )
 from app.store.embedded_figures import shop_figures
+from app.store.embedded_outbox import OUTBOX_SCHEMA, OutboxMixin
 from app.store.embedded_schema import LATE_SCHEMA, SCHEMA, upgrade
 from app.store.ports import READY_TITLE, ItemLinks, ShopFigures
 
@@ -53,7 +54,7 @@ def _new_id() -> str:
     return uuid.uuid4().hex
 
 
-class EmbeddedOrderStore:
+class EmbeddedOrderStore(OutboxMixin):
     """OrderStore on SQLite. Safe to share between threads and processes."""
 
     def __init__(self, path: Path, clock: Any = time.time) -> None:
@@ -67,7 +68,7 @@ class EmbeddedOrderStore:
         upgrade(self._conn())
         self._conn().executescript(LATE_SCHEMA)
         embedded_books.create(self._conn())
-        self._conn().executescript(embedded_print.PRINT_SCHEMA)
+        self._conn().executescript(embedded_print.PRINT_SCHEMA + OUTBOX_SCHEMA)
 
     # -- connections -------------------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:

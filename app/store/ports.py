@@ -15,6 +15,7 @@ from app.customer_texts import BOOK_READY_TITLE, text
 from app.domain import (
     Book,
     Claim,
+    Delivery,
     Notification,
     Order,
     OrderItem,
@@ -174,6 +175,40 @@ class OrderStore(Protocol):
     def set_links(self, links: ItemLinks, actor: str) -> bool:
         """Record new links and their expiry (and an event in the item's history)."""
         ...
+
+    # the outbox: e-mail and push deliveries, written when an item completes
+    def enable_channels(self, channels: Sequence[str]) -> None:
+        """Completing an item records a delivery on each of these channels from now on."""
+        ...
+
+    def claim_deliveries(
+        self,
+        worker_id: str,
+        channels: Sequence[str],
+        max_items: int = 10,
+        lease_seconds: float = 120,
+    ) -> list[Delivery]:
+        """Due deliveries on `channels`, held by `worker_id` for `lease_seconds` (one whose
+        holder stopped mid-attempt comes back with `interrupted` counted)."""
+        ...
+
+    def settle_delivery(
+        self,
+        delivery_id: str,
+        worker_id: str,
+        outcome: str,
+        error: str | None = None,
+        retry_seconds: float = 0.0,
+    ) -> Delivery | None:
+        """outcome: sent, failed (for good) or retry (after retry_seconds). None when the
+        delivery is no longer this worker's."""
+        ...
+
+    def resend_delivery(self, delivery_id: str) -> Delivery | None: ...
+    def deliveries(self, item_id: str) -> list[Delivery]: ...
+    def add_device_token(self, user_id: str, token: str) -> None: ...
+    def device_tokens(self, user_id: str) -> list[str]: ...
+    def remove_device_token(self, token: str) -> None: ...
 
     def change_marker(self) -> object | None:
         """A cheap value that changes when another connection commits, or None if the

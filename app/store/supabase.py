@@ -36,6 +36,7 @@ from app.store.codec import (
 from app.store.ports import READY_TITLE, ItemLinks, ShopFigures
 from app.store.supabase_connection import SupabaseConnection
 from app.store.supabase_connection import ts as _ts
+from app.store.supabase_outbox import SupabaseOutboxMixin
 
 log = logging.getLogger(__name__)
 # Items with their order embedded: the order's paid_at and customer name and e-mail, where
@@ -43,7 +44,7 @@ log = logging.getLogger(__name__)
 ITEM_COLUMNS = "*,orders(*)"
 
 
-class SupabaseOrderStore:
+class SupabaseOrderStore(SupabaseOutboxMixin):
     def __init__(self, connection: SupabaseConnection) -> None:
         self.c = connection
         self.db = connection.client

@@ -313,3 +313,24 @@ def test_the_overview_of_a_hundred_thousand_items_is_quick(pg_url: str) -> None:
     assert (overview["completed"], overview["completed_recent"], overview["failed"]) == (30, 30, 0)
     assert overview["cost_usd"] == pytest.approx(7.5)  # the touched rows only
     assert elapsed < 1.0, f"{elapsed:.2f} s"
+
+
+def test_customers_write_only_their_own_device_tokens(pg_url: str) -> None:
+    alice, bob = str(uuid.uuid4()), str(uuid.uuid4())
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("set role authenticated")
+        conn.execute("select set_config('request.jwt.claim.sub', %s, false)", (alice,))
+        conn.execute("insert into device_tokens (token, user_id) values ('a-phone', %s)", (alice,))
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):  # row-level security
+            conn.execute(
+                "insert into device_tokens (token, user_id) values ('b-phone', %s)", (bob,)
+            )
+    with psycopg.connect(pg_url) as conn:
+        conn.execute("set role authenticated")
+        conn.execute("select set_config('request.jwt.claim.sub', %s, false)", (bob,))
+        assert conn.execute("select count(*) from device_tokens").fetchone()[0] == 0
+        conn.execute("delete from device_tokens")  # another customer's: not theirs to delete
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("select * from notification_outbox")
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute("select user_id from device_tokens").fetchall() == [(alice,)]

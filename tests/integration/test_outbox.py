@@ -1,0 +1,76 @@
+"""The outbox on both stores: the transaction that completes an item records one delivery
+per enabled channel, and the claim / settle / resend cycle the dispatcher relies on."""
+
+from __future__ import annotations
+
+import uuid
+
+from app.domain import Book, Claim, Page, Personalization, Status
+from tests.integration.conftest import Backend
+
+BOOK = Book("b1", "Leo Sails", "", "", "Leo", "c.jpg", (Page(1, "p.jpg", "Leo sails."),))
+
+
+def complete_one(backend: Backend) -> str:
+    store = backend.store
+    store.save_book(BOOK)
+    _, [item] = store.place_order(
+        str(uuid.uuid4()), [("b1", Personalization("Ada", 5, "girl", "p.jpg"))], paid=True
+    )
+    [claimed] = store.claim("w0", 1, 60)
+    claim = Claim(item.id, "w0", claimed.attempts)
+    store.transition(item.id, Status.PROCESSING, Status.PUBLISHING, claim=claim)
+    store.complete(
+        claim,
+        pdf_url="https://x/b.pdf",
+        cover_image_url="https://x/c.jpg",
+        notification_body="ready",
+    )
+    return item.id
+
+
+def test_completing_records_one_delivery_per_enabled_channel(backend: Backend) -> None:
+    store = backend.store
+    before = complete_one(backend)
+    assert store.deliveries(before) == []  # no channel enabled then
+    store.enable_channels(["email", "push"])
+    item_id = complete_one(backend)
+    deliveries = store.deliveries(item_id)
+    assert [(d.channel, d.status, d.idempotency_key) for d in deliveries] == [
+        ("email", "pending", f"{item_id}:email"),
+        ("push", "pending", f"{item_id}:push"),
+    ]
+
+
+def test_claim_settle_and_resend(backend: Backend) -> None:
+    store = backend.store
+    store.enable_channels(["email", "push"])
+    item_id = complete_one(backend)
+    [email] = store.claim_deliveries("w1", ["email"], 10, 60)
+    assert (email.channel, email.status, email.attempts) == ("email", "sending", 1)
+    assert store.claim_deliveries("w2", ["email"], 10, 60) == []  # held by w1
+    assert store.settle_delivery(email.id, "w2", "sent") is None  # not w2's to settle
+    waiting = store.settle_delivery(email.id, "w1", "retry", "the server is down", 0.0)
+    assert (
+        waiting is not None
+        and waiting.status == "pending"
+        and waiting.last_error == "the server is down"
+    )
+    [again] = store.claim_deliveries("w1", ["email"], 10, 60)
+    assert again.attempts == 2
+    sent = store.settle_delivery(again.id, "w1", "sent")
+    assert sent is not None and sent.status == "sent" and sent.sent_at is not None
+    resent = store.resend_delivery(sent.id)
+    assert resent is not None and resent.status == "pending"
+    push = next(d for d in store.deliveries(item_id) if d.channel == "push")
+    assert push.status == "pending"  # nobody serves push here
+
+
+def test_device_tokens(backend: Backend) -> None:
+    store = backend.store
+    store.add_device_token("cust", "phone")
+    store.add_device_token("cust", "tablet")
+    store.add_device_token("other", "laptop")
+    assert store.device_tokens("cust") == ["phone", "tablet"]
+    store.remove_device_token("phone")
+    assert store.device_tokens("cust") == ["tablet"]
