@@ -22,7 +22,7 @@ from app.cli_common import (
 )
 from app.cli_common import settings_from as _settings
 from app.cli_print import add_print_commands
-from app.cli_records import cmd_check, cmd_links, cmd_migrate, cmd_status
+from app.cli_records import cmd_check, cmd_links, cmd_migrate, cmd_resend, cmd_status
 from app.config import TRIM_SIZES_MM, Settings
 from app.domain import PressroomError, Status
 from app.events import Event, MessageEvent, ProgressEvent
@@ -299,6 +299,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--gender", help="with --pdf: the child's gender (girl, boy)")
     status = add("status", cmd_status, "list order items and their state")
     status.add_argument("--limit", type=int, default=50)
+    resend = add("resend", cmd_resend, "send an item's e-mail or push again")
+    resend.add_argument("item", help="an order item's id (or its first 8 characters)")
+    resend.add_argument("--channel", choices=("email", "push", "all"), default="all")
     serve = add("serve", cmd_serve, "the monitor plus the seed's HTTP control endpoints")
     serve.add_argument("--host", help="default 127.0.0.1 (PRESSROOM_HOST)")
     serve.add_argument("--port", type=int, help="default 5000 (PORT)")

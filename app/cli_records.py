@@ -1,6 +1,6 @@
 """The `pressroom` commands that read and look after the shop's records rather than make
-books: `status`, `check` (quality reports), `migrate` (the Supabase schema and the
-bucket's privacy) and `links` (the app's links to books)."""
+books: `status` (with each item's e-mail and push), `resend`, `check` (quality reports),
+`migrate` (the Supabase schema and the bucket's privacy) and `links` (the app's links)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from app.cli_common import EXIT_FAILED, EXIT_OK
 from app.cli_common import settings_from as _settings
 from app.config import Settings
 from app.domain import OrderItem, PressroomError, Status
+from app.notify.dispatcher import delivery_line
 
 
 def _customer(item: OrderItem) -> str:
@@ -85,6 +86,24 @@ def cmd_status(args: argparse.Namespace) -> int:
     quality = services.store.quality_summaries([i.id for i in items])
     for item in items:
         print(_status_line(item, width, quality.get(item.id, "")))
+        if item.pressroom_status is Status.COMPLETED:
+            for d in services.store.deliveries(item.id):
+                print(f"{'':10}{delivery_line(d)}")
+    return EXIT_OK
+
+
+def cmd_resend(args: argparse.Namespace) -> int:
+    """Send an item's e-mail or push again (the next dispatcher round delivers it)."""
+    from app.runtime import build_services
+
+    services = build_services(_settings(args))
+    item_id = _resolve_item(services.store, args.item)
+    chosen = [d for d in services.store.deliveries(item_id) if args.channel in ("all", d.channel)]
+    if not chosen:
+        raise PressroomError(f"item {item_id[:8]} has no {args.channel} delivery to resend")
+    for d in chosen:
+        again = services.store.resend_delivery(d.id)
+        print(f"{d.channel}: {'will be sent again' if again else 'being sent right now'}")
     return EXIT_OK
 
 

@@ -114,6 +114,44 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("SUPABASE_DB_URL", "DATABASE_URL", "PRESSROOM_DATABASE_URL"),
         description="PostgreSQL connection string, for `pressroom migrate`",
     )
+    # telling the customer: e-mail over SMTP and push through FCM (app/notify)
+    smtp_host: str | None = Field(
+        default=None, validation_alias=AliasChoices("SMTP_HOST", "PRESSROOM_SMTP_HOST")
+    )
+    smtp_port: int = Field(
+        default=587,
+        ge=1,
+        le=65535,
+        validation_alias=AliasChoices("SMTP_PORT", "PRESSROOM_SMTP_PORT"),
+    )
+    smtp_security: Literal["starttls", "ssl", "none"] = Field(
+        default="starttls",
+        validation_alias=AliasChoices("SMTP_SECURITY", "PRESSROOM_SMTP_SECURITY"),
+        description="starttls, ssl or none",
+    )
+    smtp_user: str | None = Field(
+        default=None, validation_alias=AliasChoices("SMTP_USER", "PRESSROOM_SMTP_USER")
+    )
+    smtp_password: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("SMTP_PASSWORD", "PRESSROOM_SMTP_PASSWORD")
+    )
+    smtp_from: str = Field(
+        default="books@localhost",
+        validation_alias=AliasChoices("SMTP_FROM", "PRESSROOM_SMTP_FROM"),
+        description="the sender of the customers' e-mails",
+    )
+    fcm_service_account: Path | None = Field(
+        default=None, description="the Firebase service account JSON file, for push"
+    )
+    fcm_base_url: str = Field(
+        default="https://fcm.googleapis.com", description="FCM's HTTP v1 endpoint"
+    )
+    notify_max_attempts: int = Field(
+        default=6, ge=1, description="tries of one e-mail or push before it is given up"
+    )
+    notify_retry_seconds: float = Field(
+        default=30.0, ge=0, description="the first retry's wait; each later one doubles"
+    )
     api_token: SecretStr | None = Field(
         default=None, description="bearer token for `pressroom serve` (all but /health)"
     )
@@ -152,7 +190,7 @@ class Settings(BaseSettings):
     cpu_workers: int = Field(default=2, ge=1, description="threads for image and PDF work")
     worker_id: str | None = None
 
-    @field_validator("cmyk_icc", mode="before")
+    @field_validator("cmyk_icc", "fcm_service_account", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value
@@ -177,5 +215,10 @@ class Settings(BaseSettings):
 
     def secrets(self) -> list[str]:
         """Values that must never reach a log line."""
-        values = [self.gemini_api_key, self.supabase_service_key, self.api_token]
+        values = [
+            self.gemini_api_key,
+            self.supabase_service_key,
+            self.api_token,
+            self.smtp_password,
+        ]
         return [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]

@@ -31,6 +31,7 @@ from app.domain import (
     TransientError,
 )
 from app.events import StatusEvent
+from app.notify.dispatcher import Dispatcher, configured_channels
 from app.pipeline.job import BookJob, JobServices
 from app.pipeline.links import renew_due
 
@@ -132,6 +133,7 @@ class Monitor:
         self.s.events.message(logging.INFO, f"monitor started as {self.worker_id}")
         marker_task = asyncio.create_task(self._watch_marker())
         links_task = asyncio.create_task(self._renew_links())
+        notify_task = asyncio.create_task(self._notify())
         try:
             while not self._stopping.is_set():
                 await self._poll_once()
@@ -141,6 +143,7 @@ class Monitor:
         finally:
             marker_task.cancel()
             links_task.cancel()
+            notify_task.cancel()
             await self._shutdown_jobs()
             await self.s.provider.aclose()
             self._running = False
@@ -169,6 +172,25 @@ class Monitor:
             await runner
 
     # -- polling -----------------------------------------------------------------------
+    async def _notify(self) -> None:
+        """Deliver the outbox's e-mails and pushes (app/notify) on the channels set up here."""
+        try:
+            channels = configured_channels(self.s.settings, self.s.store)
+        except PressroomError as exc:
+            self.s.events.message(logging.ERROR, f"notifications are off: {exc}")
+            return
+        if not channels:
+            return
+        dispatcher = Dispatcher(
+            self.s.store, self.s.blobs, channels, self.s.settings, self.worker_id, self.s.events
+        )
+        try:
+            await asyncio.to_thread(dispatcher.enable)
+        except PressroomError as exc:
+            self.s.events.message(logging.ERROR, f"notifications are off: {exc}")
+            return
+        await dispatcher.run(self._stopping)
+
     async def _renew_links(self) -> None:
         """Every hour, re-sign the app's links that expire within PRESSROOM_LINK_RENEW_DAYS,
         so a customer's book never stops opening (app/pipeline/links.py)."""

@@ -45,6 +45,7 @@ def run_self_check() -> int:
         ("demo cover (template provider)", _cover),
         ("monitor start and stop", _monitor),
         ("console (Qt)", _qt),
+        ("notifications", _notifications),
     ]
     failures = 0
     with tempfile.TemporaryDirectory(prefix="pressroom-selfcheck-") as tmp:
@@ -59,6 +60,18 @@ def run_self_check() -> int:
     cpu.shutdown()
     print("self-check passed" if not failures else f"self-check: {failures} part(s) broken")
     return 0 if not failures else 1
+
+
+def _notifications(_: Path) -> str:
+    """Which channels are set up, and whether each answers (no message is sent)."""
+    from app.notify.probe import channel_report
+    from app.user_settings import load_settings
+
+    report = channel_report(load_settings())
+    broken = [f"{c}: {said}" for c, ok, said in report if ok is False]
+    if broken:
+        raise RuntimeError("; ".join(broken))
+    return "; ".join(f"{c}: {said}" for c, _, said in report)
 
 
 def _imports(_: Path) -> str:

@@ -24,6 +24,7 @@ KEYRING_SERVICE = "pressroom"
 SECRET_FIELDS = {
     "gemini_api_key": "GOOGLE_AI_API_KEY",
     "supabase_service_key": "SUPABASE_SERVICE_KEY",
+    "smtp_password": "SMTP_PASSWORD",
 }
 EDITABLE = (
     "gemini_base_url",
@@ -42,12 +43,23 @@ EDITABLE = (
     "daily_budget_usd",
     "use_gemini",
     "use_supabase",
+    "smtp_host",
+    "smtp_port",
+    "smtp_security",
+    "smtp_user",
+    "smtp_from",
+    "fcm_service_account",
 )
 ENV_NAMES = {
     "gemini_base_url": "GEMINI_BASE_URL",
     "supabase_url": "SUPABASE_URL",
     "poll_interval_ms": "POLL_INTERVAL",
     "auto_start_monitor": "AUTO_START_MONITOR",
+    "smtp_host": "SMTP_HOST",
+    "smtp_port": "SMTP_PORT",
+    "smtp_security": "SMTP_SECURITY",
+    "smtp_user": "SMTP_USER",
+    "smtp_from": "SMTP_FROM",
 }
 
 

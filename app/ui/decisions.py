@@ -148,6 +148,16 @@ class DecisionsMixin:
             item_id, "retry", partial(review.retry, self.services.store, item_id, self.operator)
         )
 
+    def resend(self, item_id: str) -> Task:
+        """Send a finished book's e-mail and push again (the dispatcher's next round)."""
+        store = self.services.store
+
+        def again() -> str:
+            sent = [d.channel for d in store.deliveries(item_id) if store.resend_delivery(d.id)]
+            return f"will send again: {', '.join(sent)}" if sent else "nothing to resend"
+
+        return self._start_decision(item_id, "resend", again)
+
     def _ask_reason(self, subject: str) -> str | None:
         reason, ok = QInputDialog.getText(cast(QWidget, self), "Reject", f"Why {subject} rejected?")
         return reason.strip() if ok and reason.strip() else None

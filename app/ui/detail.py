@@ -49,6 +49,7 @@ class ItemDetail(QWidget):
     reject_requested = Signal(str)
     regenerate_requested = Signal(str, int)  # item id, page count
     retry_requested = Signal(str)
+    resend_requested = Signal(str)
     regenerate_doubtful_requested = Signal(str)
 
     def __init__(self, bridge: MonitorBridge, flows: Flows, parent: QWidget | None = None) -> None:
@@ -66,6 +67,7 @@ class ItemDetail(QWidget):
             ("reject", "&Reject…", self.reject_requested),
             ("regenerate", "Re&generate…", None),
             ("retry", "Re&try", self.retry_requested),
+            ("resend", "Resend e-mail/&push", self.resend_requested),
         ):
             button = QPushButton(label)
             if signal is not None:
@@ -131,6 +133,10 @@ class ItemDetail(QWidget):
         self.buttons["reject"].setEnabled(status is Status.AWAITING_REVIEW)
         self.buttons["regenerate"].setEnabled(status is Status.AWAITING_REVIEW)
         self.buttons["retry"].setEnabled(status is Status.FAILED)
+        self.buttons["resend"].setEnabled(
+            status is Status.COMPLETED
+            and "Telling the customer" in (self.data.history if self.data else "")
+        )
 
     def show_data(self, data: DetailData) -> None:
         keep_pdf = (

@@ -9,6 +9,7 @@ from typing import Any
 from PIL import Image
 
 from app.domain import OrderItem
+from app.notify.dispatcher import delivery_line
 from app.pipeline import checkpoints as ck
 from app.pipeline.job import JobServices
 from app.pipeline.publish import storage_keys
@@ -132,6 +133,9 @@ def load_detail(services: JobServices, item_id: str, with_pages: bool = True) ->
         f"{h['at']:%Y-%m-%d %H:%M:%S}  {h['actor']:<24} {h['action']:<16} {h['note']}"
         for h in store.history(item_id)
     )
+    sent = [f"{'':20}{delivery_line(d)}" for d in store.deliveries(item_id)]
+    if sent:
+        data.history += "\n\nTelling the customer:\n" + "\n".join(sent)
     data.timeline = _maybe(item_timeline, store, item_id)
     for kind, name in (("interior", ck.PRINT_INTERIOR), ("cover", ck.PRINT_COVER)):
         printed = _maybe(checkpoints.get, name)

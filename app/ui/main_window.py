@@ -128,6 +128,7 @@ class MainWindow(DecisionsMixin, QMainWindow):
         self.detail.reject_requested.connect(self.reject)
         self.detail.regenerate_requested.connect(self.regenerate)
         self.detail.retry_requested.connect(self.retry)
+        self.detail.resend_requested.connect(self.resend)
         self.detail.regenerate_doubtful_requested.connect(self.regenerate_doubtful)
         self.cover_lab = CoverLab(self.bridge, self.flows)
         self.cover_lab.message.connect(lambda text: self.statusBar().showMessage(text, 8000))

@@ -1,6 +1,6 @@
 """The settings dialog: provider and models, store, concurrency, polling, review mode,
-trim size. Keys go to the system keyring (never to the settings file or a log) and are
-shown masked."""
+trim size, printer, and telling the customer (app/ui/notify_settings.py). Keys and
+passwords go to the system keyring (never to the settings file or a log), shown masked."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from app import user_settings
 from app.config import TRIM_SIZES_MM, Settings
 from app.print.profiles import load_profile, profile_names
+from app.ui.notify_settings import NotificationsGroup
 
 
 def _secret(value: Any) -> str:
@@ -120,8 +121,9 @@ class SettingsDialog(QDialog):
         )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
-        columns = QHBoxLayout()  # two columns: the dialog fits a 768-pixel-high screen
-        for groups in ((ai, store), (work, shop)):
+        self.notifications = NotificationsGroup(settings, self._as_saved)
+        columns = QHBoxLayout()  # columns: the dialog fits a 768-pixel-high screen
+        for groups in ((ai, store), (work, shop), (self.notifications,)):
             column = QVBoxLayout()
             for group in groups:
                 column.addWidget(group)
@@ -167,7 +169,17 @@ class SettingsDialog(QDialog):
             "wait_warn_hours": self.wait_warn.value(),
             "wait_late_hours": max(self.wait_late.value(), self.wait_warn.value()),
             "daily_budget_usd": self.daily_budget.value(),
+            **self.notifications.values(),
         }
+
+    def _as_saved(self) -> Settings:
+        """The settings as they would be saved: the test buttons use what is typed."""
+        from pydantic import SecretStr
+
+        values = {k: v for k, v in self.values().items() if k in Settings.model_fields}
+        password = self.notifications.secret()
+        values["smtp_password"] = SecretStr(password) if password else None
+        return Settings.model_validate({**user_settings.load_settings().model_dump(), **values})
 
     def save(self) -> Settings:
         """Persist the choices (keys to the keyring) and return the settings to run with."""
@@ -176,6 +188,7 @@ class SettingsDialog(QDialog):
         secrets = {
             "gemini_api_key": self.gemini_key.text().strip(),
             "supabase_service_key": self.supabase_key.text().strip(),
+            "smtp_password": self.notifications.secret(),
         }
         for field, value in secrets.items():
             user_settings.set_secret(field, value or None)

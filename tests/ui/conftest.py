@@ -26,6 +26,7 @@ from app.runtime import build_services
 from app.ui.app import make_app
 from app.ui.main_window import MainWindow
 from tests.conftest import make_settings
+from tests.fakes.smtp import inbox  # noqa: F401 (a fixture)
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):

@@ -6,67 +6,14 @@ from __future__ import annotations
 
 import email
 import email.policy
-import socket
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from app.catalog import demo_photo
 from app.domain import PermanentError, TransientError
 from app.notify.email import BookReadyMail, SmtpServer, build_message, message_id, send
-
-REFUSED = "nobody@example.com"
-
-
-@dataclass
-class Inbox:
-    messages: list[tuple[str, list[str], bytes]] = field(default_factory=list)
-
-    async def handle_RCPT(
-        self, server: Any, session: Any, envelope: Any, address: str, _: Any
-    ) -> str:
-        if address == REFUSED:
-            return "550 5.1.1 no such mailbox"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
-        return "250 Message accepted"
-
-
-def authenticator(
-    server: Any, session: Any, envelope: Any, mechanism: str, data: Any
-) -> AuthResult:
-    ok = isinstance(data, LoginPassword) and (data.login, data.password) == (b"shop", b"s3cret")
-    return AuthResult(success=ok, handled=False)  # not handled: the server answers 535
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def inbox() -> Iterator[tuple[Inbox, int]]:
-    box = Inbox()
-    port = free_port()
-    controller = Controller(
-        box,
-        hostname="127.0.0.1",
-        port=port,
-        authenticator=authenticator,
-        auth_require_tls=False,  # the test server speaks plain SMTP; STARTTLS is the default
-        auth_exclude_mechanism=["LOGIN"],  # PLAIN only: one answer per login attempt
-    )
-    controller.start()
-    yield box, port
-    controller.stop()
+from tests.fakes.smtp import REFUSED, Inbox, free_port
 
 
 def mail(to: str = "grace@example.com") -> BookReadyMail:
