@@ -236,7 +236,7 @@ def test_status_shows_each_delivery_and_resend_sends_again(
 ) -> None:
     from app.cli import main
 
-    box, port = inbox
+    _, port = inbox
     item_id = completed_item(store, email=REFUSED)
     dispatcher(settings_for(tmp_path, port), store).run_once()
     assert main(["status", "--data-dir", str(tmp_path / "data")]) == 0
