@@ -27,6 +27,7 @@ from app.config import TRIM_SIZES_MM, Settings
 from app.domain import PressroomError, Status
 from app.events import Event, MessageEvent, ProgressEvent
 from app.logs import setup_logging
+from app.redact import redact
 from app.signals import on_stop_signals
 
 log = logging.getLogger("pressroom")
@@ -419,7 +420,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         log.exception("%s crashed", args.command)
         print(
-            f"pressroom: unexpected error ({type(exc).__name__}: {exc}); details in {log_file}",
+            redact(
+                f"pressroom: unexpected error ({type(exc).__name__}: {exc}); details in {log_file}"
+            ),
             file=sys.stderr,
         )
         return EXIT_UNEXPECTED

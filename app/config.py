@@ -14,6 +14,8 @@ import platformdirs
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.redact import secrets_in_url
+
 APP_NAME = "pressroom"
 
 TRIM_SIZES_MM: dict[str, tuple[float, float]] = {
@@ -221,4 +223,7 @@ class Settings(BaseSettings):
             self.api_token,
             self.smtp_password,
         ]
-        return [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]
+        found = [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]
+        for url in (self.gemini_base_url, self.supabase_url, self.database_url, self.fcm_base_url):
+            found += secrets_in_url(url)  # a gateway's ?key=…, a database URL's password
+        return found

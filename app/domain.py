@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
+from app.redact import redact
+
 
 class Status(StrEnum):
     PENDING = "pending"
@@ -68,7 +70,11 @@ CLAIMABLE_WHEN_LEASE_EXPIRED: frozenset[Status] = frozenset({Status.PROCESSING, 
 
 
 class PressroomError(Exception):
-    """Base of every error Pressroom reports to an operator; str() is the readable reason."""
+    """Base of every error Pressroom reports to an operator; str() is the readable reason,
+    with every registered secret masked where the error becomes text (app/redact.py)."""
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*(redact(a) if isinstance(a, str) else a for a in args))
 
 
 class ConfigurationError(PressroomError):

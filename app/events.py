@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.domain import Stage, Status
+from app.redact import redact
 
 log = logging.getLogger(__name__)
 
@@ -67,5 +68,6 @@ class EventBus:
                 log.exception("an event subscriber failed on %s", type(event).__name__)
 
     def message(self, level: int, text: str, item_id: str | None = None) -> None:
+        text = redact(text)  # the console's log, the worker's lines, the service's events
         log.log(level, "%s%s", f"[{item_id[:8]}] " if item_id else "", text)
         self.emit(MessageEvent(level, text, item_id))

@@ -3,35 +3,40 @@ console, and secrets (API and service keys) redacted from both."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import logging.handlers
 from collections.abc import Iterable
 from pathlib import Path
 
 from app.config import default_log_dir
+from app.redact import redact, register, registered
 
 CONSOLE_FORMAT = "%(asctime)s %(levelname)-7s %(message)s"
 FILE_FORMAT = "%(asctime)s %(levelname)-7s %(name)s [%(threadName)s] %(message)s"
 
 
 class RedactSecrets(logging.Filter):
-    def __init__(self, secrets: Iterable[str]) -> None:
+    """Masks every registered secret (app/redact.py) in the message and the traceback."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
         super().__init__()
-        self.secrets = [s for s in secrets if len(s) >= 4]
+        register(secrets)
+
+    @property
+    def secrets(self) -> list[str]:
+        return registered()
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not self.secrets:
+        secrets = registered()
+        if not secrets:
             return True
         message = record.getMessage()
         text = message + (self._exc_text(record) or "")
-        if any(s in text for s in self.secrets):
-            for secret in self.secrets:
-                message = message.replace(secret, "***")
-            record.msg, record.args = message, None
+        if any(s in text for s in secrets):
+            record.msg, record.args = redact(message), None
             if record.exc_info:
-                record.exc_text = self._exc_text(record)
-                for secret in self.secrets:
-                    record.exc_text = (record.exc_text or "").replace(secret, "***")
+                record.exc_text = redact(self._exc_text(record) or "")
                 record.exc_info = None
         return True
 
@@ -42,6 +47,11 @@ class RedactSecrets(logging.Filter):
         return record.exc_text
 
 
+def _private(path: Path) -> None:
+    with contextlib.suppress(OSError):  # a file someone else owns: the folder is private
+        path.chmod(0o600)
+
+
 def setup_logging(
     secrets: Iterable[str] = (),
     *,
@@ -50,8 +60,10 @@ def setup_logging(
 ) -> Path:
     """Configure the root logger; returns the log file's path."""
     folder = log_dir or default_log_dir()
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # private to the user
     path = folder / "pressroom.log"
+    path.touch(mode=0o600, exist_ok=True)
+    _private(path)
     root = logging.getLogger()
     for handler in list(root.handlers):
         if getattr(handler, "_pressroom", False):

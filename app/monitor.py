@@ -34,6 +34,7 @@ from app.events import StatusEvent
 from app.notify.dispatcher import Dispatcher, configured_channels
 from app.pipeline.job import BookJob, JobServices
 from app.pipeline.links import renew_due
+from app.redact import redact
 
 log = logging.getLogger(__name__)
 
@@ -318,7 +319,7 @@ class Monitor:
         retry_at: float | None = None,
         attempts: int | None = None,
     ) -> bool:
-        changes: dict[str, Any] = {"last_error": reason}
+        changes: dict[str, Any] = {"last_error": redact(reason)}  # operators and the app see it
         if retry_at is not None:
             changes["retry_at"] = retry_at
         if attempts is not None:

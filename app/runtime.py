@@ -13,6 +13,7 @@ from app.config import Settings
 from app.domain import ConfigurationError, PressroomError
 from app.events import EventBus
 from app.pipeline.job import JobServices
+from app.redact import register
 from app.store import open_stores
 
 log = logging.getLogger(__name__)
@@ -119,7 +120,8 @@ def describe_setup(services: JobServices) -> str:
 
 def build_services(settings: Settings, events: EventBus | None = None) -> JobServices:
     check_configuration(settings)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    register(settings.secrets())  # before anything can fail with a key in its text
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # private to the user
     cpu.configure(settings.cpu_workers)  # keeps the kind (threads or processes) chosen
     store, blobs = open_stores(settings)
     return JobServices(

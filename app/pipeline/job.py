@@ -49,6 +49,7 @@ from app.pipeline.provenance import with_run
 from app.pipeline.publish import publish_item
 from app.quality.gate import Target, assess
 from app.quality.report import QualityReport
+from app.redact import redact_data
 from app.store.ports import BlobNotFound, BlobStore, OrderStore
 
 log = logging.getLogger(__name__)
@@ -472,7 +473,7 @@ class BookJob:
             "native_sizes": {k: list(v) for k, v in self.ledger.native_sizes.items()},
             "calls": self.ledger.entries,
         }
-        provenance = with_run(previous, run, self.s.provider, self.inputs)
+        provenance = redact_data(with_run(previous, run, self.s.provider, self.inputs))
         try:
             self.ck.put_json(ck.PROVENANCE, provenance)
             self.s.store.save_provenance(self.item.id, provenance)
