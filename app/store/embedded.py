@@ -59,20 +59,43 @@ class EmbeddedOrderStore(OutboxMixin):
 
     def __init__(self, path: Path, clock: Any = time.time) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._clock = clock
         self._local = threading.local()
         self._marker_conn: sqlite3.Connection | None = None
         self._marker_lock = threading.Lock()
+        self.read_only = False
+        try:
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self.path.touch(mode=0o600, exist_ok=True)  # customers' names and e-mails: private
+            self._create_schema()
+        except (OSError, sqlite3.OperationalError) as exc:
+            if not self.path.is_file():
+                raise PressroomError(
+                    f"cannot create the store in {self.path.parent} ({exc}): "
+                    "make the data folder writable, or choose another (PRESSROOM_DATA_DIR)"
+                ) from None
+            # a read-only data folder: what only reads (status, check, the console's
+            # table) still works; every change says why it cannot be made
+            self.close()
+            self.read_only = True
+
+    def _create_schema(self) -> None:
         self._conn().executescript(SCHEMA)
         upgrade(self._conn())
         self._conn().executescript(LATE_SCHEMA)
         embedded_books.create(self._conn())
         self._conn().executescript(embedded_print.PRINT_SCHEMA + OUTBOX_SCHEMA)
+        version = self._conn().execute("pragma user_version").fetchone()[0]
+        self._conn().execute(f"pragma user_version = {int(version)}")  # can it be written?
 
     # -- connections -------------------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None and self.read_only:
+            uri = f"{self.path.resolve().as_uri()}?mode=ro"
+            conn = sqlite3.connect(uri, uri=True, timeout=30.0, isolation_level=None)
+            conn.row_factory = sqlite3.Row
+            self._local.conn = conn
         if conn is None:
             conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
             conn.row_factory = sqlite3.Row
@@ -98,6 +121,11 @@ class EmbeddedOrderStore(OutboxMixin):
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
+        if self.read_only:
+            raise PressroomError(
+                f"the data folder {self.path.parent} is read-only here, so nothing can be "
+                "changed: make it writable (commands that only read still work)"
+            )
         db = self._conn()
         db.execute("begin immediate")
         try:

@@ -3,12 +3,31 @@ rename), so a crash never leaves half a checkpoint."""
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import uuid
 from datetime import datetime
 from pathlib import Path
 
+from app.domain import TransientError
 from app.store.ports import BlobNotFound
+
+_WHAT_TO_DO = {
+    errno.EACCES: "Pressroom's user may not write there: give it write access",
+    errno.EPERM: "Pressroom's user may not write there: give it write access",
+    errno.EROFS: "the folder is on a read-only disk: make it writable or move the data folder",
+    errno.ENOSPC: "the disk is full: free some space",
+    errno.EDQUOT: "the disk quota is used up: free some space",
+}
+
+
+def storage_error(exc: OSError, folder: Path) -> TransientError:
+    """A write that failed, as a sentence naming the folder and what to do; transient, as
+    the operator can fix it, and the item is retried like any other transient fault."""
+    remedy = _WHAT_TO_DO.get(exc.errno or 0, "check the folder and the disk")
+    reason = exc.strerror or type(exc).__name__
+    return TransientError(f"cannot write to {folder} ({reason}): {remedy}; Pressroom retries")
 
 
 class FolderBlobStore:
@@ -16,7 +35,7 @@ class FolderBlobStore:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
 
     def _path(self, key: str) -> Path:
         parts = key.split("/")
@@ -26,10 +45,15 @@ class FolderBlobStore:
 
     def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(data)
+            os.replace(tmp, path)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)  # the previous file, if any, is untouched
+            raise storage_error(exc, path.parent) from None
 
     def get(self, key: str) -> bytes:
         try:
