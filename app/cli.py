@@ -222,6 +222,19 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return run_bench(pages=args.pages, books=args.books, rounds=args.pickups)
 
 
+def cmd_chaos(args: argparse.Namespace) -> int:
+    from app.chaos.run import ChaosPlan, run_chaos
+
+    plan = ChaosPlan(
+        books=args.books,
+        workers=args.workers,
+        seconds=args.seconds,
+        kill_every=args.kill_every,
+        seed=args.seed,
+    )
+    return run_chaos(plan, args.data_dir)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pressroom", description="Turn paid orders into personalized children's books."
@@ -336,6 +349,12 @@ def build_parser() -> argparse.ArgumentParser:
     links.add_argument(
         "--renew", action="store_true", help="re-sign links that expire soon (the monitor does)"
     )
+    chaos = add("chaos", cmd_chaos, "a bad night on purpose: workers killed, faults injected")
+    chaos.add_argument("--books", type=int, default=40)
+    chaos.add_argument("--workers", type=int, default=4)
+    chaos.add_argument("--seconds", type=float, default=600, help="stop after this long")
+    chaos.add_argument("--kill-every", type=float, default=3.0, help="seconds between kills")
+    chaos.add_argument("--seed", type=int, default=7)
     add_book_commands(add)
     add_print_commands(add)
     bench = add("bench", cmd_bench, "measure speed and memory on a demo book")

@@ -259,7 +259,11 @@ class Monitor:
         heartbeat = asyncio.create_task(self._heartbeat(claim))
         try:
             if item.attempts > self.s.settings.max_attempts:
-                await self._fail(claim, f"gave up after {item.attempts - 1} attempts")
+                why = item.last_error or (
+                    "the workers holding it stopped without finishing (killed or crashed; "
+                    "their leases ran out)"
+                )
+                await self._fail(claim, f"gave up after {item.attempts - 1} attempts: {why}")
                 return
             job = BookJob(self.s, item, claim)
             result = await job.run()

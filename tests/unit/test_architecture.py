@@ -20,6 +20,8 @@ FORBIDDEN = {
     "app.quality": ("app.monitor", "app.cli", "app.ui"),
     "app.notify": ("app.pipeline", "app.monitor", "app.cli", "app.ui"),
     "app.catalog": ("app.cli", "app.ui"),
+    "app.print": ("app.monitor", "app.cli", "app.ui"),
+    "app.chaos": ("app.ui",),
 }
 
 

@@ -1,0 +1,501 @@
+"""A fake Gemini API speaking the REST protocol the google-genai SDK uses:
+`POST /{version}/models/{model}:generateContent`, key in `x-goog-api-key`.
+
+By default it answers like the real service: structured JSON that fits the request's
+`responseSchema`, or an inline PNG (the first reference image, re-tinted, with a marker
+drawn where the face goes) when `responseModalities` asks for IMAGE. A judge call (a
+schema with `same_child`) gets a passing verdict by default, a locate call (a schema with
+`box_2d`) one box. Tests script replies (errors with Google's error bodies, safety blocks,
+malformed JSON, a judge's verdict, a blocked or malformed one, a locate call's boxes), add
+latency, and read back every request the SDK sent.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import io
+import json
+import random
+import sys
+import threading
+import time
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from PIL import Image, ImageDraw, ImageOps
+
+from app.ai.imaging import face_region
+
+VALID_KEY = "test-gemini-key"
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: dict[str, Any] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+
+
+@dataclass
+class Recorded:
+    path: str
+    model: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+
+    @property
+    def parts(self) -> list[dict[str, Any]]:
+        return [p for c in self.body.get("contents", []) for p in c.get("parts", [])]
+
+    @property
+    def images(self) -> list[bytes]:
+        found = [p.get("inlineData") or p.get("inline_data") for p in self.parts]
+        return [_b64(data["data"]) for data in found if data]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(p["text"] for p in self.parts if "text" in p)
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return dict(self.body.get("generationConfig", {}))
+
+
+def _b64(text: str) -> bytes:
+    """The SDK sends URL-safe base64; the API accepts both alphabets."""
+    return base64.b64decode(text.replace("-", "+").replace("_", "/") + "=" * (-len(text) % 4))
+
+
+def error_body(
+    code: int, status: str, message: str, details: list[Any] | None = None
+) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "status": status, "details": details or []}}
+
+
+def rate_limited(retry_seconds: int = 1) -> Reply:
+    return Reply(
+        429,
+        error_body(
+            429,
+            "RESOURCE_EXHAUSTED",
+            "Resource has been exhausted (e.g. check quota).",
+            [
+                {
+                    "@type": "type.googleapis.com/google.rpc.QuotaFailure",
+                    "violations": [
+                        {
+                            "quotaMetric": "generativelanguage.googleapis.com/generate_content_requests",  # noqa: E501
+                            "quotaId": "GenerateRequestsPerMinutePerProjectPerModel",
+                        }
+                    ],
+                },
+                {
+                    "@type": "type.googleapis.com/google.rpc.RetryInfo",
+                    "retryDelay": f"{retry_seconds}s",
+                },
+            ],
+        ),
+    )
+
+
+def daily_quota() -> Reply:
+    return Reply(
+        429,
+        error_body(
+            429,
+            "RESOURCE_EXHAUSTED",
+            "You exceeded your current quota.",
+            [
+                {
+                    "@type": "type.googleapis.com/google.rpc.QuotaFailure",
+                    "violations": [
+                        {
+                            "quotaMetric": "generativelanguage.googleapis.com/generate_content_requests_per_day",  # noqa: E501
+                            "quotaId": "GenerateRequestsPerDayPerProjectPerModel",
+                        }
+                    ],
+                },
+                {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "3600s"},
+            ],
+        ),
+    )
+
+
+def unavailable() -> Reply:
+    return Reply(
+        503, error_body(503, "UNAVAILABLE", "The model is overloaded. Please try again later.")
+    )
+
+
+def bad_request(message: str = "Request contains an invalid argument.") -> Reply:
+    return Reply(400, error_body(400, "INVALID_ARGUMENT", message))
+
+
+def image_safety() -> Reply:
+    return Reply(
+        body={
+            "candidates": [{"finishReason": "IMAGE_SAFETY", "index": 0}],
+            "usageMetadata": {"promptTokenCount": 1300, "totalTokenCount": 1300},
+        }
+    )
+
+
+def prompt_blocked(reason: str = "SAFETY") -> Reply:
+    return Reply(
+        body={
+            "promptFeedback": {"blockReason": reason},
+            "usageMetadata": {"promptTokenCount": 900, "totalTokenCount": 900},
+        }
+    )
+
+
+def text_refusal(text: str = "I can't make that picture.") -> Reply:
+    return Reply(
+        body={
+            "candidates": [
+                {"content": {"role": "model", "parts": [{"text": text}]}, "finishReason": "STOP"}
+            ]
+        }
+    )
+
+
+def malformed_json() -> Reply:
+    return Reply(
+        body={
+            "candidates": [
+                {
+                    "content": {
+                        "role": "model",
+                        "parts": [{"text": '```json\n{"art_style": \n```'}],
+                    },
+                    "finishReason": "STOP",
+                }
+            ]
+        }
+    )
+
+
+JUDGE_PASS: dict[str, Any] = {
+    "reasons": "The hero has the child's brown bob, fair skin and blue eyes, drawn in the "
+    "original's flat style; the layout is unchanged.",
+    "same_child": True,
+    "likeness": 0.86,
+    "style_matches": True,
+    "defects": [],
+}
+
+
+def _json_reply(answer: Any, finish: str = "STOP") -> Reply:
+    return Reply(
+        body={
+            "candidates": [
+                {
+                    "content": {"role": "model", "parts": [{"text": json.dumps(answer)}]},
+                    "finishReason": finish,
+                    "index": 0,
+                }
+            ],
+            "usageMetadata": {
+                "promptTokenCount": 2300,
+                "candidatesTokenCount": 150,
+                "totalTokenCount": 2450,
+            },
+        }
+    )
+
+
+def judge_verdict(**fields: Any) -> Reply:
+    """A judge's structured answer: the passing verdict with `fields` changed, e.g.
+    `judge_verdict(same_child=False, likeness=0.2, defects=[{"kind": "second_child",
+    "reason": "…"}])`."""
+    return _json_reply({**JUDGE_PASS, **fields})
+
+
+def judge_blocked(reason: str = "SAFETY") -> Reply:
+    """The judge's request refused outright (a prompt block: no candidates)."""
+    return prompt_blocked(reason)
+
+
+def judge_declined() -> Reply:
+    """The judge stopped for safety with no content."""
+    return Reply(
+        body={
+            "candidates": [{"finishReason": "SAFETY", "index": 0}],
+            "usageMetadata": {"promptTokenCount": 2300, "totalTokenCount": 2300},
+        }
+    )
+
+
+def judge_malformed() -> Reply:
+    """A verdict that does not fit the schema: likeness as a percentage, a field missing."""
+    return _json_reply({"reasons": "Looks like her.", "same_child": "yes", "likeness": 87})
+
+
+# A locate call's default answer: Gemini's box_2d, [ymin, xmin, ymax, xmax] on 0..1000.
+LOCATE_BOX = (200, 250, 700, 600)
+
+
+def locate_reply(*boxes_2d: Any) -> Reply:
+    """A locate call's structured answer, one entry per box_2d given (y first, 0..1000;
+    anything, to test what the provider does with it); none: nothing found."""
+    return _json_reply({"boxes": [{"box_2d": list(box)} for box in boxes_2d]})
+
+
+def locate_malformed() -> Reply:
+    """Boxes that do not fit the schema: three fractions where four thousandths belong."""
+    return _json_reply({"boxes": [{"box_2d": [0.2, 0.25, 0.7]}], "hero": "left"})
+
+
+def _sample(schema: dict[str, Any], name: str = "") -> Any:
+    kind = str(schema.get("type", "STRING")).upper()
+    if schema.get("anyOf"):
+        return _sample(schema["anyOf"][0], name)
+    if schema.get("enum"):
+        return schema["enum"][0]
+    if name == "box_2d":
+        return list(LOCATE_BOX)
+    if kind == "OBJECT":
+        return {k: _sample(v, k) for k, v in schema.get("properties", {}).items()}
+    if kind == "ARRAY":
+        item = schema.get("items", {})
+        if str(item.get("type", "")).upper() in ("NUMBER", "INTEGER"):
+            return [0.3, 0.2, 0.7, 0.6]
+        if "box_2d" in (item.get("properties") or {}):
+            return [_sample(item, name)]  # one box: where the hero stands
+        return [_sample(item, name) for _ in range(2)]
+    if kind in ("NUMBER", "INTEGER"):
+        return 5
+    if kind == "BOOLEAN":
+        return False
+    return f"model's {name.replace('_', ' ')}"
+
+
+def _fake_image(references: list[bytes], aspect: str | None) -> bytes:
+    """What an image model would return: a ~1K picture based on the first reference."""
+    base = (
+        Image.open(io.BytesIO(references[0])).convert("RGB")
+        if references
+        else Image.new("RGB", (1024, 1024), "white")
+    )
+    w, h = (int(v) for v in (aspect or "1:1").split(":"))
+    size = (1024, round(1024 * h / w)) if w >= h else (round(1024 * w / h), 1024)
+    out = ImageOps.fit(base, size)
+    draw = ImageDraw.Draw(out)
+    # Where the hero's face is (the largest face-like skin region, as the template provider
+    # finds it), a new face, as a model would draw; else the upper middle.
+    found = face_region(out)
+    if found is not None:
+        left, top, right, bottom = found[0].to_pixels(*size)
+        pad = max(4, (right - left) // 6)
+        box = (left - pad, top - pad, right + pad, bottom + pad)
+    else:
+        cx, cy, r = size[0] // 2, size[1] // 3, size[0] // 10
+        box = (cx - r, cy - r, cx + r, cy + r)
+    draw.ellipse(box, fill=(150, 96, 70), outline=(40, 30, 30), width=6)
+    buf = io.BytesIO()
+    out.save(buf, "PNG")
+    return buf.getvalue()
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A client that hangs up (a worker killed mid-call) is no error worth a traceback."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
+
+@dataclass(frozen=True)
+class Faults:
+    """Random faults for the chaos run: shares of calls answered 503, 429 with a retry
+    hint, malformed (structured calls only), or answered only after `slow_seconds` (past
+    the client's timeout). Seeded, so a run can be repeated."""
+
+    unavailable: float = 0.20
+    rate_limited: float = 0.10
+    malformed: float = 0.02
+    slow: float = 0.03
+    slow_seconds: float = 8.0
+    seed: int = 7
+
+
+class FakeGemini:
+    def __init__(self, faults: Faults | None = None) -> None:
+        self.faults = faults
+        self._random = random.Random(faults.seed if faults else 0)
+        self.injected: Counter[str] = Counter()  # fault kind -> times
+        # image calls: (time, sha256 of the source reference, of the photo, HTTP status)
+        self.image_log: list[tuple[float, str, str, int]] = []
+        self.requests: list[Recorded] = []
+        self.scripts: dict[str, deque[Reply]] = {}
+        self.delay = 0.0
+        self.lock = threading.Lock()
+        self.concurrent: dict[str, int] = {}
+        self.max_concurrent: dict[str, int] = {}
+        self._server = _QuietServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def __enter__(self) -> FakeGemini:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def script(self, model_or_any: str, *replies: Reply) -> None:
+        """Queue replies for a model (or "*" for any); later calls get the default."""
+        self.scripts.setdefault(model_or_any, deque()).extend(replies)
+
+    def calls_to(self, model: str) -> list[Recorded]:
+        return [r for r in self.requests if r.model == model]
+
+    def _next_reply(self, model: str) -> Reply | None:
+        with self.lock:
+            for key in (model, "*"):
+                queue = self.scripts.get(key)
+                if queue:
+                    return queue.popleft()
+        return None
+
+    def _fault(self, recorded: Recorded) -> Reply | None:
+        faults = self.faults
+        if faults is None:
+            return None
+        with self.lock:
+            roll = self._random.random()
+        structured = "responseSchema" in recorded.config
+        edges = (
+            ("503", faults.unavailable),
+            ("429", faults.rate_limited),
+            ("malformed", faults.malformed if structured else 0.0),
+            ("slow", faults.slow),
+        )
+        for kind, share in edges:
+            if roll < share:
+                with self.lock:
+                    self.injected[kind] += 1
+                if kind == "503":
+                    return unavailable()
+                if kind == "429":
+                    return rate_limited(1)
+                if kind == "malformed":
+                    return malformed_json()
+                reply = self._default_reply(recorded)
+                reply.delay = faults.slow_seconds
+                return reply
+            roll -= share
+        return None
+
+    def _log_image(self, recorded: Recorded, status: int, at: float) -> None:
+        """`at`: when the request arrived (a slow answer is logged when it leaves)."""
+        config = recorded.config
+        if "IMAGE" not in [m.upper() for m in config.get("responseModalities", [])]:
+            return
+        images = recorded.images
+        if len(images) >= 2:
+            source, photo = (hashlib.sha256(i).hexdigest() for i in images[:2])
+            with self.lock:
+                self.image_log.append((at, source, photo, status))
+
+    def _default_reply(self, recorded: Recorded) -> Reply:
+        config = recorded.config
+        usage = {"promptTokenCount": 1200 + 258 * len(recorded.images), "candidatesTokenCount": 0}
+        if "IMAGE" in [m.upper() for m in config.get("responseModalities", [])]:
+            aspect = (config.get("imageConfig") or {}).get("aspectRatio")
+            data = base64.b64encode(_fake_image(recorded.images, aspect)).decode()
+            usage["candidatesTokenCount"] = 1290
+            parts: list[dict[str, Any]] = [{"inlineData": {"mimeType": "image/png", "data": data}}]
+        else:
+            schema = config.get("responseSchema") or {"type": "OBJECT"}
+            if "same_child" in (schema.get("properties") or {}):
+                answer = dict(JUDGE_PASS)
+            else:
+                answer = _sample(schema)
+            usage["candidatesTokenCount"] = 180
+            parts = [{"text": json.dumps(answer)}]
+        usage["totalTokenCount"] = usage["promptTokenCount"] + usage["candidatesTokenCount"]
+        return Reply(
+            body={
+                "candidates": [
+                    {
+                        "content": {"role": "model", "parts": parts},
+                        "finishReason": "STOP",
+                        "index": 0,
+                    }
+                ],
+                "usageMetadata": usage,
+                "modelVersion": recorded.model,
+            }
+        )
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length", "0"))
+                raw = self.rfile.read(length)
+                path = self.path.split("?", 1)[0]
+                parts = path.strip("/").split("/")
+                if (
+                    len(parts) != 3
+                    or parts[1] != "models"
+                    or not parts[2].endswith(":generateContent")
+                ):
+                    return self._send(Reply(404, error_body(404, "NOT_FOUND", f"no route {path}")))
+                model = parts[2].rsplit(":", 1)[0]
+                arrived = time.time()
+                recorded = Recorded(
+                    path, model, dict(self.headers.items()), json.loads(raw or b"{}")
+                )
+                with fake.lock:
+                    fake.requests.append(recorded)
+                    now = fake.concurrent[model] = fake.concurrent.get(model, 0) + 1
+                    fake.max_concurrent[model] = max(fake.max_concurrent.get(model, 0), now)
+                try:
+                    if self.headers.get("x-goog-api-key") != VALID_KEY:
+                        return self._send(
+                            bad_request("API key not valid. Please pass a valid API key.")
+                        )
+                    reply = (
+                        fake._next_reply(model)
+                        or fake._fault(recorded)
+                        or fake._default_reply(recorded)
+                    )
+                    time.sleep(fake.delay + reply.delay)
+                    fake._log_image(recorded, reply.status, arrived)
+                    self._send(reply)
+                finally:
+                    with fake.lock:
+                        fake.concurrent[model] -= 1
+
+            def _send(self, reply: Reply) -> None:
+                payload = json.dumps(reply.body or {}).encode()
+                self.send_response(reply.status)
+                self.send_header("content-type", "application/json; charset=UTF-8")
+                self.send_header("content-length", str(len(payload)))
+                for k, v in reply.headers.items():
+                    self.send_header(k, v)
+                self.end_headers()
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(payload)
+
+        return Handler

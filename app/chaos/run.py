@@ -1,0 +1,183 @@
+"""`pressroom chaos`: a bad night at the shop, on purpose. N books on a fresh embedded
+store, W worker processes against the fake Gemini injecting faults (503s, per-minute 429s
+with a retry hint, malformed answers, answers slower than the client waits), a random
+worker SIGKILLed every few seconds and replaced; then the invariants (app/chaos/invariants.py)
+and the figures. Bounded in time; exit status 1 on any violation."""
+
+from __future__ import annotations
+
+import io
+import os
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from PIL import Image
+
+from app.catalog import demo_photo, load_demo_catalog, upload_photo
+from app.chaos.fake_gemini import VALID_KEY, FakeGemini, Faults
+from app.chaos.invariants import SETTLED, ChaosItem, check_invariants
+from app.domain import Book, Personalization, Status
+from app.imageio import encode_jpeg
+from app.store.embedded import EmbeddedOrderStore
+from app.store.folder import FolderBlobStore
+
+SIDE = 620  # px: small pictures, so the run measures coordination, not image work
+
+
+@dataclass(frozen=True)
+class ChaosPlan:
+    books: int = 40
+    workers: int = 4
+    pages: int = 4
+    seconds: float = 600.0  # the run stops by itself after this long
+    kill_every: float = 3.0
+    seed: int = 7
+    faults: Faults = field(default_factory=Faults)
+
+
+def _small(data: bytes) -> bytes:
+    img = Image.open(io.BytesIO(data)).convert("RGB").resize((SIDE, SIDE))
+    return encode_jpeg(img, 88)
+
+
+def _chaos_book(store: EmbeddedOrderStore, blobs: FolderBlobStore, pages: int) -> Book:
+    demo = load_demo_catalog(store, blobs)[0]
+    cover = "catalog/chaos/cover.jpg"
+    blobs.put(cover, _small(blobs.get(demo.cover_image)), "image/jpeg")
+    kept = []
+    for page in demo.pages[:pages]:
+        key = f"catalog/chaos/page-{page.index:02d}.jpg"
+        blobs.put(key, _small(blobs.get(page.image)), "image/jpeg")
+        kept.append(replace(page, image=key))
+    book = replace(demo, id="chaos", cover_image=cover, pages=tuple(kept))
+    store.save_book(book)
+    return book
+
+
+def _photo(n: int) -> bytes:
+    """A demo child's photo made unique to order n (the request log tells items apart)."""
+    img = Image.open(io.BytesIO(demo_photo("child-ada.jpg"))).convert("RGB")
+    img.putpixel((n % img.width, 0), (n * 37 % 256, n * 91 % 256, n * 53 % 256))
+    img.putpixel((0, n % img.height), (n * 11 % 256, 200, 90))
+    return encode_jpeg(img, 92)
+
+
+def _worker_env(data: Path, fake: FakeGemini, name: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "PRESSROOM_DATA_DIR": str(data),
+        "XDG_STATE_HOME": str(data / "state"),
+        "GOOGLE_AI_API_KEY": VALID_KEY,
+        "GEMINI_BASE_URL": fake.url,
+        "PRESSROOM_PROVIDER": "gemini",
+        "PRESSROOM_WORKER_ID": name,
+        "PRESSROOM_GEMINI_TIMEOUT_SECONDS": str(round(fake.faults.slow_seconds * 0.6, 1))
+        if fake.faults
+        else "30",  # the slow answers take longer than this
+        "PRESSROOM_LEASE_SECONDS": "6",
+        "PRESSROOM_RETRY_BASE_SECONDS": "0.3",
+        "PRESSROOM_CALL_RETRIES": "5",
+        "PRESSROOM_MAX_ATTEMPTS": "8",
+        "PRESSROOM_QUALITY_GATE": "false",  # the faults attacked here are the service's
+        "PRESSROOM_BUDGET_PER_ITEM_USD": "0",
+        "PRESSROOM_MIN_DPI": "50",
+        "PRESSROOM_TARGET_DPI": "60",
+        "POLL_INTERVAL": "300",
+    }
+
+
+def _start(data: Path, fake: FakeGemini, name: str) -> subprocess.Popen[bytes]:
+    with open(data / f"{name}.log", "wb") as log:  # the child keeps its own handle
+        return subprocess.Popen(
+            [sys.executable, "-m", "app", "worker", "--data-dir", str(data)],
+            env=_worker_env(data, fake, name),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def run_chaos(plan: ChaosPlan, data: Path | None = None) -> int:
+    with tempfile.TemporaryDirectory(prefix="pressroom-chaos-") as tmp:
+        return _run(plan, data or Path(tmp))
+
+
+def _run(plan: ChaosPlan, data: Path) -> int:
+    rng = random.Random(plan.seed)
+    database = data / "pressroom.sqlite3"
+    store = EmbeddedOrderStore(database)
+    blobs = FolderBlobStore(data / "blobs")
+    book = _chaos_book(store, blobs, plan.pages)
+    items = []
+    for n in range(plan.books):
+        customer = f"chaos-customer-{n}"
+        photo = _photo(n)
+        who = Personalization(
+            ["Ada", "Kofi", "Rosie"][n % 3], 5, "girl", upload_photo(blobs, customer, photo)
+        )
+        _, [item] = store.place_order(customer, [(book.id, who)], paid=True)
+        items.append(ChaosItem(item.id, customer, photo))
+    shape = f"{plan.books} books of {plan.pages} pages, {plan.workers} workers"
+    print(f"Pressroom chaos: {shape}, seed {plan.seed}")
+    kills = 0
+    started = time.monotonic()
+    with FakeGemini(plan.faults) as fake:
+        workers = {f"chaos-{n}": _start(data, fake, f"chaos-{n}") for n in range(plan.workers)}
+        spawned = plan.workers
+        next_kill = started + plan.kill_every
+        try:
+            while time.monotonic() - started < plan.seconds:
+                states = [store.get_item(i.item_id).pressroom_status for i in items]
+                if all(s in SETTLED for s in states):
+                    break
+                if time.monotonic() >= next_kill:
+                    victim = workers.pop(rng.choice(sorted(workers)))
+                    victim.send_signal(signal.SIGKILL)
+                    victim.wait(timeout=10)  # reaped: no zombie, its exit seen
+                    kills += 1
+                    name = f"chaos-{spawned}"
+                    spawned += 1
+                    workers[name] = _start(data, fake, name)
+                    next_kill += plan.kill_every
+                time.sleep(0.2)
+        finally:
+            for worker in workers.values():
+                worker.send_signal(signal.SIGTERM)
+            for worker in workers.values():
+                try:
+                    worker.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
+        wall = time.monotonic() - started
+        problems = check_invariants(store, blobs, book, items, fake, database)
+        injected = dict(fake.injected)
+    final = [store.get_item(i.item_id) for i in items]
+    done = sum(i.pressroom_status is Status.COMPLETED for i in final)
+    retries = sum(
+        run.get("retries", 0)
+        for i in items
+        for run in (store.get_provenance(i.item_id) or {}).get("runs", [])
+    )
+    store.close()
+    faults = ", ".join(f"{k} {v}" for k, v in sorted(injected.items())) or "none"
+    print(f"  items {len(items)}: {done} completed, {len(items) - done} not")
+    print(f"  workers killed (SIGKILL) {kills}, started {spawned}")
+    print(f"  faults injected: {faults}; call retries {retries}")
+    print(f"  wall time {wall:.1f} s, {done / wall * 60:.1f} books/minute")
+    for item in final:
+        if item.pressroom_status is not Status.COMPLETED:
+            print(f"  {item.id[:8]} {item.pressroom_status.value}: {item.last_error}")
+    if problems:
+        print(f"INVARIANTS VIOLATED ({len(problems)}):")
+        for problem in problems:
+            print(f"  {problem}")
+        return 1
+    print("invariants hold: none lost, none stuck, no overlapping holders, no checkpoint redrawn, "
+          "one notification per book, every PDF whole, the SQLite file intact")  # fmt: skip
+    return 0
