@@ -232,7 +232,7 @@ def cmd_chaos(args: argparse.Namespace) -> int:
         kill_every=args.kill_every,
         seed=args.seed,
     )
-    return run_chaos(plan, args.data_dir)
+    return run_chaos(plan, args.data_dir, args.database_url)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -355,6 +355,10 @@ def build_parser() -> argparse.ArgumentParser:
     chaos.add_argument("--seconds", type=float, default=600, help="stop after this long")
     chaos.add_argument("--kill-every", type=float, default=3.0, help="seconds between kills")
     chaos.add_argument("--seed", type=int, default=7)
+    chaos.add_argument(
+        "--database-url",
+        help="a PostgreSQL server: run on a fresh database there, through the Supabase adapter",
+    )
     add_book_commands(add)
     add_print_commands(add)
     bench = add("bench", cmd_bench, "measure speed and memory on a demo book")

@@ -302,7 +302,7 @@ def _fake_image(references: list[bytes], aspect: str | None) -> bytes:
     return buf.getvalue()
 
 
-class _QuietServer(ThreadingHTTPServer):
+class QuietServer(ThreadingHTTPServer):
     """A client that hangs up (a worker killed mid-call) is no error worth a traceback."""
 
     def handle_error(self, request: Any, client_address: Any) -> None:
@@ -338,7 +338,7 @@ class FakeGemini:
         self.lock = threading.Lock()
         self.concurrent: dict[str, int] = {}
         self.max_concurrent: dict[str, int] = {}
-        self._server = _QuietServer(("127.0.0.1", 0), self._handler())
+        self._server = QuietServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,8 +16,7 @@ from app.ai.gemini import GeminiProvider
 from app.chaos.fake_gemini import FakeGemini
 from app.domain import Book, Status
 from app.pipeline import checkpoints as ck
-from app.store.folder import FolderBlobStore
-from app.store.ports import OrderStore
+from app.store.ports import BlobStore, OrderStore
 
 # words in an item's reason that name each injected fault kind
 FAULT_WORDS = {
@@ -46,12 +45,15 @@ def _reference_sha(provider: GeminiProvider, data: bytes, label: str) -> str:
 
 def check_invariants(
     store: OrderStore,
-    blobs: FolderBlobStore,
+    blobs: BlobStore,
     book: Book,
     items: Iterable[ChaosItem],
     fake: FakeGemini,
-    database: Path,
+    checkpoint_time: Callable[[str], float | None],
+    database: Path | None = None,
 ) -> list[str]:
+    """`checkpoint_time(key)`: when the blob was first written (None: never);
+    `database`: the SQLite file, for its integrity check."""
     items = list(items)
     problems: list[str] = []
     provider = GeminiProvider("unused")
@@ -86,9 +88,8 @@ def check_invariants(
         for (owner, target), times in requests.items():
             if owner != chaos.item_id:
                 continue
-            path = blobs.local_path(f"work/{chaos.item_id}/{target}")
-            if path.is_file():
-                written = path.stat().st_mtime
+            written = checkpoint_time(f"work/{chaos.item_id}/{target}")
+            if written is not None:
                 late = [t for t in times if t > written + SLACK_SECONDS]
                 if late:
                     problems.append(
@@ -104,10 +105,11 @@ def check_invariants(
             problems.append(f"{short}: {len(notes)} in-app notifications (want {want})")
         if status is Status.COMPLETED:
             problems += _pdf(blobs, chaos, len(book.pages) + 1)
-    with sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True) as db:
-        verdict = db.execute("pragma integrity_check").fetchone()[0]
-    if verdict != "ok":
-        problems.append(f"the SQLite file fails its integrity check: {verdict}")
+    if database is not None:
+        with sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True) as db:
+            verdict = db.execute("pragma integrity_check").fetchone()[0]
+        if verdict != "ok":
+            problems.append(f"the SQLite file fails its integrity check: {verdict}")
     return problems
 
 
@@ -124,7 +126,7 @@ def _holders(store: OrderStore, item_id: str) -> list[str]:
     return found
 
 
-def _pdf(blobs: FolderBlobStore, chaos: ChaosItem, pages: int) -> list[str]:
+def _pdf(blobs: BlobStore, chaos: ChaosItem, pages: int) -> list[str]:
     key = f"books/{chaos.customer_id}/{chaos.item_id}.pdf"
     try:
         with pymupdf.open(stream=blobs.get(key), filetype="pdf") as doc:

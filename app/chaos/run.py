@@ -6,6 +6,7 @@ and the figures. Bounded in time; exit status 1 on any violation."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import random
@@ -14,9 +15,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import psycopg
 from PIL import Image
 
 from app.catalog import demo_photo, load_demo_catalog, upload_photo
@@ -26,6 +29,7 @@ from app.domain import Book, Personalization, Status
 from app.imageio import encode_jpeg
 from app.store.embedded import EmbeddedOrderStore
 from app.store.folder import FolderBlobStore
+from app.store.ports import BlobStore, OrderStore
 
 SIDE = 620  # px: small pictures, so the run measures coordination, not image work
 
@@ -46,7 +50,7 @@ def _small(data: bytes) -> bytes:
     return encode_jpeg(img, 88)
 
 
-def _chaos_book(store: EmbeddedOrderStore, blobs: FolderBlobStore, pages: int) -> Book:
+def _chaos_book(store: OrderStore, blobs: BlobStore, pages: int) -> Book:
     demo = load_demo_catalog(store, blobs)[0]
     cover = "catalog/chaos/cover.jpg"
     blobs.put(cover, _small(blobs.get(demo.cover_image)), "image/jpeg")
@@ -66,6 +70,79 @@ def _photo(n: int) -> bytes:
     img.putpixel((n % img.width, 0), (n * 37 % 256, n * 91 % 256, n * 53 % 256))
     img.putpixel((0, n % img.height), (n * 11 % 256, 200, 90))
     return encode_jpeg(img, 92)
+
+
+@dataclass
+class Backend:
+    """Where the books live: the embedded store in a folder, or PostgreSQL through the
+    Supabase adapter (the fake PostgREST and Storage, a fresh database)."""
+
+    store: OrderStore
+    blobs: BlobStore
+    env: dict[str, str]  # what a worker needs to reach it
+    checkpoint_time: Callable[[str], float | None]
+    sqlite: Path | None = None
+    cut: Callable[[], int] | None = None  # drop the database connections; how many
+    close: Callable[[], None] = lambda: None
+
+
+def _embedded(data: Path) -> Backend:
+    database = data / "pressroom.sqlite3"
+    blobs = FolderBlobStore(data / "blobs")
+
+    def written(key: str) -> float | None:
+        path = blobs.local_path(key)
+        return path.stat().st_mtime if path.is_file() else None
+
+    store = EmbeddedOrderStore(database)
+    return Backend(store, blobs, {}, written, sqlite=database, close=store.close)
+
+
+def _postgres(data: Path, server_url: str, stack: contextlib.ExitStack) -> Backend:
+    from app.chaos.fake_supabase import SERVICE_KEY, FakeSupabase
+    from app.config import Settings
+    from app.store import open_stores
+    from app.store.migrate import apply_migrations
+
+    name = f"pressroom_chaos_{os.getpid()}_{int(time.time())}"
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(f'create database "{name}"')
+    url = server_url.rsplit("/", 1)[0] + f"/{name}"
+
+    def drop() -> None:
+        with psycopg.connect(server_url, autocommit=True) as admin:
+            admin.execute(f'drop database if exists "{name}" with (force)')
+
+    stack.callback(drop)
+    apply_migrations(url)
+    fake = stack.enter_context(FakeSupabase(url))
+    settings = Settings.model_validate(
+        {
+            "data_dir": data,
+            "SUPABASE_URL": fake.url,
+            "SUPABASE_SERVICE_KEY": SERVICE_KEY,
+            "provider": "template",
+        }
+    )
+    store, blobs = open_stores(settings)
+
+    def cut() -> int:
+        with psycopg.connect(url, autocommit=True) as conn:
+            rows = conn.execute(
+                "select pg_terminate_backend(pid) from pg_stat_activity "
+                "where datname = current_database() and pid <> pg_backend_pid()"
+            ).fetchall()
+        return len(rows)
+
+    env = {"SUPABASE_URL": fake.url, "SUPABASE_SERVICE_KEY": SERVICE_KEY}
+    return Backend(
+        store,
+        blobs,
+        env,
+        lambda key: fake.first_uploaded.get(("books", key)),
+        cut=cut,
+        close=store.close,
+    )
 
 
 def _worker_env(data: Path, fake: FakeGemini, name: str) -> dict[str, str]:
@@ -92,27 +169,36 @@ def _worker_env(data: Path, fake: FakeGemini, name: str) -> dict[str, str]:
     }
 
 
-def _start(data: Path, fake: FakeGemini, name: str) -> subprocess.Popen[bytes]:
+def _start(
+    data: Path, fake: FakeGemini, name: str, extra: dict[str, str]
+) -> subprocess.Popen[bytes]:
     with open(data / f"{name}.log", "wb") as log:  # the child keeps its own handle
         return subprocess.Popen(
             [sys.executable, "-m", "app", "worker", "--data-dir", str(data)],
-            env=_worker_env(data, fake, name),
+            env={**_worker_env(data, fake, name), **extra},
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
 
 
-def run_chaos(plan: ChaosPlan, data: Path | None = None) -> int:
-    with tempfile.TemporaryDirectory(prefix="pressroom-chaos-") as tmp:
-        return _run(plan, data or Path(tmp))
+def run_chaos(plan: ChaosPlan, data: Path | None = None, database_url: str | None = None) -> int:
+    """On the embedded store, or (`database_url`: a PostgreSQL server) on a fresh database
+    through the Supabase adapter."""
+    with (
+        tempfile.TemporaryDirectory(prefix="pressroom-chaos-") as tmp,
+        contextlib.ExitStack() as stack,
+    ):
+        folder = data or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        backend = _postgres(folder, database_url, stack) if database_url else _embedded(folder)
+        stack.callback(backend.close)
+        return _run(plan, folder, backend, "PostgreSQL" if database_url else "the embedded store")
 
 
-def _run(plan: ChaosPlan, data: Path) -> int:
+def _run(plan: ChaosPlan, data: Path, backend: Backend, where: str) -> int:
     rng = random.Random(plan.seed)
-    database = data / "pressroom.sqlite3"
-    store = EmbeddedOrderStore(database)
-    blobs = FolderBlobStore(data / "blobs")
+    store, blobs = backend.store, backend.blobs
     book = _chaos_book(store, blobs, plan.pages)
     items = []
     for n in range(plan.books):
@@ -124,11 +210,15 @@ def _run(plan: ChaosPlan, data: Path) -> int:
         _, [item] = store.place_order(customer, [(book.id, who)], paid=True)
         items.append(ChaosItem(item.id, customer, photo))
     shape = f"{plan.books} books of {plan.pages} pages, {plan.workers} workers"
-    print(f"Pressroom chaos: {shape}, seed {plan.seed}")
+    print(f"Pressroom chaos: {shape} on {where}, seed {plan.seed}")
     kills = 0
     started = time.monotonic()
     with FakeGemini(plan.faults) as fake:
-        workers = {f"chaos-{n}": _start(data, fake, f"chaos-{n}") for n in range(plan.workers)}
+        workers = {
+            f"chaos-{n}": _start(data, fake, f"chaos-{n}", backend.env) for n in range(plan.workers)
+        }
+        cut_at = started + plan.seconds / 20 if backend.cut else None  # once, early on
+        cut = 0
         spawned = plan.workers
         next_kill = started + plan.kill_every
         try:
@@ -136,6 +226,9 @@ def _run(plan: ChaosPlan, data: Path) -> int:
                 states = [store.get_item(i.item_id).pressroom_status for i in items]
                 if all(s in SETTLED for s in states):
                     break
+                if cut_at is not None and time.monotonic() >= cut_at and backend.cut:
+                    cut = backend.cut()  # until it catches connections in use
+                    cut_at = None if cut else cut_at
                 if time.monotonic() >= next_kill:
                     victim = workers.pop(rng.choice(sorted(workers)))
                     victim.send_signal(signal.SIGKILL)
@@ -143,7 +236,7 @@ def _run(plan: ChaosPlan, data: Path) -> int:
                     kills += 1
                     name = f"chaos-{spawned}"
                     spawned += 1
-                    workers[name] = _start(data, fake, name)
+                    workers[name] = _start(data, fake, name, backend.env)
                     next_kill += plan.kill_every
                 time.sleep(0.2)
         finally:
@@ -155,7 +248,9 @@ def _run(plan: ChaosPlan, data: Path) -> int:
                 except subprocess.TimeoutExpired:
                     worker.kill()
         wall = time.monotonic() - started
-        problems = check_invariants(store, blobs, book, items, fake, database)
+        problems = check_invariants(
+            store, blobs, book, items, fake, backend.checkpoint_time, backend.sqlite
+        )
         injected = dict(fake.injected)
     final = [store.get_item(i.item_id) for i in items]
     done = sum(i.pressroom_status is Status.COMPLETED for i in final)
@@ -164,10 +259,11 @@ def _run(plan: ChaosPlan, data: Path) -> int:
         for i in items
         for run in (store.get_provenance(i.item_id) or {}).get("runs", [])
     )
-    store.close()
     faults = ", ".join(f"{k} {v}" for k, v in sorted(injected.items())) or "none"
     print(f"  items {len(items)}: {done} completed, {len(items) - done} not")
     print(f"  workers killed (SIGKILL) {kills}, started {spawned}")
+    if backend.cut:
+        print(f"  database connections dropped (pg_terminate_backend): {cut}")
     print(f"  faults injected: {faults}; call retries {retries}")
     print(f"  wall time {wall:.1f} s, {done / wall * 60:.1f} books/minute")
     for item in final:
@@ -178,6 +274,7 @@ def _run(plan: ChaosPlan, data: Path) -> int:
         for problem in problems:
             print(f"  {problem}")
         return 1
+    intact = ", the SQLite file intact" if backend.sqlite else ""
     print("invariants hold: none lost, none stuck, no overlapping holders, no checkpoint redrawn, "
-          "one notification per book, every PDF whole, the SQLite file intact")  # fmt: skip
+          f"one notification per book, every PDF whole{intact}")  # fmt: skip
     return 0

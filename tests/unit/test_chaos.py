@@ -29,9 +29,9 @@ def test_the_checker_catches_each_planted_violation(
     found: list[list[str]] = []
     real = invariants.check_invariants
 
-    def plant(store, blobs, book, items, fake, database):  # type: ignore[no-untyped-def]
+    def plant(store, blobs, book, items, fake, written, database):  # type: ignore[no-untyped-def]
         items = list(items)
-        assert real(store, blobs, book, items, fake, database) == []  # clean first
+        assert real(store, blobs, book, items, fake, written, database) == []  # clean first
         a, b, c, d = items[:4]
         import sqlite3
 
@@ -55,7 +55,7 @@ def test_the_checker_catches_each_planted_violation(
             invariants.GeminiProvider("x"), blobs.get(book.cover_image), "cover"
         )
         fake.image_log.append((time.time() + 60, cover, photo, 200))  # a's cover drawn again
-        problems = real(store, blobs, book, items, fake, database)
+        problems = real(store, blobs, book, items, fake, written, database)
         found.append(problems)
         return problems
 
