@@ -145,6 +145,7 @@ def cmd_cover(args: argparse.Namespace) -> int:
     from app.ai.one_cover import personalize_cover
     from app.domain import Book, Personalization
     from app.imageio import decode_image, read_file
+    from app.pipeline.calls import runner_for
     from app.runtime import build_services
 
     settings = _settings(args)
@@ -160,7 +161,8 @@ def cmd_cover(args: argparse.Namespace) -> int:
 
     async def generate_and_close() -> tuple[bytes, str]:
         try:
-            result = await personalize_cover(provider, cover, photo, book, who)
+            call = runner_for(settings).call  # a per-minute 429 is waited out, as in a job
+            result = await personalize_cover(provider, cover, photo, book, who, call)
             return result.image, result.prompt
         finally:
             await provider.aclose()

@@ -29,6 +29,7 @@ from app.ai.one_cover import personalize_cover
 from app.domain import BadInput, Book, Personalization, PressroomError
 from app.imageio import decode_image, encode_jpeg
 from app.monitor import Monitor
+from app.pipeline.calls import runner_for
 from app.pipeline.job import JobServices
 from app.pipeline.order_checks import check_order, clean_name
 from app.signals import on_stop_signals
@@ -219,7 +220,8 @@ class Service:
             raise HTTPException(422, "; ".join(problems))
         provider = self.s.provider
         try:
-            result = await personalize_cover(provider, cover, photo, book, who)
+            call = runner_for(self.s.settings).call  # the job's retries and retry hints
+            result = await personalize_cover(provider, cover, photo, book, who, call)
         except BadInput as exc:
             raise HTTPException(422, str(exc)) from None
         except PressroomError as exc:

@@ -18,6 +18,7 @@ from tenacity import (
     wait_random_exponential,
 )
 
+from app.config import Settings
 from app.domain import TransientError
 
 T = TypeVar("T")
@@ -31,6 +32,11 @@ def union_seconds(intervals: list[tuple[float, float]]) -> float:
         total += stop - max(start, end)
         end = stop
     return total
+
+
+def runner_for(settings: Settings) -> CallRunner:
+    """The book job's retry policy, for calls outside a book (one-off covers)."""
+    return CallRunner(attempts=settings.call_retries, base_seconds=settings.retry_base_seconds)
 
 
 class CallRunner:

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from app.ai.one_cover import personalize_cover
 from app.domain import Book, Personalization, PressroomError
 from app.imageio import decode_image, read_file
+from app.pipeline.calls import runner_for
 from app.ui.analysis_view import AnalysisView
 from app.ui.flows import Flows
 from app.ui.images import CompareView, pixmap, preview_png
@@ -211,7 +212,14 @@ class CoverLab(QWidget):
         self._say("Analyzing the cover and the photo…")
         try:
             result = await self.bridge.on_monitor_loop(
-                personalize_cover(self.bridge.services.provider, cover, photo, book, who)
+                personalize_cover(
+                    self.bridge.services.provider,
+                    cover,
+                    photo,
+                    book,
+                    who,
+                    runner_for(self.bridge.services.settings).call,
+                )
             )
         except Exception as error:
             self._say(f"Could not generate the cover: {error}", True)
