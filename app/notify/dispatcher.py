@@ -19,7 +19,7 @@ from app.customer_texts import BOOK_READY_BODY, text
 from app.domain import Delivery, OrderItem, PermanentError, PressroomError
 from app.events import EventBus
 from app.names import replace_hero_name
-from app.notify.email import BookReadyMail, SmtpServer, build_message, send
+from app.notify.email import BookReadyMail, SmtpServer, build_message, send, server_from
 from app.notify.push import FcmClient, PushMessage, Unregistered, load_service_account
 from app.store.ports import READY_TITLE, BlobNotFound, BlobStore, OrderStore
 
@@ -114,16 +114,7 @@ def delivery_line(d: Delivery) -> str:
 def configured_channels(settings: Settings, store: OrderStore) -> dict[str, Channel]:
     channels: dict[str, Channel] = {}
     if settings.smtp_host:
-        password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
-        server = SmtpServer(
-            settings.smtp_host,
-            settings.smtp_port,
-            settings.smtp_security,
-            settings.smtp_user,
-            password,
-            settings.smtp_from,
-        )
-        channels["email"] = EmailChannel(server)
+        channels["email"] = EmailChannel(server_from(settings))
     if settings.fcm_service_account is not None:
         info = load_service_account(settings.fcm_service_account)
         channels["push"] = PushChannel(FcmClient(info, settings.fcm_base_url), store)

@@ -17,6 +17,8 @@ import html
 import io
 import smtplib
 import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate
@@ -24,6 +26,7 @@ from typing import Literal
 
 from PIL import Image
 
+from app.config import Settings
 from app.customer_texts import (
     BOOK_READY_MAIL_HTML,
     BOOK_READY_MAIL_SUBJECT,
@@ -102,24 +105,43 @@ def build_message(mail: BookReadyMail, sender: str) -> EmailMessage:
     return message
 
 
+def server_from(settings: Settings, timeout: float = 30.0) -> SmtpServer:
+    """The mail server the settings name (SMTP_HOST must be set)."""
+    assert settings.smtp_host
+    password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+    return SmtpServer(
+        settings.smtp_host,
+        settings.smtp_port,
+        settings.smtp_security,
+        settings.smtp_user,
+        password,
+        settings.smtp_from,
+        timeout,
+    )
+
+
+@contextmanager
+def session(server: SmtpServer) -> Iterator[smtplib.SMTP]:
+    """Connected, secured as configured, logged in; smtplib's errors pass through."""
+    if server.security == "ssl":
+        smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+            server.host, server.port, timeout=server.timeout, context=ssl.create_default_context()
+        )
+    else:
+        smtp = smtplib.SMTP(server.host, server.port, timeout=server.timeout)
+    with smtp:
+        if server.security == "starttls":
+            smtp.starttls(context=ssl.create_default_context())
+        if server.user:
+            smtp.login(server.user, server.password or "")
+        yield smtp
+
+
 def send(message: EmailMessage, server: SmtpServer) -> None:
     """Deliver `message`; raises PermanentError or TransientError with a sentence."""
     where = f"{server.host}:{server.port}"
     try:
-        if server.security == "ssl":
-            smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-                server.host,
-                server.port,
-                timeout=server.timeout,
-                context=ssl.create_default_context(),
-            )
-        else:
-            smtp = smtplib.SMTP(server.host, server.port, timeout=server.timeout)
-        with smtp:
-            if server.security == "starttls":
-                smtp.starttls(context=ssl.create_default_context())
-            if server.user:
-                smtp.login(server.user, server.password or "")
+        with session(server) as smtp:
             smtp.send_message(message)
     except smtplib.SMTPRecipientsRefused as exc:
         refused = "; ".join(

@@ -4,7 +4,6 @@ settings dialog's test buttons, which also send one real test message."""
 from __future__ import annotations
 
 import smtplib
-import ssl
 
 from google.auth.transport.requests import Request
 from google.oauth2 import service_account
@@ -12,44 +11,18 @@ from google.oauth2 import service_account
 from app.catalog import demo_photo
 from app.config import Settings
 from app.domain import PermanentError, TransientError
-from app.notify.email import BookReadyMail, SmtpServer, build_message, send
+from app.notify.email import BookReadyMail, build_message, send, server_from, session
 from app.notify.push import SCOPE, FcmClient, PushMessage, load_service_account
 from app.store.ports import READY_TITLE
 
 
-def _server(settings: Settings) -> SmtpServer:
-    assert settings.smtp_host
-    password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
-    return SmtpServer(
-        settings.smtp_host,
-        settings.smtp_port,
-        settings.smtp_security,
-        settings.smtp_user,
-        password,
-        settings.smtp_from,
-        timeout=10,
-    )
-
-
 def probe_email(settings: Settings) -> str:
     """Connect, greet, secure and log in — no message sent."""
-    server = _server(settings)
+    server = server_from(settings, timeout=10)
     where = f"{server.host}:{server.port}"
     try:
-        if server.security == "ssl":
-            smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-                server.host,
-                server.port,
-                timeout=server.timeout,
-                context=ssl.create_default_context(),
-            )
-        else:
-            smtp = smtplib.SMTP(server.host, server.port, timeout=server.timeout)
-        with smtp:
-            if server.security == "starttls":
-                smtp.starttls(context=ssl.create_default_context())
-            if server.user:
-                smtp.login(server.user, server.password or "")
+        with session(server):
+            pass
     except smtplib.SMTPAuthenticationError as exc:
         raise PermanentError(f"{where} refused the login ({exc.smtp_code})") from None
     except (OSError, smtplib.SMTPException) as exc:
@@ -95,7 +68,7 @@ def send_test_email(settings: Settings, to: str) -> str:
         idempotency_key=f"test:{to}",
         cover_jpeg=demo_photo("child-ada.jpg"),
     )
-    send(build_message(mail, settings.smtp_from), _server(settings))
+    send(build_message(mail, settings.smtp_from), server_from(settings, timeout=10))
     return f"a test e-mail went to {to}"
 
 
