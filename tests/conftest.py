@@ -13,10 +13,11 @@ from PIL import Image
 
 from app.catalog import DEMO_CHILDREN, demo_photo, load_demo_catalog, upload_photo
 from app.config import Settings
-from app.domain import Book, OrderItem, Page, Personalization
+from app.domain import Book, Claim, OrderItem, Page, Personalization, Status
 from app.events import EventBus
 from app.pipeline.job import JobServices
 from app.runtime import build_services
+from app.store.ports import OrderStore
 
 ENV_TO_CLEAR = (
     "GOOGLE_AI_API_KEY",
@@ -139,3 +140,30 @@ def pg_url(pg_server: str) -> Iterator[str]:
 
     with fresh_database(pg_server) as url:
         yield url
+
+
+def complete_an_order(
+    store: OrderStore,
+    customer: str = "cust-1",
+    *,
+    child: str = "Ada",
+    email: str | None = None,
+    channels: tuple[str, ...] = (),
+) -> str:
+    """A one-page book ordered, claimed, published and completed straight through the store
+    (after enabling `channels`, so its deliveries are in the outbox); the item's id."""
+    store.save_book(Book("b1", "Leo Sails", "", "", "Leo", "c.jpg", (Page(1, "p.jpg", "Leo"),)))
+    if channels:
+        store.enable_channels(list(channels))
+    who = Personalization(child, 5, "girl", "p.jpg")
+    _, [item] = store.place_order(customer, [("b1", who)], paid=True, customer_email=email)
+    [claimed] = store.claim("w0", 1, 60)
+    claim = Claim(item.id, "w0", claimed.attempts)
+    store.transition(item.id, Status.PROCESSING, Status.PUBLISHING, claim=claim)
+    store.complete(
+        claim,
+        pdf_url="https://x/b.pdf",
+        cover_image_url="https://x/c.jpg",
+        notification_body="ready",
+    )
+    return item.id

@@ -5,28 +5,15 @@ from __future__ import annotations
 
 import uuid
 
-from app.domain import Book, Claim, Page, Personalization, Status
+from app.domain import Book, Page
+from tests.conftest import complete_an_order
 from tests.integration.conftest import Backend
 
 BOOK = Book("b1", "Leo Sails", "", "", "Leo", "c.jpg", (Page(1, "p.jpg", "Leo sails."),))
 
 
 def complete_one(backend: Backend) -> str:
-    store = backend.store
-    store.save_book(BOOK)
-    _, [item] = store.place_order(
-        str(uuid.uuid4()), [("b1", Personalization("Ada", 5, "girl", "p.jpg"))], paid=True
-    )
-    [claimed] = store.claim("w0", 1, 60)
-    claim = Claim(item.id, "w0", claimed.attempts)
-    store.transition(item.id, Status.PROCESSING, Status.PUBLISHING, claim=claim)
-    store.complete(
-        claim,
-        pdf_url="https://x/b.pdf",
-        cover_image_url="https://x/c.jpg",
-        notification_body="ready",
-    )
-    return item.id
+    return complete_an_order(backend.store, str(uuid.uuid4()))
 
 
 def test_completing_records_one_delivery_per_enabled_channel(backend: Backend) -> None:

@@ -13,34 +13,17 @@ from pathlib import Path
 import pytest
 
 from app.config import Settings
-from app.domain import Claim, Personalization, Status
+from app.domain import Personalization
 from app.notify.dispatcher import RESENT, Dispatcher, configured_channels
 from app.store.embedded import EmbeddedOrderStore
 from app.store.folder import FolderBlobStore
-from tests.conftest import make_settings
+from tests.conftest import complete_an_order, make_settings
 from tests.fakes.smtp import REFUSED, Inbox, free_port, message_ids, start_inbox
 
 
 def completed_item(store: EmbeddedOrderStore, email: str = "grace@example.com") -> str:
     """A book completed with e-mail enabled: its delivery is in the outbox."""
-    from app.domain import Book, Page
-
-    store.save_book(Book("b1", "Leo Sails", "", "", "Leo", "c.jpg", (Page(1, "p.jpg", "Leo"),)))
-    store.enable_channels(["email"])
-    _, [item] = store.place_order(
-        "cust-1", [("b1", Personalization("Ada", 5, "girl", "photo.jpg"))], paid=True,
-        customer_email=email,
-    )  # fmt: skip
-    [claimed] = store.claim("w0", 1, 60)
-    claim = Claim(item.id, "w0", claimed.attempts)
-    store.transition(item.id, Status.PROCESSING, Status.PUBLISHING, claim=claim)
-    store.complete(
-        claim,
-        pdf_url="https://x/b.pdf",
-        cover_image_url="https://x/c.jpg",
-        notification_body="ready",
-    )
-    return item.id
+    return complete_an_order(store, email=email, channels=("email",))
 
 
 def settings_for(tmp_path: Path, port: int, **values: object) -> Settings:

@@ -7,32 +7,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from app.domain import Claim, Personalization, Status
 from app.notify.dispatcher import Dispatcher, configured_channels
 from app.store.embedded import EmbeddedOrderStore
 from app.store.folder import FolderBlobStore
-from tests.conftest import make_settings
+from tests.conftest import complete_an_order, make_settings
 from tests.fakes.fcm import PROJECT, FakeFcm
 
 
 def completed_item(store: EmbeddedOrderStore) -> str:
-    from app.domain import Book, Page
-
-    store.save_book(Book("b1", "Leo Sails", "", "", "Leo", "c.jpg", (Page(1, "p.jpg", "Leo"),)))
-    store.enable_channels(["push"])
-    _, [item] = store.place_order(
-        "cust-1", [("b1", Personalization("Ada", 5, "girl", "p.jpg"))], paid=True
-    )
-    [claimed] = store.claim("w0", 1, 60)
-    claim = Claim(item.id, "w0", claimed.attempts)
-    store.transition(item.id, Status.PROCESSING, Status.PUBLISHING, claim=claim)
-    store.complete(
-        claim,
-        pdf_url="https://x/b.pdf",
-        cover_image_url="https://x/c.jpg",
-        notification_body="ready",
-    )
-    return item.id
+    return complete_an_order(store, channels=("push",))
 
 
 def runner(tmp_path: Path, fcm: FakeFcm, store: EmbeddedOrderStore) -> Dispatcher:
@@ -86,16 +69,4 @@ def test_a_503_is_retried_and_no_device_is_a_clear_failure(tmp_path: Path) -> No
 
 
 def completed_item_for_second_customer(store: EmbeddedOrderStore) -> str:
-    _, [item] = store.place_order(
-        "cust-2", [("b1", Personalization("Kofi", 6, "boy", "p.jpg"))], paid=True
-    )
-    [claimed] = store.claim("w0", 1, 60)
-    claim = Claim(item.id, "w0", claimed.attempts)
-    store.transition(item.id, Status.PROCESSING, Status.PUBLISHING, claim=claim)
-    store.complete(
-        claim,
-        pdf_url="https://x/b.pdf",
-        cover_image_url="https://x/c.jpg",
-        notification_body="ready",
-    )
-    return item.id
+    return complete_an_order(store, "cust-2", child="Kofi")
