@@ -83,10 +83,11 @@ class SettingsDialog(QDialog):
             "beside the reading PDF and checked by preflight before publishing."
         )
         keyring_note = QLabel(
-            "Keys are kept in the system keyring."
+            "Keys and the mail password are kept in the system keyring."
             if user_settings.keyring_available()
             else "No system keyring is available: keys typed here last until Pressroom closes; "
-            "set GOOGLE_AI_API_KEY / SUPABASE_SERVICE_KEY in the environment to keep them."
+            "set GOOGLE_AI_API_KEY / SUPABASE_SERVICE_KEY / SMTP_PASSWORD in the environment "
+            "to keep them."
         )
         keyring_note.setWordWrap(True)
 
