@@ -23,6 +23,7 @@ from app.cli_common import (
 from app.cli_common import settings_from as _settings
 from app.cli_print import add_print_commands
 from app.cli_records import cmd_check, cmd_links, cmd_migrate, cmd_resend, cmd_status
+from app.cli_tools import add_tool_commands
 from app.config import TRIM_SIZES_MM, Settings
 from app.domain import PressroomError, Status
 from app.events import Event, MessageEvent, ProgressEvent
@@ -206,37 +207,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_bench(args: argparse.Namespace) -> int:
-    if args.print:
-        from app.print.bench import run_print_bench
-
-        return run_print_bench()
-    if args.quality:
-        from app.quality.bench import run_quality_bench
-
-        return run_quality_bench(_settings(args))
-    if args.ui:
-        from app.ui.bench_ui import run_ui_bench
-
-        return run_ui_bench(books=args.books)
-    from app.bench import run_bench
-
-    return run_bench(pages=args.pages, books=args.books, rounds=args.pickups)
-
-
-def cmd_chaos(args: argparse.Namespace) -> int:
-    from app.chaos.run import ChaosPlan, run_chaos
-
-    plan = ChaosPlan(
-        books=args.books,
-        workers=args.workers,
-        seconds=args.seconds,
-        kill_every=args.kill_every,
-        seed=args.seed,
-    )
-    return run_chaos(plan, args.data_dir, args.database_url)
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pressroom", description="Turn paid orders into personalized children's books."
@@ -351,29 +321,9 @@ def build_parser() -> argparse.ArgumentParser:
     links.add_argument(
         "--renew", action="store_true", help="re-sign links that expire soon (the monitor does)"
     )
-    chaos = add("chaos", cmd_chaos, "a bad night on purpose: workers killed, faults injected")
-    chaos.add_argument("--books", type=int, default=40)
-    chaos.add_argument("--workers", type=int, default=4)
-    chaos.add_argument("--seconds", type=float, default=600, help="stop after this long")
-    chaos.add_argument("--kill-every", type=float, default=3.0, help="seconds between kills")
-    chaos.add_argument("--seed", type=int, default=7)
-    chaos.add_argument(
-        "--database-url",
-        help="a PostgreSQL server: run on a fresh database there, through the Supabase adapter",
-    )
     add_book_commands(add)
     add_print_commands(add)
-    bench = add("bench", cmd_bench, "measure speed and memory on a demo book")
-    bench.add_argument("--pages", type=int, default=24)
-    bench.add_argument("--books", type=int, default=5, help="books at once for the RSS figure")
-    bench.add_argument("--pickups", type=int, default=7, help="pickup latency samples")
-    bench.add_argument("--ui", action="store_true", help="measure the console instead")
-    bench.add_argument(
-        "--quality", action="store_true", help="calibrate the quality checks on injected faults"
-    )
-    bench.add_argument(
-        "--print", action="store_true", help="print files for every printer profile, preflight"
-    )
+    add_tool_commands(add)
     return parser
 
 
