@@ -1,0 +1,203 @@
+"""The fake Gemini's replies, shaped as the real service shapes them: Google's error
+bodies (a per-minute 429 with its retry hint, a daily quota, a 503, a 400), safety blocks,
+refusals, malformed JSON, and the judge's and the locate step's structured answers."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: dict[str, Any] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+
+
+def _b64(text: str) -> bytes:
+    """The SDK sends URL-safe base64; the API accepts both alphabets."""
+    return base64.b64decode(text.replace("-", "+").replace("_", "/") + "=" * (-len(text) % 4))
+
+
+def error_body(
+    code: int, status: str, message: str, details: list[Any] | None = None
+) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "status": status, "details": details or []}}
+
+
+def rate_limited(retry_seconds: int = 1) -> Reply:
+    return Reply(
+        429,
+        error_body(
+            429,
+            "RESOURCE_EXHAUSTED",
+            "Resource has been exhausted (e.g. check quota).",
+            [
+                {
+                    "@type": "type.googleapis.com/google.rpc.QuotaFailure",
+                    "violations": [
+                        {
+                            "quotaMetric": "generativelanguage.googleapis.com/generate_content_requests",  # noqa: E501
+                            "quotaId": "GenerateRequestsPerMinutePerProjectPerModel",
+                        }
+                    ],
+                },
+                {
+                    "@type": "type.googleapis.com/google.rpc.RetryInfo",
+                    "retryDelay": f"{retry_seconds}s",
+                },
+            ],
+        ),
+    )
+
+
+def daily_quota() -> Reply:
+    return Reply(
+        429,
+        error_body(
+            429,
+            "RESOURCE_EXHAUSTED",
+            "You exceeded your current quota.",
+            [
+                {
+                    "@type": "type.googleapis.com/google.rpc.QuotaFailure",
+                    "violations": [
+                        {
+                            "quotaMetric": "generativelanguage.googleapis.com/generate_content_requests_per_day",  # noqa: E501
+                            "quotaId": "GenerateRequestsPerDayPerProjectPerModel",
+                        }
+                    ],
+                },
+                {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "3600s"},
+            ],
+        ),
+    )
+
+
+def unavailable() -> Reply:
+    return Reply(
+        503, error_body(503, "UNAVAILABLE", "The model is overloaded. Please try again later.")
+    )
+
+
+def bad_request(message: str = "Request contains an invalid argument.") -> Reply:
+    return Reply(400, error_body(400, "INVALID_ARGUMENT", message))
+
+
+def image_safety() -> Reply:
+    return Reply(
+        body={
+            "candidates": [{"finishReason": "IMAGE_SAFETY", "index": 0}],
+            "usageMetadata": {"promptTokenCount": 1300, "totalTokenCount": 1300},
+        }
+    )
+
+
+def prompt_blocked(reason: str = "SAFETY") -> Reply:
+    return Reply(
+        body={
+            "promptFeedback": {"blockReason": reason},
+            "usageMetadata": {"promptTokenCount": 900, "totalTokenCount": 900},
+        }
+    )
+
+
+def text_refusal(text: str = "I can't make that picture.") -> Reply:
+    return Reply(
+        body={
+            "candidates": [
+                {"content": {"role": "model", "parts": [{"text": text}]}, "finishReason": "STOP"}
+            ]
+        }
+    )
+
+
+def malformed_json() -> Reply:
+    return Reply(
+        body={
+            "candidates": [
+                {
+                    "content": {
+                        "role": "model",
+                        "parts": [{"text": '```json\n{"art_style": \n```'}],
+                    },
+                    "finishReason": "STOP",
+                }
+            ]
+        }
+    )
+
+
+JUDGE_PASS: dict[str, Any] = {
+    "reasons": "The hero has the child's brown bob, fair skin and blue eyes, drawn in the "
+    "original's flat style; the layout is unchanged.",
+    "same_child": True,
+    "likeness": 0.86,
+    "style_matches": True,
+    "defects": [],
+}
+
+
+def _json_reply(answer: Any, finish: str = "STOP") -> Reply:
+    return Reply(
+        body={
+            "candidates": [
+                {
+                    "content": {"role": "model", "parts": [{"text": json.dumps(answer)}]},
+                    "finishReason": finish,
+                    "index": 0,
+                }
+            ],
+            "usageMetadata": {
+                "promptTokenCount": 2300,
+                "candidatesTokenCount": 150,
+                "totalTokenCount": 2450,
+            },
+        }
+    )
+
+
+def judge_verdict(**fields: Any) -> Reply:
+    """A judge's structured answer: the passing verdict with `fields` changed, e.g.
+    `judge_verdict(same_child=False, likeness=0.2, defects=[{"kind": "second_child",
+    "reason": "…"}])`."""
+    return _json_reply({**JUDGE_PASS, **fields})
+
+
+def judge_blocked(reason: str = "SAFETY") -> Reply:
+    """The judge's request refused outright (a prompt block: no candidates)."""
+    return prompt_blocked(reason)
+
+
+def judge_declined() -> Reply:
+    """The judge stopped for safety with no content."""
+    return Reply(
+        body={
+            "candidates": [{"finishReason": "SAFETY", "index": 0}],
+            "usageMetadata": {"promptTokenCount": 2300, "totalTokenCount": 2300},
+        }
+    )
+
+
+def judge_malformed() -> Reply:
+    """A verdict that does not fit the schema: likeness as a percentage, a field missing."""
+    return _json_reply({"reasons": "Looks like her.", "same_child": "yes", "likeness": 87})
+
+
+# A locate call's default answer: Gemini's box_2d, [ymin, xmin, ymax, xmax] on 0..1000.
+LOCATE_BOX = (200, 250, 700, 600)
+
+
+def locate_reply(*boxes_2d: Any) -> Reply:
+    """A locate call's structured answer, one entry per box_2d given (y first, 0..1000;
+    anything, to test what the provider does with it); none: nothing found."""
+    return _json_reply({"boxes": [{"box_2d": list(box)} for box in boxes_2d]})
+
+
+def locate_malformed() -> Reply:
+    """Boxes that do not fit the schema: three fractions where four thousandths belong."""
+    return _json_reply({"boxes": [{"box_2d": [0.2, 0.25, 0.7]}], "hero": "left"})
