@@ -11,7 +11,6 @@ from app.cli_common import EXIT_FAILED, EXIT_OK
 from app.cli_common import settings_from as _settings
 from app.config import Settings
 from app.domain import OrderItem, PressroomError, Status
-from app.notify.dispatcher import delivery_line
 
 
 def _customer(item: OrderItem) -> str:
@@ -87,6 +86,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     for item in items:
         print(_status_line(item, width, quality.get(item.id, "")))
         if item.pressroom_status is Status.COMPLETED:
+            from app.notify.dispatcher import delivery_line  # (google-auth: only when needed)
+
             for d in services.store.deliveries(item.id):
                 print(f"{'':10}{delivery_line(d)}")
     return EXIT_OK
