@@ -10,7 +10,6 @@ own outcome. Every HTTP attempt is recorded in the current item's usage ledger.
 from __future__ import annotations
 
 import asyncio
-import io
 import re
 import weakref
 from typing import Any, TypeVar
@@ -18,9 +17,9 @@ from typing import Any, TypeVar
 import httpx2
 from google import genai
 from google.genai import errors, types
-from PIL import Image, ImageOps
 from pydantic import BaseModel
 
+from app.ai.gemini_images import References, header_size
 from app.ai.gemini_schema import (
     COVER_INSTRUCTIONS,
     PHOTO_INSTRUCTIONS,
@@ -49,11 +48,10 @@ from app.domain import (
     SafetyBlocked,
     TransientError,
 )
-from app.imageio import decode_image, encode_jpeg
+from app.imageio import decode_image
 
 WireT = TypeVar("WireT", bound=BaseModel)
 
-REFERENCE_MAX_SIDE = 1536
 _REFUSALS = {
     "SAFETY",
     "IMAGE_SAFETY",
@@ -104,6 +102,7 @@ class GeminiProvider:
         self.model = f"{analysis_model} + {image_model}"
         self.base_url = base_url
         self.max_pixels = max_pixels
+        self.references = References(max_pixels)
         # the pixels the printer needs on a page's long side: asked of models that can
         self.image_size = image_size_for(image_model, print_side_px)
         self._concurrency = concurrency_per_model
@@ -140,6 +139,12 @@ class GeminiProvider:
     async def analyze_child(self, photo: bytes) -> ChildAnalysis:
         wire = await self._analyze(photo, "photo", PHOTO_INSTRUCTIONS, PhotoAnalysisWire)
         return wire.to_analysis()
+
+    async def prepare(self, images: list[bytes]) -> None:
+        """Make the reference parts of pictures later calls will send (while other calls
+        are in flight), so those calls start the moment a slot frees."""
+        for n, data in enumerate(images, 1):
+            await asyncio.to_thread(self.references.part, data, f"reference {n}")
 
     async def generate_cover(self, task: ImageTask) -> bytes:
         return await self._image(task, [task.source, task.photo])
@@ -234,9 +239,11 @@ class GeminiProvider:
             await asyncio.to_thread(self._reference_part, data, f"{task.label} reference {n}")
             for n, data in enumerate(references, 1)
         ]
-        source = await asyncio.to_thread(decode_image, task.source, task.label, self.max_pixels)
-        size = source.size
-        del source
+        size = header_size(task.source, upright=True)
+        if size is None:  # unreadable header: decode_image says why, naming the picture
+            size = (
+                await asyncio.to_thread(decode_image, task.source, task.label, self.max_pixels)
+            ).size
         config = types.GenerateContentConfig(
             response_modalities=["IMAGE"],
             image_config=types.ImageConfig(
@@ -254,7 +261,7 @@ class GeminiProvider:
                 f"{task.label}: the model returned no image"
                 + (f" and said: {text[:200]}" if text else "")
             )
-        return await asyncio.to_thread(self._to_print_size, image, size, task.label)
+        return await asyncio.to_thread(self.references.answer_to_print, image, size, task.label)
 
     async def _generate(
         self,
@@ -294,7 +301,7 @@ class GeminiProvider:
                 images=produced,
                 outcome="ok" if produced or not images else "no image",
                 # the size the model drew at, before _to_print_size upscales it
-                native_size=_header_size(image) if produced and image is not None else None,
+                native_size=header_size(image) if produced and image is not None else None,
             )
         return response
 
@@ -357,25 +364,7 @@ class GeminiProvider:
 
     # -- images ------------------------------------------------------------------------
     def _reference_part(self, data: bytes, label: str) -> types.Part:
-        img = decode_image(data, label, self.max_pixels)
-        img.thumbnail((REFERENCE_MAX_SIDE, REFERENCE_MAX_SIDE), Image.Resampling.LANCZOS)
-        return types.Part.from_bytes(data=encode_jpeg(img, 90), mime_type="image/jpeg")
-
-    def _to_print_size(self, data: bytes, size: tuple[int, int], label: str) -> bytes:
-        """The model answers at ~1K; the page needs the original's print resolution."""
-        img = decode_image(data, f"{label} from the model", self.max_pixels)
-        if img.size != size:
-            img = ImageOps.fit(img, size, Image.Resampling.LANCZOS)
-        return encode_jpeg(img, 90, dpi=300)
-
-
-def _header_size(data: bytes) -> tuple[int, int] | None:
-    """An image's pixel size from its header (nothing decoded), or None if unreadable."""
-    try:
-        with Image.open(io.BytesIO(data)) as img:
-            return img.size
-    except Exception:
-        return None
+        return self.references.part(data, label)
 
 
 def _is_aiohttp_error(exc: BaseException) -> bool:

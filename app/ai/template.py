@@ -65,6 +65,9 @@ class TemplateProvider:
         blob), and a made-up box would look like a finding."""
         return Located((), "template", LOCATE_NOTE)
 
+    async def prepare(self, images: list[bytes]) -> None:
+        """Nothing to prepare: each call works on the pictures themselves."""
+
     async def aclose(self) -> None:
         """Nothing to release: no connections."""
 

@@ -8,6 +8,12 @@ schema with `same_child`) gets a passing verdict by default, a locate call (a sc
 `box_2d`) one box. Tests script replies (errors with Google's error bodies, safety blocks,
 malformed JSON, a judge's verdict, a blocked or malformed one, a locate call's boxes), add
 latency, and read back every request the SDK sent.
+
+Two modes for the speed bench: `Latency` answers analyses and images after fixed times, as
+a real model takes its time; `per_minute` enforces a rolling per-minute request limit per
+model, as a real key's quota does: a request over it is answered at once with Google's
+per-minute 429 and a retry hint saying when the oldest counted request leaves the window
+(refused requests do not count). `calls` logs every call's model, kind, times and status.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import contextlib
 import hashlib
 import io
 import json
+import math
 import random
 import sys
 import threading
@@ -121,6 +128,10 @@ def _fake_image(references: list[bytes], aspect: str | None) -> bytes:
     return buf.getvalue()
 
 
+def _asks_image(recorded: Recorded) -> bool:
+    return "IMAGE" in [m.upper() for m in recorded.config.get("responseModalities", [])]
+
+
 class QuietServer(ThreadingHTTPServer):
     """A client that hangs up (a worker killed mid-call) is no error worth a traceback."""
 
@@ -128,6 +139,23 @@ class QuietServer(ThreadingHTTPServer):
         if isinstance(sys.exc_info()[1], ConnectionError):
             return
         super().handle_error(request, client_address)
+
+
+@dataclass(frozen=True)
+class Latency:
+    """Seconds before a structured (analysis, judge, locate) and an image call answer."""
+
+    analysis: float = 0.0
+    image: float = 0.0
+
+
+@dataclass(frozen=True)
+class Call:
+    model: str
+    kind: str  # "image" or "analysis"
+    arrived: float  # time.monotonic()
+    answered: float
+    status: int
 
 
 @dataclass(frozen=True)
@@ -145,8 +173,19 @@ class Faults:
 
 
 class FakeGemini:
-    def __init__(self, faults: Faults | None = None) -> None:
+    def __init__(
+        self,
+        faults: Faults | None = None,
+        latency: Latency | None = None,
+        per_minute: dict[str, int] | None = None,
+        window_seconds: float = 60.0,
+    ) -> None:
         self.faults = faults
+        self.latency = latency or Latency()
+        self.per_minute = per_minute or {}  # model -> requests accepted per window
+        self.window_seconds = window_seconds
+        self._counted: dict[str, deque[float]] = {}  # model -> accepted requests' times
+        self.calls: list[Call] = []
         self._random = random.Random(faults.seed if faults else 0)
         self.injected: Counter[str] = Counter()  # fault kind -> times
         # image calls: (time, sha256 of the source reference, of the photo, HTTP status)
@@ -218,10 +257,24 @@ class FakeGemini:
             roll -= share
         return None
 
+    def _over_limit(self, model: str, now: float) -> Reply | None:
+        """The rolling per-minute limit: count this request, or refuse it with a hint."""
+        limit = self.per_minute.get(model)
+        if limit is None:
+            return None
+        with self.lock:
+            window = self._counted.setdefault(model, deque())
+            while window and window[0] <= now - self.window_seconds:
+                window.popleft()
+            if len(window) < limit:
+                window.append(now)
+                return None
+            wait = window[0] + self.window_seconds - now
+        return rate_limited(max(1, math.ceil(wait)))
+
     def _log_image(self, recorded: Recorded, status: int, at: float) -> None:
         """`at`: when the request arrived (a slow answer is logged when it leaves)."""
-        config = recorded.config
-        if "IMAGE" not in [m.upper() for m in config.get("responseModalities", [])]:
+        if not _asks_image(recorded):
             return
         images = recorded.images
         if len(images) >= 2:
@@ -232,7 +285,7 @@ class FakeGemini:
     def _default_reply(self, recorded: Recorded) -> Reply:
         config = recorded.config
         usage = {"promptTokenCount": 1200 + 258 * len(recorded.images), "candidatesTokenCount": 0}
-        if "IMAGE" in [m.upper() for m in config.get("responseModalities", [])]:
+        if _asks_image(recorded):
             aspect = (config.get("imageConfig") or {}).get("aspectRatio")
             data = base64.b64encode(_fake_image(recorded.images, aspect)).decode()
             usage["candidatesTokenCount"] = 1290
@@ -294,13 +347,24 @@ class FakeGemini:
                         return self._send(
                             bad_request("API key not valid. Please pass a valid API key.")
                         )
+                    started = time.monotonic()
+                    kind = "image" if _asks_image(recorded) else "analysis"
+                    refused = fake._over_limit(model, started)
                     reply = (
-                        fake._next_reply(model)
+                        refused
+                        or fake._next_reply(model)
                         or fake._fault(recorded)
                         or fake._default_reply(recorded)
                     )
-                    time.sleep(fake.delay + reply.delay)
+                    # the latency counts from arrival: making the reply is part of it
+                    latency = 0.0 if refused else getattr(fake.latency, kind)
+                    spent = time.monotonic() - started
+                    time.sleep(max(0.0, latency - spent) + fake.delay + reply.delay)
                     fake._log_image(recorded, reply.status, arrived)
+                    with fake.lock:
+                        fake.calls.append(
+                            Call(model, kind, started, time.monotonic(), reply.status)
+                        )
                     self._send(reply)
                 finally:
                     with fake.lock:

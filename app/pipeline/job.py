@@ -22,8 +22,6 @@ from app.ai.usage import (
     Prices,
     UsageLedger,
     current_ledger,
-    native_size_of,
-    native_sizes_in,
 )
 from app.config import Settings
 from app.cpu import run_cpu
@@ -33,6 +31,7 @@ from app.domain import (
     Claim,
     LeaseLost,
     OrderItem,
+    Page,
     PermanentError,
     Stage,
     Status,
@@ -47,8 +46,8 @@ from app.pipeline.pdf import BookPage, PrintSpec, compose_book
 from app.pipeline.print_stage import print_stage, with_preflight
 from app.pipeline.provenance import with_run
 from app.pipeline.publish import publish_item
-from app.quality.gate import Target, assess
-from app.quality.report import QualityReport
+from app.pipeline.quality_stage import close_gate, open_gate
+from app.quality.gate import Assessment, Target
 from app.redact import redact_data
 from app.store.ports import BlobNotFound, BlobStore, OrderStore
 
@@ -94,6 +93,7 @@ class BookJob:
         self.inputs: dict[str, Any] = {}
         self.ledger = UsageLedger()
         self._previous: dict[str, Any] = {}
+        self.gate: Assessment | None = None
 
     # -- the whole job -----------------------------------------------------------------
     async def run(self) -> OrderItem:
@@ -136,11 +136,20 @@ class BookJob:
         }
         cover_a, child_a = await self._analyses(cover_src, photo)
         prompts = await self._prompts(book, cover_a, child_a)
-        cover = await self._cover(book, cover_src, photo, cover_a, child_a, prompts)
-        await self._pages(book, photo, cover, cover_a, child_a, prompts)
-        self.warnings = await self._pdf(book)
-        printed = await print_stage(self, book)
-        report = await self._quality(book, photo, cover_src, cover, cover_a, child_a)
+        self.gate = await open_gate(self, book, photo, child_a)
+        try:
+            # the pages get ready (sources loaded, references made) while the cover is drawn
+            cover_task = asyncio.create_task(
+                self._cover(book, cover_src, photo, cover_a, child_a, prompts)
+            )
+            cover = await self._pages(book, photo, cover_task, cover_a, child_a, prompts)
+            self.warnings = await self._pdf(book)
+            printed = await print_stage(self, book)
+            cover_target = self._cover_target(book, cover_src, cover, cover_a)
+            report = await close_gate(self, self.gate, book, cover_target)
+        finally:
+            if self.gate is not None:
+                await self.gate.close()
         if printed is not None:  # preflight's verdicts join the gate's
             merged = with_preflight(report, printed)
             await self._io(self.ck.put_json, ck.QUALITY, merged.to_json())
@@ -240,7 +249,10 @@ class BookJob:
         prompts: dict[str, Any],
     ) -> bytes:
         if await self._io(self.ck.has, ck.COVER):
-            return await self._io(self.ck.get, ck.COVER)
+            image = await self._io(self.ck.get, ck.COVER)
+            if self.gate is not None:
+                self.gate.add(self._cover_target(book, source, image, cover_a))
+            return bytes(image)
         await self._progress(Stage.COVER, 0, 1)
         regions = cover_regions(book, cover_a)
         task = ImageTask(
@@ -259,63 +271,82 @@ class BookJob:
             Stage.COVER, self.calls.call("cover", lambda: self.s.provider.generate_cover(task))
         )
         await self._io(self.ck.put, ck.COVER, image, "image/jpeg")
+        if self.gate is not None:
+            self.gate.add(self._cover_target(book, source, image, cover_a))
         await self._progress(Stage.COVER, 1, 1)
         return image
+
+    def _cover_target(
+        self, book: Book, source: bytes, cover: bytes, cover_a: CoverAnalysis
+    ) -> Target:
+        title = personalized_title(book, self.item.personalization)
+        return Target("cover", source, cover, cover_regions(book, cover_a), title)
 
     async def _pages(
         self,
         book: Book,
         photo: bytes,
-        cover: bytes,
+        cover_task: asyncio.Task[bytes],
         cover_a: CoverAnalysis,
         child_a: ChildAnalysis,
         prompts: dict[str, Any],
-    ) -> None:
-        total = len(book.pages)
-        todo = [p for p in book.pages if not await self._io(self.ck.has, ck.page_name(p.index))]
-        done = total - len(todo)
-        await self._progress(Stage.PAGES, done, total)
-        gate = asyncio.Semaphore(self.s.settings.pages_at_once)
-        started = time.perf_counter()
+    ) -> bytes:
+        """Every page not yet made, K at a time; returns the cover. Each page task loads its
+        source and has its references made before the cover is back, so a page call starts
+        the moment a slot frees; its checkpoint is written after the slot is given back."""
+        total, done = len(book.pages), 0
+        slots = asyncio.Semaphore(self.s.settings.pages_at_once)
+        cover_ready = asyncio.shield(cover_task)  # one page cancelled must not cancel it
 
-        async def one(page_index: int, image_key: str) -> None:
+        async def one(page: Page) -> None:
             nonlocal done
-            async with gate:
-                source = await self._load_blob(image_key, f"page {page_index} of the book")
-                page = next(p for p in book.pages if p.index == page_index)
+            label = f"page {page.index}"
+            async with slots:
+                source = await self._load_blob(page.image, f"page {page.index} of the book")
                 if page.hero_absent:  # the operator's word: nothing to redraw, no call paid
-                    await self._io(self.ck.put, ck.page_name(page_index), source, "image/jpeg")
-                    done += 1
-                    await self._progress(Stage.PAGES, done, total)
-                    return
-                task = ImageTask(
-                    source=source,
-                    photo=photo,
-                    prompt=prompts["pages"][str(page_index)],
-                    cover_analysis=cover_a,
-                    child_analysis=child_a,
-                    child_name=self.item.personalization.child_name,
-                    hero_regions=page.hero_regions,
-                    reference=cover,
-                    label=f"page {page_index}",
-                )
-                image = await self.calls.call(
-                    f"page {page_index}", lambda: self.s.provider.personalize_page(task)
-                )
-                await self._io(self.ck.put, ck.page_name(page_index), image, "image/jpeg")
-                self.generated_pages += 1
-                done += 1
-                await self._progress(Stage.PAGES, done, total)
+                    await cover_ready
+                    image = source
+                else:
+                    await self.s.provider.prepare([source])
+                    task = ImageTask(
+                        source=source,
+                        photo=photo,
+                        prompt=prompts["pages"][str(page.index)],
+                        cover_analysis=cover_a,
+                        child_analysis=child_a,
+                        child_name=self.item.personalization.child_name,
+                        hero_regions=page.hero_regions,
+                        reference=await cover_ready,
+                        label=label,
+                    )
+                    image = await self.calls.call(
+                        label, lambda: self.s.provider.personalize_page(task)
+                    )
+                    self.generated_pages += 1
+            await self._io(self.ck.put, ck.page_name(page.index), image, "image/jpeg")
+            if self.gate is not None and not page.hero_absent:
+                self.gate.add(Target(label, source, image, page.hero_regions))
+            done += 1
+            await self._progress(Stage.PAGES, done, total)
 
-        tasks = [asyncio.create_task(one(p.index, p.image)) for p in todo]
+        tasks: list[asyncio.Task[None]] = []
         try:
+            for page in book.pages:
+                if await self._io(self.ck.has, ck.page_name(page.index)):
+                    done += 1
+                else:
+                    tasks.append(asyncio.create_task(one(page)))
+            cover = await cover_ready
+            await self._progress(Stage.PAGES, done, total)
+            started = time.perf_counter()
             await asyncio.gather(*tasks)
         except BaseException:
-            for task in tasks:
+            for task in [*tasks, cover_task]:
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.gather(*tasks, cover_task, return_exceptions=True)
             raise
         self.timings[Stage.PAGES.value] = time.perf_counter() - started
+        return cover
 
     async def _book_pages(self, book: Book) -> list[BookPage]:
         who = self.item.personalization
@@ -363,58 +394,6 @@ class BookJob:
             changes={"last_error": reason},
             note=note,
         )
-
-    async def _quality(
-        self,
-        book: Book,
-        photo: bytes,
-        cover_src: bytes,
-        cover: bytes,
-        cover_a: CoverAnalysis,
-        child_a: ChildAnalysis,
-    ) -> QualityReport | None:
-        """The quality gate's report (app/quality/gate.py), kept with the item's artifacts
-        and in the store; a resumed job reuses it. None when the gate is switched off."""
-        if not self.s.settings.quality_gate:
-            return None
-        saved = await self._io(self.ck.get_json, ck.QUALITY)
-        if saved:
-            return QualityReport.from_json(saved)
-        await self._progress(Stage.CHECK, 0, 1)
-        who = self.item.personalization
-        title = personalized_title(book, who)
-        targets = [Target("cover", cover_src, cover, cover_regions(book, cover_a), title)]
-        for page in book.pages:
-            if page.hero_absent:  # left as drawn: no child to look for
-                continue
-            original = await self._load_blob(page.image, f"page {page.index} of the book")
-            generated = await self._io(self.ck.get, ck.page_name(page.index))
-            targets.append(Target(f"page {page.index}", original, generated, page.hero_regions))
-        earlier = native_sizes_in(self._previous)  # pages drawn by an earlier run
-        judged = await self._io(self.ck.get_json, ck.QUALITY_TARGETS, {}) or {}
-        started = time.perf_counter()
-        report = await assess(
-            provider=self.s.provider,
-            call=self.calls.call,
-            settings=self.s.settings,
-            book=book,
-            who=who,
-            photo=photo,
-            child_analysis=child_a,
-            targets=targets,
-            pdf=await self._io(self.ck.get, ck.PDF),
-            native_size=lambda label: native_size_of(label) or earlier.get(label),
-            progress=lambda done, total: self._progress(Stage.CHECK, done, total),
-            earlier=judged,
-        )
-        await self._io(self.ck.put_json, ck.QUALITY_TARGETS, judged)
-        self.timings[Stage.CHECK.value] = time.perf_counter() - started
-        data = report.to_json()
-        await self._io(self.ck.put_json, ck.QUALITY, data)
-        await asyncio.to_thread(
-            self.s.store.save_quality, self.item.id, report.summary(), report.passed, data
-        )
-        return report
 
     async def _publish(self, book: Book) -> OrderItem:
         await asyncio.to_thread(

@@ -35,95 +35,135 @@ class Target:
     title: str | None = None  # the personalized title, for the cover
 
 
-async def assess(
-    *,
-    provider: Provider,
-    call: CallWrapper,
-    settings: Settings,
-    book: Book,
-    who: Personalization,
-    photo: bytes,
-    child_analysis: ChildAnalysis,
-    targets: list[Target],
-    pdf: bytes,
-    native_size: Callable[[str], tuple[int, int] | None],
-    progress: Callable[[int, int], Awaitable[None]],
-    earlier: dict[str, Any] | None = None,
-) -> QualityReport:
-    """Every check on every target and on the PDF, in one report (targets in book order).
+class Assessment:
+    """The gate's checks on one book, target by target as its images are made: each image
+    is measured and judged as soon as it exists, so its judge call overlaps the page calls
+    still in flight. `report` waits for the rest and reads the PDF back.
 
     `earlier` holds each target's checks from a previous assessment with the hash of the
     image they judged; it is updated in place. A target whose image is unchanged (a book
-    sent back for two pages) keeps its checks, so only what was redrawn is judged again."""
-    earlier = earlier if earlier is not None else {}
-    cover = next((t.generated for t in targets if t.label == "cover"), None)
-    gate = asyncio.Semaphore(settings.pages_at_once)
-    results: dict[str, tuple[list[Check], str]] = {}
-    done = 0
+    sent back for two pages) keeps its checks, so only what was redrawn is judged again.
+    Pages are added after the cover: a page's judge compares it with the generated cover."""
 
-    async def one(target: Target) -> None:
-        nonlocal done
-        digest = sha256(target.generated)
-        kept = earlier.get(target.label)
-        if kept and kept.get("sha256") == digest:
-            results[target.label] = ([Check(**c) for c in kept["checks"]], kept.get("words", ""))
-            done += 1
+    def __init__(
+        self,
+        *,
+        provider: Provider,
+        call: CallWrapper,
+        settings: Settings,
+        book: Book,
+        who: Personalization,
+        photo: bytes,
+        child_analysis: ChildAnalysis,
+        native_size: Callable[[str], tuple[int, int] | None],
+        earlier: dict[str, Any] | None = None,
+    ) -> None:
+        self.provider = provider
+        self.call = call
+        self.settings = settings
+        self.book = book
+        self.who = who
+        self.photo = photo
+        self.child_analysis = child_analysis
+        self.native_size = native_size
+        self.earlier = earlier if earlier is not None else {}
+        self.cover: bytes | None = None
+        self.done = 0
+        self._gate = asyncio.Semaphore(settings.pages_at_once)
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._results: dict[str, tuple[list[Check], str]] = {}
+        self._progress: Callable[[int, int], Awaitable[None]] | None = None
+        self._total = 0
+
+    def has(self, label: str) -> bool:
+        return label in self._tasks
+
+    def add(self, target: Target) -> None:
+        """Start measuring and judging `target` (once per label)."""
+        if target.label in self._tasks:
             return
-        async with gate:
-            measured = await asyncio.to_thread(
-                image_checks,
-                target.original,
-                target.generated,
-                hero_regions=target.hero_regions,
-                target=target.label,
-                native_size=native_size(target.label),
-                trim_mm=settings.trim_mm,
-                settings=settings,
-            )
-            task = JudgeTask(
-                photo=photo,
-                original=target.original,
-                generated=target.generated,
-                child_analysis=child_analysis,
-                target=target.label,
-                hero_name=book.hero_name,
-                cover=None if target.label == "cover" else cover,
-                hero_regions=target.hero_regions,
-                title=target.title,
-            )
-            judged, words = await run_judge(provider, task, settings, call=call)
-            results[target.label] = (measured + judged, words)
-            earlier[target.label] = {
-                "sha256": digest,
-                "checks": [asdict(c) for c in measured + judged],
-                "words": words,
-            }
-            done += 1
-            await progress(done, len(targets) + 1)
+        if target.label == "cover":
+            self.cover = target.generated
+        self._tasks[target.label] = asyncio.create_task(self._one(target))
 
-    tasks = [asyncio.create_task(one(t)) for t in targets]
-    try:
-        await asyncio.gather(*tasks)
-    except BaseException:  # a paused queue or a cancelled job: stop the other targets too
-        for task in tasks:
+    async def report(
+        self, order: list[str], pdf: bytes, progress: Callable[[int, int], Awaitable[None]]
+    ) -> QualityReport:
+        """Every check on every target (in `order`, all added) and on the PDF."""
+        self._progress, self._total = progress, len(order) + 1
+        await progress(self.done, self._total)
+        try:
+            await asyncio.gather(*(self._tasks[label] for label in order))
+        except BaseException:  # a paused queue or a cancelled job: stop the other targets too
+            await self.close()
+            raise
+        report = QualityReport()
+        for label in order:
+            checks, words = self._results[label]
+            report.add(checks)
+            if words:
+                report.judge_words[label] = words
+        report.add(
+            await asyncio.to_thread(
+                pdf_checks,
+                pdf,
+                book=self.book,
+                child_name=self.who.child_name,
+                child_gender=self.who.gender,
+                settings=self.settings,
+            )
+        )
+        await progress(self._total, self._total)
+        return report
+
+    async def close(self) -> None:
+        """Stop whatever is still being judged (the job failed or was cancelled)."""
+        for task in self._tasks.values():
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        raise
-    report = QualityReport()
-    for target in targets:
-        checks, words = results[target.label]
-        report.add(checks)
-        if words:
-            report.judge_words[target.label] = words
-    report.add(
-        await asyncio.to_thread(
-            pdf_checks,
-            pdf,
-            book=book,
-            child_name=who.child_name,
-            child_gender=who.gender,
+        await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+
+    async def _one(self, target: Target) -> None:
+        digest = sha256(target.generated)
+        kept = self.earlier.get(target.label)
+        if kept and kept.get("sha256") == digest:
+            self._results[target.label] = (
+                [Check(**c) for c in kept["checks"]],
+                kept.get("words", ""),
+            )
+        else:
+            async with self._gate:
+                await self._assess(target, digest)
+        self.done += 1
+        if self._progress is not None:
+            await self._progress(self.done, self._total)
+
+    async def _assess(self, target: Target, digest: str) -> None:
+        settings = self.settings
+        measured = await asyncio.to_thread(
+            image_checks,
+            target.original,
+            target.generated,
+            hero_regions=target.hero_regions,
+            target=target.label,
+            native_size=self.native_size(target.label),
+            trim_mm=settings.trim_mm,
             settings=settings,
         )
-    )
-    await progress(len(targets) + 1, len(targets) + 1)
-    return report
+        task = JudgeTask(
+            photo=self.photo,
+            original=target.original,
+            generated=target.generated,
+            child_analysis=self.child_analysis,
+            target=target.label,
+            hero_name=self.book.hero_name,
+            cover=None if target.label == "cover" else self.cover,
+            hero_regions=target.hero_regions,
+            title=target.title,
+        )
+        judged, words = await run_judge(self.provider, task, settings, call=self.call)
+        self._results[target.label] = (measured + judged, words)
+        self.earlier[target.label] = {
+            "sha256": digest,
+            "checks": [asdict(c) for c in measured + judged],
+            "words": words,
+        }

@@ -194,3 +194,16 @@ def test_cover_command_says_plainly_when_the_key_is_wrong(tmp_path: Path, fake: 
     assert result.stderr.strip() == (
         "pressroom: Gemini rejected the API key: API key not valid. Please pass a valid API key."
     )
+
+
+def test_each_picture_is_made_into_a_reference_once_per_book(
+    tmp_path: Path, fake: FakeGemini
+) -> None:
+    services = gemini_services(tmp_path, fake)
+    item = order_book(services, save_small_book(services, pages=3), child=1)
+    process(services, {item.id})
+    assert services.store.get_item(item.id).pressroom_status is Status.COMPLETED
+    sent = sum(len(r.images) for r in fake.requests)
+    # the photo, the cover and 3 pages as drawn, the generated cover and 3 generated pages
+    assert services.provider.references.made == 9  # type: ignore[attr-defined]
+    assert sent == 2 + 2 + 3 * 3 + 3 + 3 * 4  # analyses, cover, pages, judges: 28 sent

@@ -81,6 +81,9 @@ class ScriptedProvider:
             return self.locations[label]
         return await self.inner.locate(task)
 
+    async def prepare(self, images: list[bytes]) -> None:
+        await self.inner.prepare(images)
+
     async def aclose(self) -> None:
         await self.inner.aclose()
 
