@@ -138,17 +138,8 @@ class Assessment:
             await self._progress(self.done, self._total)
 
     async def _assess(self, target: Target, digest: str) -> None:
+        """Measured (in a thread) while the judge call is in flight: neither waits."""
         settings = self.settings
-        measured = await asyncio.to_thread(
-            image_checks,
-            target.original,
-            target.generated,
-            hero_regions=target.hero_regions,
-            target=target.label,
-            native_size=self.native_size(target.label),
-            trim_mm=settings.trim_mm,
-            settings=settings,
-        )
         task = JudgeTask(
             photo=self.photo,
             original=target.original,
@@ -160,7 +151,23 @@ class Assessment:
             hero_regions=target.hero_regions,
             title=target.title,
         )
-        judged, words = await run_judge(self.provider, task, settings, call=self.call)
+        judging = asyncio.ensure_future(run_judge(self.provider, task, settings, call=self.call))
+        try:
+            measured = await asyncio.to_thread(
+                image_checks,
+                target.original,
+                target.generated,
+                hero_regions=target.hero_regions,
+                target=target.label,
+                native_size=self.native_size(target.label),
+                trim_mm=settings.trim_mm,
+                settings=settings,
+            )
+        except BaseException:
+            judging.cancel()
+            await asyncio.gather(judging, return_exceptions=True)
+            raise
+        judged, words = await judging
         self._results[target.label] = (measured + judged, words)
         self.earlier[target.label] = {
             "sha256": digest,
