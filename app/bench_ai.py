@@ -147,7 +147,9 @@ def _outcome(run: Run) -> str:
 
 def latency_case(root: Path, analysis_s: float, image_s: float, cap: int) -> Run:
     with FakeGemini(latency=Latency(analysis_s, image_s)) as fake:
-        settings = _settings(root, fake, gemini_concurrency=cap, orders_at_once=5)
+        settings = _settings(
+            root, fake, gemini_concurrency=cap, gemini_max_concurrency=cap, orders_at_once=5
+        )
         run = run_books(settings, fake, None)
     services = build_services(settings, EventBus())
     books = [services.store.item_book(i.id) for i in run.items]
@@ -197,7 +199,7 @@ def rate_case(
 def run_ai_bench(
     analysis_s: float, image_s: float, cap: int = 4, books: int = 10, rates: bool = True
 ) -> int:
-    print(f"Pressroom AI bench: the demo books through the fake Gemini ({Path(__file__).name})")
+    print("Pressroom AI bench: demo books through the fake Gemini (app/chaos/fake_gemini.py)")
     with tempfile.TemporaryDirectory(prefix="pressroom-ai-bench-") as tmp:
         root = Path(tmp)
         latency_case(root / "latency", analysis_s, image_s, cap)

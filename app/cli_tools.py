@@ -20,6 +20,14 @@ def cmd_bench(args: argparse.Namespace) -> int:
         from app.quality.bench import run_quality_bench
 
         return run_quality_bench(_settings(args))
+    if args.ai_latency:
+        from app.bench_ai import run_ai_bench
+
+        try:
+            analysis, image = (float(v) for v in args.ai_latency.split(":"))
+        except ValueError:
+            raise SystemExit("--ai-latency takes A:I, seconds per analysis and per image") from None
+        return run_ai_bench(analysis, image, cap=args.cap, books=args.rate_books, rates=args.rates)
     if args.ui:
         from app.ui.bench_ui import run_ui_bench
 
@@ -63,4 +71,19 @@ def add_tool_commands(add: Adder) -> None:
     )
     bench.add_argument(
         "--print", action="store_true", help="print files for every printer profile, preflight"
+    )
+    bench.add_argument(
+        "--ai-latency",
+        metavar="A:I",
+        help="the demo books through the fake Gemini answering analyses in A s, images in I s",
+    )
+    bench.add_argument("--cap", type=int, default=4, help="with --ai-latency: calls at once")
+    bench.add_argument(
+        "--rate-books", type=int, default=10, help="with --ai-latency: books in the rate cases"
+    )
+    bench.add_argument(
+        "--no-rates",
+        dest="rates",
+        action="store_false",
+        help="with --ai-latency: skip the rate-limit cases (about 8 minutes)",
     )

@@ -58,7 +58,18 @@ class Settings(BaseSettings):
     gemini_image_model: str = "gemini-2.5-flash-image"
     gemini_api_version: str = "v1beta"
     gemini_timeout_seconds: float = Field(default=120.0, gt=0)
-    gemini_concurrency: int = Field(default=4, ge=1, description="calls at once per model")
+    gemini_concurrency: int = Field(
+        default=4, ge=1, description="calls at once per model to begin with (grows as they succeed)"
+    )
+    gemini_max_concurrency: int = Field(
+        default=16, ge=1, description="the most calls at once per model, however well they go"
+    )
+    gemini_image_rpm: int = Field(
+        default=0, ge=0, description="the key's requests per minute for the image model; 0: found"
+    )
+    gemini_analysis_rpm: int = Field(
+        default=0, ge=0, description="the same for the analysis model; 0: found from its 429s"
+    )
     budget_per_item_usd: float = Field(default=2.0, ge=0, description="0: no ceiling")
     price_input_per_million: float = Field(default=0.30, ge=0)
     price_output_per_million: float = Field(default=2.50, ge=0)
@@ -114,7 +125,8 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None,
         validation_alias=AliasChoices("SUPABASE_DB_URL", "DATABASE_URL", "PRESSROOM_DATABASE_URL"),
-        description="PostgreSQL connection string, for `pressroom migrate`",
+        description="PostgreSQL connection string, for `pressroom migrate` and, with Supabase, "
+        "instant pickup (LISTEN/NOTIFY; polling stays the fallback)",
     )
     # telling the customer: e-mail over SMTP and push through FCM (app/notify)
     smtp_host: str | None = Field(

@@ -95,6 +95,11 @@ def make_provider(settings: Settings) -> Provider:
         timeout_seconds=settings.gemini_timeout_seconds,
         print_side_px=print_side_px(settings),
         concurrency_per_model=settings.gemini_concurrency,
+        max_concurrency_per_model=max(settings.gemini_max_concurrency, settings.gemini_concurrency),
+        requests_per_minute={
+            settings.gemini_image_model: settings.gemini_image_rpm,
+            settings.gemini_analysis_model: settings.gemini_analysis_rpm,
+        },
         max_pixels=settings.max_image_pixels,
     )
 

@@ -31,6 +31,7 @@ from app.ai.gemini_schema import (
     locate_instructions,
     nearest_aspect_ratio,
 )
+from app.ai.limiter import AdaptiveLimiter, Outcome
 from app.ai.provider import (
     ChildAnalysis,
     CoverAnalysis,
@@ -94,6 +95,8 @@ class GeminiProvider:
         api_version: str = "v1beta",
         timeout_seconds: float = 120.0,
         concurrency_per_model: int = 4,
+        max_concurrency_per_model: int = 16,
+        requests_per_minute: dict[str, int] | None = None,
         max_pixels: int = 60_000_000,
         print_side_px: int | None = None,
     ) -> None:
@@ -105,19 +108,28 @@ class GeminiProvider:
         self.references = References(max_pixels)
         # the pixels the printer needs on a page's long side: asked of models that can
         self.image_size = image_size_for(image_model, print_side_px)
-        self._concurrency = concurrency_per_model
+        self._concurrency = (concurrency_per_model, max_concurrency_per_model)
+        self._per_minute = {m: n for m, n in (requests_per_minute or {}).items() if n}
         self._http_options = types.HttpOptions(
             base_url=base_url, api_version=api_version, timeout=int(timeout_seconds * 1000)
         )
         self._api_key = api_key
-        # One client and one set of per-model gates for each event loop that uses us: an
-        # async HTTP pool and a semaphore belong to one loop. Kept referenced, since a
+        # One client and one set of per-model limiters for each event loop that uses us: an
+        # async HTTP pool and a condition belong to one loop. Kept referenced, since a
         # garbage-collected client closes its connection mid-call.
         self._per_loop: weakref.WeakKeyDictionary[
-            asyncio.AbstractEventLoop, tuple[genai.Client, dict[str, asyncio.Semaphore]]
+            asyncio.AbstractEventLoop, tuple[genai.Client, dict[str, AdaptiveLimiter]]
         ] = weakref.WeakKeyDictionary()
 
-    def _loop_state(self) -> tuple[genai.Client, dict[str, asyncio.Semaphore]]:
+    def limiter(self, model: str) -> AdaptiveLimiter:
+        """This event loop's limiter for `model` (app/ai/limiter.py)."""
+        limiters = self._loop_state()[1]
+        if model not in limiters:
+            start, ceiling = self._concurrency
+            limiters[model] = AdaptiveLimiter(start, ceiling, self._per_minute.get(model))
+        return limiters[model]
+
+    def _loop_state(self) -> tuple[genai.Client, dict[str, AdaptiveLimiter]]:
         loop = asyncio.get_running_loop()
         state = self._per_loop.get(loop)
         if state is None:
@@ -273,22 +285,28 @@ class GeminiProvider:
     ) -> types.GenerateContentResponse:
         ledger = current_ledger.get()
         estimate = ledger.estimate(images) if ledger is not None else 0.0
-        client, gates = self._loop_state()
-        gate = gates.setdefault(model, asyncio.Semaphore(self._concurrency))
-        async with gate:
+        client = self._loop_state()[0]
+        limiter = self.limiter(model)
+        started = await limiter.acquire()
+        outcome, retry_after = Outcome.OTHER, None
+        if ledger is not None:
+            ledger.reserve(estimate)
+        try:
+            response = await client.aio.models.generate_content(
+                model=model, contents=contents, config=config
+            )
+            outcome = Outcome.OK
+        except BaseException as exc:
+            if ledger is not None and not isinstance(exc, asyncio.CancelledError):
+                ledger.record(label, model, outcome=type(exc).__name__)
+            classified = self._classify(exc)
+            if _is_rate_limit(exc) and isinstance(classified, TransientError):
+                outcome, retry_after = Outcome.RATE_LIMITED, classified.retry_after
+            raise classified from exc
+        finally:
             if ledger is not None:
-                ledger.reserve(estimate)
-            try:
-                response = await client.aio.models.generate_content(
-                    model=model, contents=contents, config=config
-                )
-            except BaseException as exc:
-                if ledger is not None and not isinstance(exc, asyncio.CancelledError):
-                    ledger.record(label, model, outcome=type(exc).__name__)
-                raise self._classify(exc) from exc
-            finally:
-                if ledger is not None:
-                    ledger.release(estimate)
+                ledger.release(estimate)
+            await asyncio.shield(limiter.release(started, outcome, retry_after))
         if ledger is not None:
             usage = response.usage_metadata
             image = self._last_image(response)
@@ -365,6 +383,11 @@ class GeminiProvider:
     # -- images ------------------------------------------------------------------------
     def _reference_part(self, data: bytes, label: str) -> types.Part:
         return self.references.part(data, label)
+
+
+def _is_rate_limit(exc: BaseException) -> bool:
+    """A per-minute 429 (a daily quota is classified as QuotaExhausted, not transient)."""
+    return isinstance(exc, errors.APIError) and exc.code == 429
 
 
 def _is_aiohttp_error(exc: BaseException) -> bool:

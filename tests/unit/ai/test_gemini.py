@@ -190,7 +190,7 @@ def test_every_attempt_is_in_the_ledger_and_the_budget_stops_spending(fake: Fake
 
 
 def test_one_concurrency_cap_per_model_across_callers(fake: FakeGemini) -> None:
-    provider = provider_for(fake, concurrency_per_model=2)
+    provider = provider_for(fake, concurrency_per_model=2, max_concurrency_per_model=2)
     fake.delay = 0.2
 
     async def many() -> None:

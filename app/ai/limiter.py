@@ -1,0 +1,123 @@
+"""How many calls one model gets at once, and how fast: found, not fixed.
+
+A Gemini key has a per-minute request limit per model that Pressroom cannot ask about.
+The limiter starts at the configured number of calls at once and adds about one per round
+of successful calls (additive increase) up to a ceiling. A per-minute 429 halves it
+(multiplicative decrease, once per episode: calls already in flight when it was cut do
+not cut it again), holds every new call until the server's retry delay has passed, and
+learns the rate the window really allows (the calls it accepted in the last window): from
+then on calls are paced at that rate, not burst, and the rate is raised a tenth after each
+whole window without a 429, so a limit that grows is found again. A configured
+requests-per-minute ceiling is paced from the first call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections import deque
+from collections.abc import Callable
+from enum import Enum
+
+WINDOW_SECONDS = 60.0
+DEFAULT_PAUSE_SECONDS = 1.0  # a 429 that names no retry delay
+MARGIN = 0.98  # paced a hair under the rate: requests reach the server with some jitter
+
+
+class Outcome(Enum):
+    OK = "ok"
+    RATE_LIMITED = "rate limited"
+    OTHER = "other"  # a fault that says nothing about the limit (5xx, timeout, refusal)
+
+
+class AdaptiveLimiter:
+    def __init__(
+        self,
+        start: int,
+        ceiling: int,
+        per_minute: int | None = None,
+        *,
+        floor: int = 1,
+        window_seconds: float = WINDOW_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.floor = floor
+        self.ceiling = max(ceiling, floor)
+        self.limit = float(min(max(start, floor), self.ceiling))
+        self.configured_rate = float(per_minute) if per_minute else None
+        self.learned_rate: float | None = None
+        self.window = window_seconds
+        self.clock = clock
+        self.in_flight = 0
+        self.paused_until = 0.0
+        self.cuts = 0
+        self._next_start = 0.0
+        self._last_cut = float("-inf")
+        self._rate_since = float("-inf")
+        self._accepted: deque[float] = deque()  # start times of calls the server took
+        self._changed = asyncio.Condition()
+
+    @property
+    def at_once(self) -> int:
+        return int(self.limit)
+
+    @property
+    def rate(self) -> float | None:
+        """Calls per window the limiter paces to, or None when it does not pace."""
+        rates = [r for r in (self.configured_rate, self.learned_rate) if r]
+        return min(rates) if rates else None
+
+    async def acquire(self) -> float:
+        """Wait for a slot (and for the pace and any pause); returns the call's start time,
+        to hand back to `release`."""
+        async with self._changed:
+            while True:
+                now = self.clock()
+                ready_at = max(self.paused_until, self._next_start)
+                if self.in_flight < self.at_once and now >= ready_at:
+                    break
+                timeout = ready_at - now if self.in_flight < self.at_once else None
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._changed.wait(), timeout)
+            self.in_flight += 1
+            rate = self.rate
+            if rate:
+                self._next_start = max(now, self._next_start) + self.window / (rate * MARGIN)
+            return now
+
+    async def release(
+        self, started: float, outcome: Outcome, retry_after: float | None = None
+    ) -> None:
+        async with self._changed:
+            self.in_flight -= 1
+            now = self.clock()
+            if outcome is Outcome.OK:
+                self._accepted.append(started)
+                self._forget(now)
+                self.limit = min(self.ceiling, self.limit + 1 / self.limit)
+                self._raise_learned_rate(now)
+            elif outcome is Outcome.RATE_LIMITED:
+                self._back_off(started, now, retry_after)
+            self._changed.notify_all()
+
+    def _back_off(self, started: float, now: float, retry_after: float | None) -> None:
+        self.paused_until = max(self.paused_until, now + (retry_after or DEFAULT_PAUSE_SECONDS))
+        if started <= self._last_cut:
+            return  # in flight before the last cut: the same episode
+        self.cuts += 1
+        self._last_cut = self._rate_since = now
+        self.limit = max(float(self.floor), self.limit / 2)
+        self._forget(now)
+        self.learned_rate = float(max(1, len(self._accepted)))
+        self._next_start = self.paused_until
+
+    def _raise_learned_rate(self, now: float) -> None:
+        if self.learned_rate is None or now - self._rate_since < self.window:
+            return
+        self.learned_rate *= 1.1
+        self._rate_since = now
+
+    def _forget(self, now: float) -> None:
+        while self._accepted and self._accepted[0] <= now - self.window:
+            self._accepted.popleft()
