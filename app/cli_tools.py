@@ -20,6 +20,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
         from app.quality.bench import run_quality_bench
 
         return run_quality_bench(_settings(args))
+    if args.database_url:
+        from app.bench_pickup_pg import run_pickup_bench_pg
+
+        return run_pickup_bench_pg(args.database_url, args.pickups)
     if args.ai_latency:
         from app.bench_ai import run_ai_bench
 
@@ -76,6 +80,10 @@ def add_tool_commands(add: Adder) -> None:
         "--ai-latency",
         metavar="A:I",
         help="the demo books through the fake Gemini answering analyses in A s, images in I s",
+    )
+    bench.add_argument(
+        "--database-url",
+        help="a PostgreSQL server: pickup latency there, on a fresh database (LISTEN/NOTIFY)",
     )
     bench.add_argument("--cap", type=int, default=4, help="with --ai-latency: calls at once")
     bench.add_argument(

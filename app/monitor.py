@@ -1,7 +1,8 @@
 """The monitor: claims paid items and runs up to N book jobs at once on asyncio.
 
 It polls every POLL_INTERVAL, right after a job finishes, and — when the store offers a
-cheap change marker (SQLite's data_version) — as soon as another connection commits, so
+cheap change marker (SQLite's data_version), or on Supabase with a database connection
+string (LISTEN/NOTIFY, app/store/pg_listen.py) — as soon as another connection commits, so
 an idle monitor picks up a fresh paid order within a fraction of a second. Jobs heartbeat
 their lease; transient errors requeue the item with backoff until max_attempts; permanent
 errors fail it with a readable reason; no single job can take the monitor down.
@@ -35,6 +36,7 @@ from app.notify.dispatcher import Dispatcher, configured_channels
 from app.pipeline.job import BookJob, JobServices
 from app.pipeline.links import renew_due
 from app.redact import redact
+from app.store.pg_listen import CLAIMABLE, on_loop, start_listening
 
 log = logging.getLogger(__name__)
 
@@ -132,19 +134,30 @@ class Monitor:
         self._running = True
         self._stopping.clear()
         self.s.events.message(logging.INFO, f"monitor started as {self.worker_id}")
+        loop = asyncio.get_running_loop()
+        listener = start_listening(  # Supabase with a database URL: woken at once
+            self.s.settings.database_url,
+            self.s.store,
+            [CLAIMABLE],
+            on_loop(loop, lambda _channel, _payload: self.wake()),
+            say=on_loop(loop, self.s.events.message),
+            fallback=f"polling every {self.s.settings.poll_interval:g} s",
+        )
         marker_task = asyncio.create_task(self._watch_marker())
         links_task = asyncio.create_task(self._renew_links())
         notify_task = asyncio.create_task(self._notify())
         try:
             while not self._stopping.is_set():
+                self._wake.clear()  # before the claim: a wake-up during it means poll again
                 await self._poll_once()
-                self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.s.settings.poll_interval)
         finally:
             marker_task.cancel()
             links_task.cancel()
             notify_task.cancel()
+            if listener is not None:
+                await asyncio.to_thread(listener.stop)
             await self._shutdown_jobs()
             await self.s.provider.aclose()
             self._running = False

@@ -40,6 +40,7 @@ from app.ui.decisions import DecisionsMixin, Task
 from app.ui.detail import ItemDetail
 from app.ui.detail_data import load_detail
 from app.ui.flows import Flows
+from app.ui.live_refresh import LiveRefresh
 from app.ui.log_view import LogView
 from app.ui.order_dialog import open_order_dialog
 from app.ui.order_model import OrderFilterModel, OrderTableModel
@@ -87,6 +88,7 @@ class MainWindow(DecisionsMixin, QMainWindow):
             timer.timeout.connect(lambda s=slot: s())
             timer.start(interval)
             self.timers.append(timer)
+        self.live = self._make_live()
         self.refresh()
         self.refresh_overview()
         if start_monitor if start_monitor is not None else services.settings.auto_start_monitor:
@@ -98,6 +100,12 @@ class MainWindow(DecisionsMixin, QMainWindow):
         bridge.core_event.connect(self._on_event)
         bridge.running_changed.connect(lambda _: self._update_status())
         return bridge
+
+    def _make_live(self) -> LiveRefresh:
+        """Refresh on the database's change notifications where they can be heard."""
+        return LiveRefresh(
+            self.services, self.timers[0], self.refresh, lambda: self.flows.running("refresh"), self
+        )
 
     def _apply_thresholds(self, settings: Settings) -> None:
         self.model.wait_warn_seconds = settings.wait_warn_hours * 3600
@@ -410,10 +418,12 @@ class MainWindow(DecisionsMixin, QMainWindow):
         was_running = self.bridge.is_running
         for key in ("refresh", "overview", "detail", "pdf:thumbs", "pdf:page"):
             self.flows.cancel(key)
+        self.live.stop()
         await self.bridge.aclose()
         old_store = self.services.store
         self.services = build_services(settings, self.services.events)
         self.bridge = self._make_bridge(self.services)
+        self.live = self._make_live()
         self.detail.pdf.bridge = self.bridge
         self.cover_lab.bridge = self.bridge
         self._apply_thresholds(settings)
@@ -446,6 +456,7 @@ class MainWindow(DecisionsMixin, QMainWindow):
         self.statusBar().showMessage("Stopping: checkpointing and releasing jobs in flight…")
         for timer in self.timers:
             timer.stop()
+        self.live.stop()
         self.model.stop()
         self._save_state()
         try:

@@ -1,0 +1,128 @@
+"""Pickup latency on PostgreSQL: paid -> processing through Supabase's path (PostgREST, here
+the fake of app/chaos/fake_supabase.py, on a real PostgreSQL), with a monitor idle at the
+default 10 s poll and the database's change notifications on (app/store/pg_listen.py).
+
+`run_pickup_bench_pg(url, rounds)` makes a fresh database on the server at `url`, migrates
+it, and drops it when done."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+
+from app.bench import TARGETS, make_bench_book
+from app.catalog import DEMO_CHILDREN, demo_photo, upload_photo
+from app.config import Settings
+from app.domain import Personalization, Status
+from app.events import Event, EventBus, MessageEvent, StatusEvent
+from app.monitor import Monitor
+from app.pipeline.job import JobServices
+from app.runtime import build_services
+from app.store.migrate import apply_migrations
+
+IDLE_SECONDS = 1.0  # between rounds: the monitor is back to waiting on its poll
+
+
+@contextlib.contextmanager
+def _fresh_database(server_url: str) -> Iterator[str]:
+    name = f"pressroom_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(server_url, autocommit=True, connect_timeout=10) as admin:
+        admin.execute(f'create database "{name}"')
+    try:
+        url = server_url.rsplit("/", 1)[0] + f"/{name}"
+        apply_migrations(url)
+        yield url
+    finally:
+        with psycopg.connect(server_url, autocommit=True, connect_timeout=10) as admin:
+            admin.execute(f'drop database if exists "{name}" with (force)')
+
+
+async def _rounds(services: JobServices, shop: JobServices, rounds: int) -> list[float]:
+    book = make_bench_book(services, 1)
+    claimed: dict[str, float] = {}
+    settled: dict[str, float] = {}
+
+    def watch(event: Event) -> None:
+        if isinstance(event, StatusEvent):
+            target = claimed if event.status is Status.PROCESSING else settled
+            target.setdefault(event.item_id, time.perf_counter())
+
+    services.events.subscribe(watch)
+    monitor = Monitor(services, worker_id="bench-pg")
+    runner = asyncio.create_task(monitor.run())
+    samples = []
+    try:
+        for k in range(rounds):
+            await asyncio.sleep(IDLE_SECONDS)
+            photo = await asyncio.to_thread(
+                upload_photo, shop.blobs, "pickup", demo_photo(DEMO_CHILDREN[0].photo)
+            )
+            who = Personalization("Ada", 5, "girl", photo)
+            order, [item] = await asyncio.to_thread(
+                shop.store.place_order, f"pickup-{k}", [(book.id, who)]
+            )
+            paid_at = time.perf_counter()
+            await asyncio.to_thread(shop.store.set_payment_status, order.id, "paid")
+            while item.id not in settled:
+                await asyncio.sleep(0.01)
+            samples.append(claimed[item.id] - paid_at)
+    finally:
+        monitor.stop()
+        await runner
+    return samples
+
+
+def run_pickup_bench_pg(database_url: str, rounds: int) -> int:
+    """Place `rounds` paid orders one at a time; print the median and max paid -> processing
+    latency. 0 when the median is under the target (1 s)."""
+    from app.chaos.fake_supabase import SERVICE_KEY, FakeSupabase
+
+    warnings: list[str] = []
+    events = EventBus()
+    events.subscribe(
+        lambda e: (
+            warnings.append(e.text)
+            if isinstance(e, MessageEvent) and e.level >= logging.WARNING
+            else None
+        )
+    )
+    with (
+        tempfile.TemporaryDirectory(prefix="pressroom-bench-pg-") as tmp,
+        _fresh_database(database_url) as url,
+        FakeSupabase(url) as fake,
+    ):
+        values = {
+            "SUPABASE_URL": fake.url,
+            "SUPABASE_SERVICE_KEY": SERVICE_KEY,
+            "provider": "template",
+            "database_url": url,
+        }
+        services = build_services(
+            Settings.model_validate({**values, "data_dir": Path(tmp) / "worker"}), events
+        )
+        shop = build_services(Settings.model_validate({**values, "data_dir": Path(tmp) / "shop"}))
+        try:
+            poll = services.settings.poll_interval
+            samples = asyncio.run(_rounds(services, shop, rounds))
+        finally:
+            services.store.close()
+            shop.store.close()
+    median = statistics.median(samples)
+    verdict = "ok" if median < TARGETS["pickup"] else "OVER TARGET"
+    print(
+        f"pickup latency on PostgreSQL (paid->processing) {median:6.3f} s   median of "
+        f"{rounds}, max {max(samples):.3f} s; poll interval {poll:g} s   "
+        f"target < {TARGETS['pickup']:g} s   {verdict}"
+    )
+    for text in warnings:
+        print(f"  warning: {text}")
+    return 0 if median < TARGETS["pickup"] else 1
