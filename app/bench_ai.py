@@ -10,7 +10,8 @@ protocol) answering every analysis in A seconds and every image in I seconds:
   to last answer out), the whole run (orders placed -> every book settled), the ratios.
 - **rate limit**: ten books against a fake enforcing a rolling per-minute limit on the
   image model, the limiter left to find it (and again with the limit configured, paced).
-  Printed: image calls per minute over their span against the limit, and the share of
+  Printed: the rate at which the image requests were taken (from the first to the last,
+  as the limit counts them; and to the last answer), against the limit, and the share of
   calls answered 429.
 """
 
@@ -180,18 +181,21 @@ def rate_case(
         settings = _settings(root, fake, gemini_image_rpm=per_minute if paced else 0)
         run = run_books(settings, fake, books)
     images = run.of(IMAGE)
-    accepted = [c for c in images if c.status == 200]
+    accepted = sorted(c.arrived for c in images if c.status == 200)
     refused = sum(c.status == 429 for c in run.calls)
-    span = max(c.answered for c in images) - min(c.arrived for c in images)
-    rate = len(accepted) / span * 60
+    # the limit counts requests as they arrive: their rate from the first to the last
+    arriving = (len(accepted) - 1) / (accepted[-1] - accepted[0]) * 60
+    answered = max(c.answered for c in images) - min(c.arrived for c in images)
     how = f"configured {per_minute}/min, paced" if paced else "found by the limiter"
     print(
         f"  rate limit {per_minute}/min on the image model ({how}), {image_s:g} s images, "
         f"{books} books: {_outcome(run)}"
     )
     print(
-        f"    image calls {rate:6.1f}/min over {span:5.1f} s = {rate / per_minute:5.1%} of the "
-        f"limit; 429s {refused}/{len(run.calls)} calls = {refused / len(run.calls):5.1%}"
+        f"    {len(accepted)} image requests taken at {arriving:5.1f}/min = "
+        f"{arriving / per_minute:5.1%} of the limit ({len(accepted) / answered * 60:4.1f}/min "
+        f"to the last answer); 429s {refused}/{len(run.calls)} calls = "
+        f"{refused / len(run.calls):4.1%}"
     )
     return run
 

@@ -365,6 +365,9 @@ def _drop_broken_cert_path() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from app.memory import cap_malloc_arenas
+
+    cap_malloc_arenas()  # before any thread starts
     _drop_broken_cert_path()
     parser = build_parser()
     args = parser.parse_args(argv)

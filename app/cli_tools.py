@@ -35,10 +35,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.ui:
         from app.ui.bench_ui import run_ui_bench
 
-        return run_ui_bench(books=args.books)
+        return run_ui_bench(books=args.books or 5)
     from app.bench import run_bench
 
-    return run_bench(pages=args.pages, books=args.books, rounds=args.pickups)
+    return run_bench(pages=args.pages, books=args.books or 20, rounds=args.pickups)
 
 
 def cmd_chaos(args: argparse.Namespace) -> int:
@@ -67,7 +67,9 @@ def add_tool_commands(add: Adder) -> None:
     )
     bench = add("bench", cmd_bench, "measure speed and memory on a demo book")
     bench.add_argument("--pages", type=int, default=24)
-    bench.add_argument("--books", type=int, default=5, help="books at once for the RSS figure")
+    bench.add_argument(
+        "--books", type=int, help="books at once: for the RSS figure (20), with --ui (5)"
+    )
     bench.add_argument("--pickups", type=int, default=7, help="pickup latency samples")
     bench.add_argument("--ui", action="store_true", help="measure the console instead")
     bench.add_argument(

@@ -14,6 +14,7 @@ import contextlib
 import functools
 import multiprocessing
 import threading
+import weakref
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import ParamSpec, TypeVar
@@ -66,6 +67,21 @@ async def run_cpu(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """Run picklable CPU work (a module-level function or a method of a plain object)."""
     loop = asyncio.get_running_loop()
     return await loop.run_in_executor(_executor(), functools.partial(fn, *args, **kwargs))
+
+
+_admissions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def whole_book_slot() -> asyncio.Semaphore:
+    """Held while a whole book's pictures are in memory for one piece of CPU work (the
+    PDF, the print files): however many books finish their pages together, only as many
+    of them as the pool has workers hold their pages at once. (Per event loop.)"""
+    loop = asyncio.get_running_loop()
+    if loop not in _admissions:
+        _admissions[loop] = asyncio.Semaphore(_size)
+    return _admissions[loop]
 
 
 def _noop() -> None:

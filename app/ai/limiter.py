@@ -1,20 +1,24 @@
 """How many calls one model gets at once, and how fast: found, not fixed.
 
 A Gemini key has a per-minute request limit per model that Pressroom cannot ask about.
-The limiter starts at the configured number of calls at once and adds about one per round
-of successful calls (additive increase) up to a ceiling. A per-minute 429 halves it
-(multiplicative decrease, once per episode: calls already in flight when it was cut do
-not cut it again), holds every new call until the server's retry delay has passed, and
-learns the rate the window really allows (the calls it accepted in the last window): from
-then on calls are paced at that rate, not burst, and the rate is raised a tenth after each
-whole window without a 429, so a limit that grows is found again. A configured
-requests-per-minute ceiling is paced from the first call.
+The limiter starts at the configured number of calls at once and grows while calls
+succeed, up to a ceiling: by one per success until the first 429 (doubling each round, so
+a slow model is soon given enough calls at once), then by about one per round (additive
+increase). A per-minute 429 holds every new
+call until the server's retry delay has passed, learns the rate the window really allows
+(the calls it accepted in the last window) and halves the calls at once (multiplicative
+decrease, once per episode: calls already in flight when it was cut do not cut it again),
+but never below what carries that rate at the calls' own duration (Little's law: rate x
+duration), since from then on calls are paced at that rate, not burst. The rate is raised
+a tenth after each whole window without a 429, so a limit that grows is found again. A
+configured requests-per-minute ceiling is paced from the first call.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import time
 from collections import deque
 from collections.abc import Callable
@@ -22,6 +26,7 @@ from enum import Enum
 
 WINDOW_SECONDS = 60.0
 DEFAULT_PAUSE_SECONDS = 1.0  # a 429 that names no retry delay
+MIN_EVIDENCE = 4  # calls taken in the window before a 429 says what the rate is
 MARGIN = 0.98  # paced a hair under the rate: requests reach the server with some jitter
 
 
@@ -56,6 +61,7 @@ class AdaptiveLimiter:
         self._last_cut = float("-inf")
         self._rate_since = float("-inf")
         self._accepted: deque[float] = deque()  # start times of calls the server took
+        self._duration: float | None = None  # of a successful call, smoothed
         self._changed = asyncio.Condition()
 
     @property
@@ -95,7 +101,12 @@ class AdaptiveLimiter:
             if outcome is Outcome.OK:
                 self._accepted.append(started)
                 self._forget(now)
-                self.limit = min(self.ceiling, self.limit + 1 / self.limit)
+                took = now - started
+                self._duration = (
+                    took if self._duration is None else 0.8 * self._duration + 0.2 * took
+                )
+                growth = 1.0 if self.cuts == 0 else 1 / self.limit
+                self.limit = min(self.ceiling, self.limit + growth)
                 self._raise_learned_rate(now)
             elif outcome is Outcome.RATE_LIMITED:
                 self._back_off(started, now, retry_after)
@@ -107,9 +118,15 @@ class AdaptiveLimiter:
             return  # in flight before the last cut: the same episode
         self.cuts += 1
         self._last_cut = self._rate_since = now
-        self.limit = max(float(self.floor), self.limit / 2)
         self._forget(now)
-        self.learned_rate = float(max(1, len(self._accepted)))
+        # the window holds the calls answered and those still in flight (taken, too); with
+        # fewer than a handful, the window was filled by others (a shared key) or the 429 was
+        # a passing fault: nothing to pace by, the retry delay alone is honoured
+        taken = len(self._accepted) + self.in_flight
+        if taken >= MIN_EVIDENCE:
+            self.learned_rate = float(taken)
+        carries = math.ceil((self.learned_rate or 0) / self.window * (self._duration or 0.0))
+        self.limit = min(self.ceiling, max(float(self.floor), self.limit / 2, float(carries)))
         self._next_start = self.paused_until
 
     def _raise_learned_rate(self, now: float) -> None:

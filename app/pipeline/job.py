@@ -24,7 +24,7 @@ from app.ai.usage import (
     current_ledger,
 )
 from app.config import Settings
-from app.cpu import run_cpu
+from app.cpu import run_cpu, whole_book_slot
 from app.domain import (
     Book,
     Box,
@@ -46,7 +46,7 @@ from app.pipeline.pdf import BookPage, PrintSpec, compose_book
 from app.pipeline.print_stage import print_stage, with_preflight
 from app.pipeline.provenance import with_run
 from app.pipeline.publish import publish_item
-from app.pipeline.quality_stage import close_gate, open_gate
+from app.pipeline.quality_stage import close_gate, open_gate, page_target
 from app.quality.gate import Assessment, Target
 from app.redact import redact_data
 from app.store.ports import BlobNotFound, BlobStore, OrderStore
@@ -324,8 +324,9 @@ class BookJob:
                     )
                     self.generated_pages += 1
             await self._io(self.ck.put, ck.page_name(page.index), image, "image/jpeg")
+            del source, image
             if self.gate is not None and not page.hero_absent:
-                self.gate.add(Target(label, source, image, page.hero_regions))
+                self.gate.add_later(label, lambda: page_target(self, page))
             done += 1
             await self._progress(Stage.PAGES, done, total)
 
@@ -366,18 +367,20 @@ class BookJob:
             return []
         await self._progress(Stage.PDF, 0, 1)
         who = self.item.personalization
-        pages = await self._book_pages(book)
-        started = time.perf_counter()
-        composed = await run_cpu(
-            compose_book,
-            await self._io(self.ck.get, ck.COVER),
-            pages,
-            self.s.print_spec,
-            title=personalized_title(book, who),
-            child_name=who.child_name,
-        )
-        self.timings[Stage.PDF.value] = time.perf_counter() - started
-        await self._io(self.ck.put, ck.PDF, composed.pdf, "application/pdf")
+        async with whole_book_slot():
+            pages = await self._book_pages(book)
+            started = time.perf_counter()
+            composed = await run_cpu(
+                compose_book,
+                await self._io(self.ck.get, ck.COVER),
+                pages,
+                self.s.print_spec,
+                title=personalized_title(book, who),
+                child_name=who.child_name,
+            )
+            del pages
+            self.timings[Stage.PDF.value] = time.perf_counter() - started
+            await self._io(self.ck.put, ck.PDF, composed.pdf, "application/pdf")
         for warning in composed.warnings:
             self.s.events.message(30, warning, self.item.id)
         await self._progress(Stage.PDF, 1, 1)

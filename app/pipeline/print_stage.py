@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.ai.prompt import personalized_title
 from app.ai.usage import native_size_of, native_sizes_in
-from app.cpu import run_cpu
+from app.cpu import run_cpu, whole_book_slot
 from app.domain import Book, Stage
 from app.pipeline import checkpoints as ck
 from app.print.outputs import make_print_outputs
@@ -45,19 +45,20 @@ async def print_stage(job: BookJob, book: Book) -> dict[str, Any] | None:
         return native_size_of(label) or earlier.get(label)
 
     natives = {p.index: n for p in book.pages if (n := native(f"page {p.index}"))}
-    started = time.perf_counter()
-    outputs = await run_cpu(
-        make_print_outputs,
-        await job._io(job.ck.get, ck.COVER),
-        await job._book_pages(book),
-        profile,
-        title=personalized_title(book, who),
-        child_name=who.child_name,
-        blurb=book.blurb,
-        cmyk_icc=job.s.settings.cmyk_icc,
-        native_sizes=natives,
-        cover_native=native("cover"),
-    )
+    async with whole_book_slot():
+        started = time.perf_counter()
+        outputs = await run_cpu(
+            make_print_outputs,
+            await job._io(job.ck.get, ck.COVER),
+            await job._book_pages(book),
+            profile,
+            title=personalized_title(book, who),
+            child_name=who.child_name,
+            blurb=book.blurb,
+            cmyk_icc=job.s.settings.cmyk_icc,
+            native_sizes=natives,
+            cover_native=native("cover"),
+        )
     job.timings["print"] = time.perf_counter() - started
     await job._io(job.ck.put, ck.PRINT_INTERIOR, outputs.interior, "application/pdf")
     await job._io(job.ck.put, ck.PRINT_COVER, outputs.cover, "application/pdf")

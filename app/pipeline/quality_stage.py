@@ -6,12 +6,13 @@ A resumed job reuses a saved report, and images made by an earlier run join at t
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from typing import TYPE_CHECKING
 
 from app.ai.provider import ChildAnalysis
 from app.ai.usage import native_size_of, native_sizes_in
-from app.domain import Book, Stage
+from app.domain import Book, Page, Stage
 from app.pipeline import checkpoints as ck
 from app.quality.gate import Assessment, Target
 from app.quality.report import QualityReport
@@ -41,6 +42,13 @@ async def open_gate(
     )
 
 
+async def page_target(job: BookJob, page: Page) -> Target:
+    """A page as drawn and as made, read from storage when the gate gets to it."""
+    original = await job._load_blob(page.image, f"page {page.index} of the book")
+    generated = await job._io(job.ck.get, ck.page_name(page.index))
+    return Target(f"page {page.index}", original, generated, page.hero_regions)
+
+
 async def close_gate(
     job: BookJob,
     gate: Assessment | None,
@@ -61,14 +69,11 @@ async def close_gate(
             continue
         label = f"page {page.index}"
         order.append(label)
-        if not gate.has(label):  # drawn by an earlier run
-            original = await job._load_blob(page.image, f"page {page.index} of the book")
-            generated = await job._io(job.ck.get, ck.page_name(page.index))
-            gate.add(Target(label, original, generated, page.hero_regions))
+        gate.add_later(label, functools.partial(page_target, job, page))  # if not yet added
     started = time.perf_counter()
     report = await gate.report(
         order,
-        await job._io(job.ck.get, ck.PDF),
+        lambda: job._io(job.ck.get, ck.PDF),
         lambda done, total: job._progress(Stage.CHECK, done, total),
     )
     await job._io(job.ck.put_json, ck.QUALITY_TARGETS, gate.earlier)

@@ -18,6 +18,7 @@ from typing import Any
 
 from app.ai.provider import ChildAnalysis, JudgeTask, Provider
 from app.config import Settings
+from app.cpu import whole_book_slot
 from app.domain import Book, Box, Personalization
 from app.imageio import sha256
 from app.quality.images import image_checks
@@ -75,21 +76,30 @@ class Assessment:
         self._progress: Callable[[int, int], Awaitable[None]] | None = None
         self._total = 0
 
-    def has(self, label: str) -> bool:
-        return label in self._tasks
-
     def add(self, target: Target) -> None:
         """Start measuring and judging `target` (once per label)."""
-        if target.label in self._tasks:
-            return
-        if target.label == "cover":
+        if target.label == "cover" and target.label not in self._tasks:
             self.cover = target.generated
-        self._tasks[target.label] = asyncio.create_task(self._one(target))
+
+        async def ready() -> Target:
+            return target
+
+        self.add_later(target.label, ready)
+
+    def add_later(self, label: str, load: Callable[[], Awaitable[Target]]) -> None:
+        """Measure and judge the target `load` reads when its turn comes: a page waiting
+        for a slot holds no pictures (a book's backlog would hold them all)."""
+        if label not in self._tasks:
+            self._tasks[label] = asyncio.create_task(self._one(load))
 
     async def report(
-        self, order: list[str], pdf: bytes, progress: Callable[[int, int], Awaitable[None]]
+        self,
+        order: list[str],
+        pdf: Callable[[], Awaitable[bytes]],
+        progress: Callable[[int, int], Awaitable[None]],
     ) -> QualityReport:
-        """Every check on every target (in `order`, all added) and on the PDF."""
+        """Every check on every target (in `order`, all added) and on the PDF, read only
+        once the targets are done (a whole book's PDF is not held while they are)."""
         self._progress, self._total = progress, len(order) + 1
         await progress(self.done, self._total)
         try:
@@ -103,16 +113,17 @@ class Assessment:
             report.add(checks)
             if words:
                 report.judge_words[label] = words
-        report.add(
-            await asyncio.to_thread(
-                pdf_checks,
-                pdf,
-                book=self.book,
-                child_name=self.who.child_name,
-                child_gender=self.who.gender,
-                settings=self.settings,
+        async with whole_book_slot():
+            report.add(
+                await asyncio.to_thread(
+                    pdf_checks,
+                    await pdf(),
+                    book=self.book,
+                    child_name=self.who.child_name,
+                    child_gender=self.who.gender,
+                    settings=self.settings,
+                )
             )
-        )
         await progress(self._total, self._total)
         return report
 
@@ -122,17 +133,19 @@ class Assessment:
             task.cancel()
         await asyncio.gather(*self._tasks.values(), return_exceptions=True)
 
-    async def _one(self, target: Target) -> None:
-        digest = sha256(target.generated)
-        kept = self.earlier.get(target.label)
-        if kept and kept.get("sha256") == digest:
-            self._results[target.label] = (
-                [Check(**c) for c in kept["checks"]],
-                kept.get("words", ""),
-            )
-        else:
-            async with self._gate:
+    async def _one(self, load: Callable[[], Awaitable[Target]]) -> None:
+        async with self._gate:
+            target = await load()
+            digest = sha256(target.generated)
+            kept = self.earlier.get(target.label)
+            if kept and kept.get("sha256") == digest:
+                self._results[target.label] = (
+                    [Check(**c) for c in kept["checks"]],
+                    kept.get("words", ""),
+                )
+            else:
                 await self._assess(target, digest)
+            del target
         self.done += 1
         if self._progress is not None:
             await self._progress(self.done, self._total)

@@ -222,7 +222,7 @@ def test_judge_calls_go_through_the_retries_and_a_paused_queue_propagates(
 
 
 def test_judge_calls_share_the_analysis_models_concurrency_cap(fake: FakeGemini) -> None:
-    provider = gemini(fake, concurrency_per_model=2)
+    provider = gemini(fake, concurrency_per_model=2, max_concurrency_per_model=2)
     fake.delay = 0.2
 
     async def many() -> list[JudgeVerdict]:

@@ -24,16 +24,33 @@ def run(coro):  # type: ignore[no-untyped-def]
     return asyncio.run(coro)
 
 
-def test_it_grows_by_about_one_per_round_of_successes_up_to_the_ceiling() -> None:
+def test_it_grows_fast_until_a_429_then_by_about_one_per_round_up_to_the_ceiling() -> None:
     async def go() -> None:
-        limiter = AdaptiveLimiter(4, 6, clock=Clock())
-        for _ in range(4):  # one round at 4
+        clock = Clock()
+        limiter = AdaptiveLimiter(4, 40, clock=clock)
+        for _ in range(4):  # one round at 4: one more per success
+            await limiter.release(await limiter.acquire(), Outcome.OK)
+        assert limiter.at_once == 8
+        await limiter.release(await limiter.acquire(), Outcome.RATE_LIMITED, retry_after=1)
+        assert limiter.at_once == 4
+        limiter.learned_rate = None  # growth only here: no pace to wait for
+        clock.now += 1
+        for _ in range(4):  # one round at 4 after the cut: about one more
             await limiter.release(await limiter.acquire(), Outcome.OK)
         assert limiter.at_once == 4 and limiter.limit > 4.9
-        for _ in range(40):
+        for _ in range(1000):  # about (40² - 5²) / 2 successes to climb to 40
             await limiter.release(await limiter.acquire(), Outcome.OK)
-        assert limiter.at_once == 6  # the ceiling
-        assert limiter.rate is None  # nothing paced before a 429
+        assert limiter.at_once == 40  # the ceiling
+
+    run(go())
+
+
+def test_nothing_is_paced_before_a_429() -> None:
+    async def go() -> None:
+        limiter = AdaptiveLimiter(4, 6)
+        for _ in range(10):
+            await limiter.release(await limiter.acquire(), Outcome.OK)
+        assert limiter.rate is None and limiter._next_start == 0.0
 
     run(go())
 
@@ -65,7 +82,8 @@ def test_a_429_halves_it_once_per_episode_holds_calls_and_learns_the_rate() -> N
         await limiter.release(in_flight[0], Outcome.RATE_LIMITED, retry_after=7)
         await limiter.release(in_flight[1], Outcome.RATE_LIMITED, retry_after=7)
         assert limiter.cuts == 1 and limiter.at_once == at_once // 2  # one cut, not two
-        assert limiter.learned_rate == 30 and limiter.rate == 30
+        # 30 answered in the window and 2 still in flight: the server took 32
+        assert limiter.learned_rate == 32 and limiter.rate == 32
         assert limiter.paused_until == clock.now + 7
         waiting = asyncio.create_task(limiter.acquire())
         await asyncio.sleep(0.05)
@@ -75,8 +93,8 @@ def test_a_429_halves_it_once_per_episode_holds_calls_and_learns_the_rate() -> N
             limiter._changed.notify_all()
         started = await asyncio.wait_for(waiting, 1)
         assert started == clock.now
-        # from now on paced: the next start is a 30th of a minute (a hair more) later
-        assert limiter._next_start - started == pytest.approx(60 / (30 * MARGIN))
+        # from now on paced: the next start is a 32nd of a minute (a hair more) later
+        assert limiter._next_start - started == pytest.approx(60 / (32 * MARGIN))
         late = in_flight[2]  # started before the cut: the same episode
         await limiter.release(late, Outcome.RATE_LIMITED, retry_after=1)
         assert limiter.cuts == 1
@@ -107,5 +125,34 @@ def test_the_learned_rate_is_raised_after_a_whole_window_without_429() -> None:
         limiter._next_start = 0.0
         await limiter.release(await limiter.acquire(), Outcome.OK)
         assert limiter.learned_rate == 11.0
+
+    run(go())
+
+
+def test_the_cut_keeps_enough_calls_at_once_to_carry_the_learned_rate() -> None:
+    async def go() -> None:
+        clock = Clock()
+        limiter = AdaptiveLimiter(6, 6, clock=clock)
+        for _ in range(3):  # 3 rounds of 6 calls taking 12 s each: 18 accepted
+            started = [await limiter.acquire() for _ in range(6)]
+            clock.now += 12
+            for when in started:
+                await limiter.release(when, Outcome.OK)
+        await limiter.release(await limiter.acquire(), Outcome.RATE_LIMITED, retry_after=5)
+        assert limiter.learned_rate == 18
+        # halving would leave 3; 18 a minute at 12 s a call needs 3.6 in flight
+        assert limiter.at_once == 4
+
+    run(go())
+
+
+def test_a_429_with_hardly_any_calls_taken_pauses_but_paces_nothing() -> None:
+    async def go() -> None:
+        clock = Clock()
+        limiter = AdaptiveLimiter(4, 8, clock=clock)
+        await limiter.release(await limiter.acquire(), Outcome.OK)
+        await limiter.release(await limiter.acquire(), Outcome.RATE_LIMITED, retry_after=3)
+        assert limiter.rate is None  # one call taken says nothing of the rate
+        assert limiter.paused_until == clock.now + 3 and limiter.cuts == 1
 
     run(go())
