@@ -26,7 +26,7 @@ from enum import Enum
 
 WINDOW_SECONDS = 60.0
 DEFAULT_PAUSE_SECONDS = 1.0  # a 429 that names no retry delay
-MIN_EVIDENCE = 4  # calls taken in the window before a 429 says what the rate is
+MIN_EVIDENCE = 20  # calls taken in the window before a 429 is read as the rate
 MARGIN = 0.98  # paced a hair under the rate: requests reach the server with some jitter
 
 
@@ -120,7 +120,7 @@ class AdaptiveLimiter:
         self._last_cut = self._rate_since = now
         self._forget(now)
         # the window holds the calls answered and those still in flight (taken, too); with
-        # fewer than a handful, the window was filled by others (a shared key) or the 429 was
+        # fewer than MIN_EVIDENCE, the window was filled by others (a shared key) or the 429 was
         # a passing fault: nothing to pace by, the retry delay alone is honoured
         taken = len(self._accepted) + self.in_flight
         if taken >= MIN_EVIDENCE:

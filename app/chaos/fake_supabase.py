@@ -61,6 +61,14 @@ STATUS_BY_SQLSTATE = {
 }
 
 
+def _connection_lost(exc: psycopg.Error) -> bool:
+    """The database link dropped (killed backend, shutdown, network), not a refused query."""
+    state = exc.diag.sqlstate or ""
+    if isinstance(exc, psycopg.OperationalError) and not state:
+        return True
+    return state.startswith("08") or state in ("57P01", "57P02", "57P03")
+
+
 class BadRequest(Exception):
     def __init__(self, status: int, body: dict[str, Any]) -> None:
         super().__init__(body)
@@ -529,6 +537,14 @@ class FakeSupabase:
                     return self._send(exc.status, json.dumps(exc.body).encode())
                 except psycopg.Error as exc:
                     diag = exc.diag
+                    if _connection_lost(exc):  # as PostgREST answers when its pool's link drops
+                        body = {
+                            "code": "PGRST001",
+                            "message": "Database client error. Retrying the connection.",
+                            "details": str(exc),
+                            "hint": None,
+                        }
+                        return self._send(503, json.dumps(body).encode())
                     code = diag.sqlstate or "XX000"
                     body = {
                         "code": code,

@@ -116,15 +116,15 @@ def test_the_learned_rate_is_raised_after_a_whole_window_without_429() -> None:
     async def go() -> None:
         clock = Clock()
         limiter = AdaptiveLimiter(4, 8, clock=clock)
-        for _ in range(10):
+        for _ in range(20):
             await limiter.release(await limiter.acquire(), Outcome.OK)
             clock.now += 1
         await limiter.release(await limiter.acquire(), Outcome.RATE_LIMITED, retry_after=1)
-        assert limiter.learned_rate == 10
+        assert limiter.learned_rate == 20
         clock.now += 61
         limiter._next_start = 0.0
         await limiter.release(await limiter.acquire(), Outcome.OK)
-        assert limiter.learned_rate == 11.0
+        assert limiter.learned_rate == 22.0
 
     run(go())
 
@@ -133,15 +133,15 @@ def test_the_cut_keeps_enough_calls_at_once_to_carry_the_learned_rate() -> None:
     async def go() -> None:
         clock = Clock()
         limiter = AdaptiveLimiter(6, 6, clock=clock)
-        for _ in range(3):  # 3 rounds of 6 calls taking 12 s each: 18 accepted
+        for _ in range(4):  # 4 rounds of 6 calls taking 12 s each: 24 accepted
             started = [await limiter.acquire() for _ in range(6)]
             clock.now += 12
             for when in started:
                 await limiter.release(when, Outcome.OK)
         await limiter.release(await limiter.acquire(), Outcome.RATE_LIMITED, retry_after=5)
-        assert limiter.learned_rate == 18
-        # halving would leave 3; 18 a minute at 12 s a call needs 3.6 in flight
-        assert limiter.at_once == 4
+        assert limiter.learned_rate == 24
+        # halving would leave 3; 24 a minute at 12 s a call needs 4.8 in flight
+        assert limiter.at_once == 5
 
     run(go())
 
@@ -152,7 +152,7 @@ def test_a_429_with_hardly_any_calls_taken_pauses_but_paces_nothing() -> None:
         limiter = AdaptiveLimiter(4, 8, clock=clock)
         await limiter.release(await limiter.acquire(), Outcome.OK)
         await limiter.release(await limiter.acquire(), Outcome.RATE_LIMITED, retry_after=3)
-        assert limiter.rate is None  # one call taken says nothing of the rate
+        assert limiter.rate is None  # one call taken says nothing of the rate (a passing 429)
         assert limiter.paused_until == clock.now + 3 and limiter.cuts == 1
 
     run(go())
