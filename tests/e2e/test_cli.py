@@ -340,3 +340,24 @@ def test_order_accepts_a_good_order_and_its_help_says_what_is_checked(tmp_path: 
     assert item.personalization.child_name == "Zoë"  # type: ignore[attr-defined]
     helped = pressroom("order", "--help", cwd=tmp_path)
     assert "one line per problem" in " ".join(helped.stdout.split())
+
+
+def test_a_reader_that_stops_early_is_no_error(tmp_path: Path) -> None:
+    """`pressroom migrate --print-sql | head -1`: the pipe closes mid-output (it is over the
+    pipe's 64 KiB, so the writer is still writing), and pressroom ends quietly with 0."""
+    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state")}
+    child = subprocess.Popen(
+        [sys.executable, "-m", "app", "migrate", "--print-sql"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        bufsize=0,
+    )
+    assert child.stdout is not None and child.stderr is not None
+    assert child.stdout.read(1) == b"-"
+    child.stdout.close()  # as `head` does once it has its line
+    code = child.wait(timeout=60)
+    said = child.stderr.read()
+    child.stderr.close()
+    assert (code, said) == (0, b"")
