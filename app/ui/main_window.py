@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
@@ -42,7 +42,6 @@ from app.ui.detail_data import load_detail
 from app.ui.flows import Flows
 from app.ui.live_refresh import LiveRefresh
 from app.ui.log_view import LogView
-from app.ui.order_dialog import open_order_dialog
 from app.ui.order_model import OrderFilterModel, OrderTableModel
 from app.ui.orders_page import OrdersPage
 from app.ui.overview_strip import OverviewStrip, load_overview
@@ -166,49 +165,8 @@ class MainWindow(DecisionsMixin, QMainWindow):
         if index == CATALOG_TAB:
             self.catalog.reload()
 
-    def _action(
-        self, text: str, slot: Callable[[], Any], shortcut: Any = None, tip: str = ""
-    ) -> QAction:
-        return menus.make_action(self, text, slot, shortcut, tip)
-
     def _build_actions(self) -> None:
-        a = self.actions_by_name = {
-            "new_order": self._action("&New order…", lambda: open_order_dialog(self), "Ctrl+N"),
-            "demo": self._action("Place &demo orders", self.place_demo_orders, "Ctrl+D"),
-            "settings": self._action("&Settings…", self.open_settings, "Ctrl+,"),
-            "quit": self._action("&Quit", self.close, "Ctrl+Q"),
-            "start": self._action("&Start monitor", self.bridge_start, "Ctrl+R"),
-            "stop": self._action("S&top monitor", self.bridge_stop, "Ctrl+Shift+R"),
-            "resume": self._action("&Resume paused queue", lambda: self.bridge.resume()),
-            "refresh": self._action("Re&fresh", lambda: self.refresh(full=True), "F5"),
-            "find": self._action("&Find…", self._focus_search, "Ctrl+F"),
-            "open": self._action("&Open item", self._open_current, "Return"),
-            "save_view": self._action("Save &view…", self.orders.save_view, "Ctrl+S"),
-            "approve": self._action("&Approve && publish", lambda: self._on_selected(self.approve)),
-            "reject": self._action("&Reject…", lambda: self._on_selected(self.reject)),
-            "regenerate": self._action(
-                "Re&generate…",
-                lambda: self._on_selected(
-                    lambda i: self.regenerate(
-                        i, self.detail.data.page_count if self.detail.data else 0
-                    )
-                ),
-            ),
-            "retry": self._action("Re&try", lambda: self._on_selected(self.retry)),
-            "bulk_approve": self._action(
-                "Approve && publish all &shown…", lambda: self.bulk("approve", True)
-            ),
-            "bulk_reject": self._action("Reject all sho&wn…", lambda: self.bulk("reject", True)),
-            "bulk_retry": self._action("Retry all s&hown…", lambda: self.bulk("retry", True)),
-            "retry_all": self._action("Retry all &failed", self.retry_all_failed, "Ctrl+Shift+T"),
-            "orders_tab": self._action("&Orders", lambda: self.tabs.setCurrentIndex(0), "Ctrl+1"),
-            "item_tab": self._action("&Item", lambda: self.tabs.setCurrentIndex(1), "Ctrl+2"),
-            "lab_tab": self._action("Cover &Lab", lambda: self.tabs.setCurrentIndex(2), "Ctrl+3"),
-            "catalog_tab": self._action(
-                "&Catalog", lambda: self.tabs.setCurrentIndex(CATALOG_TAB), "Ctrl+4"
-            ),
-            "about": self._action("&About Pressroom", self._about),
-        }
+        a = self.actions_by_name = menus.window_actions(self)
         a["open"].setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         self.table.addAction(a["open"])
         menus.install(self, a, self.log_dock)

@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow
+
+if TYPE_CHECKING:
+    from app.ui.main_window import MainWindow
 
 MENUS: dict[str, list[str | None]] = {  # None: a separator
     "&File": ["new_order", "demo", "settings", None, "quit"],
@@ -59,3 +62,44 @@ def install(window: QMainWindow, actions: dict[str, QAction], log_dock: QDockWid
     toolbar.setObjectName("main-toolbar")
     for name in TOOLBAR:
         toolbar.addAction(actions[name])
+
+
+def window_actions(w: MainWindow) -> dict[str, QAction]:
+    """Every action of the main window, by name (MENUS says where each goes); the tabs
+    are Orders, Item, Cover Lab and Catalog, in that order."""
+    from app.ui.order_dialog import open_order_dialog
+
+    def act(text: str, slot: Callable[[], Any], shortcut: Any = None) -> QAction:
+        return make_action(w, text, slot, shortcut)
+
+    return {
+        "new_order": act("&New order…", lambda: open_order_dialog(w), "Ctrl+N"),
+        "demo": act("Place &demo orders", w.place_demo_orders, "Ctrl+D"),
+        "settings": act("&Settings…", w.open_settings, "Ctrl+,"),
+        "quit": act("&Quit", w.close, "Ctrl+Q"),
+        "start": act("&Start monitor", w.bridge_start, "Ctrl+R"),
+        "stop": act("S&top monitor", w.bridge_stop, "Ctrl+Shift+R"),
+        "resume": act("&Resume paused queue", lambda: w.bridge.resume()),
+        "refresh": act("Re&fresh", lambda: w.refresh(full=True), "F5"),
+        "find": act("&Find…", w._focus_search, "Ctrl+F"),
+        "open": act("&Open item", w._open_current, "Return"),
+        "save_view": act("Save &view…", w.orders.save_view, "Ctrl+S"),
+        "approve": act("&Approve && publish", lambda: w._on_selected(w.approve)),
+        "reject": act("&Reject…", lambda: w._on_selected(w.reject)),
+        "regenerate": act(
+            "Re&generate…",
+            lambda: w._on_selected(
+                lambda i: w.regenerate(i, w.detail.data.page_count if w.detail.data else 0)
+            ),
+        ),
+        "retry": act("Re&try", lambda: w._on_selected(w.retry)),
+        "bulk_approve": act("Approve && publish all &shown…", lambda: w.bulk("approve", True)),
+        "bulk_reject": act("Reject all sho&wn…", lambda: w.bulk("reject", True)),
+        "bulk_retry": act("Retry all s&hown…", lambda: w.bulk("retry", True)),
+        "retry_all": act("Retry all &failed", w.retry_all_failed, "Ctrl+Shift+T"),
+        "orders_tab": act("&Orders", lambda: w.tabs.setCurrentIndex(0), "Ctrl+1"),
+        "item_tab": act("&Item", lambda: w.tabs.setCurrentIndex(1), "Ctrl+2"),
+        "lab_tab": act("Cover &Lab", lambda: w.tabs.setCurrentIndex(2), "Ctrl+3"),
+        "catalog_tab": act("&Catalog", lambda: w.tabs.setCurrentIndex(3), "Ctrl+4"),
+        "about": act("&About Pressroom", w._about),
+    }
