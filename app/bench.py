@@ -133,9 +133,16 @@ def measure_rss(data_dir: Path, pages: int, books: int) -> dict[str, float]:
 def measure_pickup(data_dir: Path, rounds: int) -> list[float]:
     """Latency from 'order marked paid' (by another connection) to 'claimed', with the
     monitor idle at the default poll interval."""
-    events = EventBus()
-    services = build_services(Settings(data_dir=data_dir), events)
+    services = build_services(Settings(data_dir=data_dir), EventBus())
     app_side = build_services(Settings(data_dir=data_dir))
+    return asyncio.run(pickup_rounds(services, app_side, rounds, idle_seconds=0.7))
+
+
+async def pickup_rounds(
+    services: JobServices, shop: JobServices, rounds: int, idle_seconds: float
+) -> list[float]:
+    """`rounds` orders placed and paid by `shop`, one at a time after the monitor of
+    `services` has been idle for `idle_seconds`; each one's seconds from paid to claimed."""
     book = make_bench_book(services, 1)
     claimed: dict[str, float] = {}
     settled: dict[str, float] = {}
@@ -145,27 +152,29 @@ def measure_pickup(data_dir: Path, rounds: int) -> list[float]:
             target = claimed if event.status is Status.PROCESSING else settled
             target.setdefault(event.item_id, time.perf_counter())
 
-    events.subscribe(watch)
-
-    async def scenario() -> list[float]:
-        monitor = Monitor(services)
-        runner = asyncio.create_task(monitor.run())
-        samples = []
+    services.events.subscribe(watch)
+    monitor = Monitor(services, worker_id="bench")
+    runner = asyncio.create_task(monitor.run())
+    samples = []
+    try:
         for k in range(rounds):
-            await asyncio.sleep(0.7)  # idle
-            photo = upload_photo(app_side.blobs, "pickup", demo_photo(DEMO_CHILDREN[0].photo))
+            await asyncio.sleep(idle_seconds)
+            photo = await asyncio.to_thread(
+                upload_photo, shop.blobs, "pickup", demo_photo(DEMO_CHILDREN[0].photo)
+            )
             who = Personalization("Ada", 5, "girl", photo)
-            order, [item] = app_side.store.place_order(f"pickup-{k}", [(book.id, who)])
+            order, [item] = await asyncio.to_thread(
+                shop.store.place_order, f"pickup-{k}", [(book.id, who)]
+            )
             paid_at = time.perf_counter()
-            app_side.store.set_payment_status(order.id, "paid")
+            await asyncio.to_thread(shop.store.set_payment_status, order.id, "paid")
             while item.id not in settled:
                 await asyncio.sleep(0.01)
             samples.append(claimed[item.id] - paid_at)
+    finally:
         monitor.stop()
         await runner
-        return samples
-
-    return asyncio.run(scenario())
+    return samples
 
 
 def _verdict(value: float, target: float) -> str:

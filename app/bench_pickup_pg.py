@@ -12,20 +12,15 @@ import contextlib
 import logging
 import statistics
 import tempfile
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 
-from app.bench import TARGETS, make_bench_book
-from app.catalog import DEMO_CHILDREN, demo_photo, upload_photo
+from app.bench import TARGETS, pickup_rounds
 from app.config import Settings
-from app.domain import Personalization, Status
-from app.events import Event, EventBus, MessageEvent, StatusEvent
-from app.monitor import Monitor
-from app.pipeline.job import JobServices
+from app.events import EventBus, MessageEvent
 from app.runtime import build_services
 from app.store.migrate import apply_migrations
 
@@ -44,41 +39,6 @@ def _fresh_database(server_url: str) -> Iterator[str]:
     finally:
         with psycopg.connect(server_url, autocommit=True, connect_timeout=10) as admin:
             admin.execute(f'drop database if exists "{name}" with (force)')
-
-
-async def _rounds(services: JobServices, shop: JobServices, rounds: int) -> list[float]:
-    book = make_bench_book(services, 1)
-    claimed: dict[str, float] = {}
-    settled: dict[str, float] = {}
-
-    def watch(event: Event) -> None:
-        if isinstance(event, StatusEvent):
-            target = claimed if event.status is Status.PROCESSING else settled
-            target.setdefault(event.item_id, time.perf_counter())
-
-    services.events.subscribe(watch)
-    monitor = Monitor(services, worker_id="bench-pg")
-    runner = asyncio.create_task(monitor.run())
-    samples = []
-    try:
-        for k in range(rounds):
-            await asyncio.sleep(IDLE_SECONDS)
-            photo = await asyncio.to_thread(
-                upload_photo, shop.blobs, "pickup", demo_photo(DEMO_CHILDREN[0].photo)
-            )
-            who = Personalization("Ada", 5, "girl", photo)
-            order, [item] = await asyncio.to_thread(
-                shop.store.place_order, f"pickup-{k}", [(book.id, who)]
-            )
-            paid_at = time.perf_counter()
-            await asyncio.to_thread(shop.store.set_payment_status, order.id, "paid")
-            while item.id not in settled:
-                await asyncio.sleep(0.01)
-            samples.append(claimed[item.id] - paid_at)
-    finally:
-        monitor.stop()
-        await runner
-    return samples
 
 
 def run_pickup_bench_pg(database_url: str, rounds: int) -> int:
@@ -112,7 +72,7 @@ def run_pickup_bench_pg(database_url: str, rounds: int) -> int:
         shop = build_services(Settings.model_validate({**values, "data_dir": Path(tmp) / "shop"}))
         try:
             poll = services.settings.poll_interval
-            samples = asyncio.run(_rounds(services, shop, rounds))
+            samples = asyncio.run(pickup_rounds(services, shop, rounds, IDLE_SECONDS))
         finally:
             services.store.close()
             shop.store.close()
