@@ -24,7 +24,6 @@ from app.ai.usage import (
     current_ledger,
 )
 from app.config import Settings
-from app.cpu import run_cpu, whole_book_slot
 from app.domain import (
     Book,
     Box,
@@ -38,11 +37,11 @@ from app.domain import (
 )
 from app.events import EventBus, ProgressEvent
 from app.imageio import sha256
-from app.names import personalize_text
 from app.pipeline import checkpoints as ck
 from app.pipeline.calls import CallRunner
 from app.pipeline.order_checks import checked_order
-from app.pipeline.pdf import BookPage, PrintSpec, compose_book
+from app.pipeline.pdf import PrintSpec
+from app.pipeline.pdf_stage import pdf_stage
 from app.pipeline.print_stage import print_stage, with_preflight
 from app.pipeline.provenance import with_run
 from app.pipeline.publish import publish_item
@@ -143,7 +142,7 @@ class BookJob:
                 self._cover(book, cover_src, photo, cover_a, child_a, prompts)
             )
             cover = await self._pages(book, photo, cover_task, cover_a, child_a, prompts)
-            self.warnings = await self._pdf(book)
+            self.warnings = await pdf_stage(self, book)
             printed = await print_stage(self, book)
             cover_target = self._cover_target(book, cover_src, cover, cover_a)
             report = await close_gate(self, self.gate, book, cover_target)
@@ -348,43 +347,6 @@ class BookJob:
             raise
         self.timings[Stage.PAGES.value] = time.perf_counter() - started
         return cover
-
-    async def _book_pages(self, book: Book) -> list[BookPage]:
-        who = self.item.personalization
-        return [
-            BookPage(
-                await self._io(self.ck.get, ck.page_name(p.index)),
-                personalize_text(
-                    p.text, book.hero_name, book.hero_gender, who.child_name, who.gender
-                ),
-                f"page {p.index}",
-            )
-            for p in book.pages
-        ]
-
-    async def _pdf(self, book: Book) -> list[str]:
-        if await self._io(self.ck.has, ck.PDF):
-            return []
-        await self._progress(Stage.PDF, 0, 1)
-        who = self.item.personalization
-        async with whole_book_slot():
-            pages = await self._book_pages(book)
-            started = time.perf_counter()
-            composed = await run_cpu(
-                compose_book,
-                await self._io(self.ck.get, ck.COVER),
-                pages,
-                self.s.print_spec,
-                title=personalized_title(book, who),
-                child_name=who.child_name,
-            )
-            del pages
-            self.timings[Stage.PDF.value] = time.perf_counter() - started
-            await self._io(self.ck.put, ck.PDF, composed.pdf, "application/pdf")
-        for warning in composed.warnings:
-            self.s.events.message(30, warning, self.item.id)
-        await self._progress(Stage.PDF, 1, 1)
-        return composed.warnings
 
     async def _to_review(self, reason: str | None, note: str) -> OrderItem:
         return await asyncio.to_thread(

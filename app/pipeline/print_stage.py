@@ -14,6 +14,7 @@ from app.ai.usage import native_size_of, native_sizes_in
 from app.cpu import run_cpu, whole_book_slot
 from app.domain import Book, Stage
 from app.pipeline import checkpoints as ck
+from app.pipeline.pdf_stage import book_pages
 from app.print.outputs import make_print_outputs
 from app.print.profiles import PrinterProfile, load_profile
 from app.quality.report import Check, QualityReport
@@ -50,7 +51,7 @@ async def print_stage(job: BookJob, book: Book) -> dict[str, Any] | None:
         outputs = await run_cpu(
             make_print_outputs,
             await job._io(job.ck.get, ck.COVER),
-            await job._book_pages(book),
+            await book_pages(job, book),
             profile,
             title=personalized_title(book, who),
             child_name=who.child_name,
