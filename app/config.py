@@ -14,6 +14,7 @@ import platformdirs
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.ai.models import DEFAULT_IMAGE_MODEL, DEFAULT_TEXT_MODEL
 from app.redact import secrets_in_url
 
 APP_NAME = "pressroom"
@@ -54,8 +55,18 @@ class Settings(BaseSettings):
         default="auto",
         description="auto: Gemini with a key, else the offline template (refused with Supabase)",
     )
-    gemini_analysis_model: str = "gemini-2.5-flash"
-    gemini_image_model: str = "gemini-2.5-flash-image"
+    # today's ids and why: app/ai/models.py and resources/ai/gemini-models.json
+    gemini_analysis_model: str = Field(
+        default=DEFAULT_TEXT_MODEL, description="analyses and judgements (`pressroom models`)"
+    )
+    gemini_image_model: str = Field(
+        default=DEFAULT_IMAGE_MODEL, description="covers and pages (`pressroom models`)"
+    )
+    gemini_outage_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="when no call has reached Gemini for this long, pause the queue and probe",
+    )
     gemini_api_version: str = "v1beta"
     gemini_timeout_seconds: float = Field(default=120.0, gt=0)
     gemini_concurrency: int = Field(
@@ -70,10 +81,15 @@ class Settings(BaseSettings):
     gemini_analysis_rpm: int = Field(
         default=0, ge=0, description="the same for the analysis model; 0: found from its 429s"
     )
-    budget_per_item_usd: float = Field(default=2.0, ge=0, description="0: no ceiling")
-    price_input_per_million: float = Field(default=0.30, ge=0)
-    price_output_per_million: float = Field(default=2.50, ge=0)
-    price_per_image: float = Field(default=0.039, ge=0)
+    budget_per_item_usd: float | None = Field(
+        default=None,
+        ge=0,
+        description="0: no ceiling; unset: twice a clean 12-page book at the models' prices",
+    )
+    # unset: each model's own price from resources/ai/gemini-models.json (by size and lane)
+    price_input_per_million: float | None = Field(default=None, ge=0)
+    price_output_per_million: float | None = Field(default=None, ge=0)
+    price_per_image: float | None = Field(default=None, ge=0)
     quality_gate: bool = Field(
         default=True, description="check every book; send doubtful ones to review even in auto mode"
     )
@@ -204,7 +220,15 @@ class Settings(BaseSettings):
     cpu_workers: int = Field(default=2, ge=1, description="threads for image and PDF work")
     worker_id: str | None = None
 
-    @field_validator("cmyk_icc", "fcm_service_account", mode="before")
+    @field_validator(
+        "cmyk_icc",
+        "fcm_service_account",
+        "budget_per_item_usd",
+        "price_input_per_million",
+        "price_output_per_million",
+        "price_per_image",
+        mode="before",
+    )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value

@@ -111,6 +111,23 @@ class CredentialsRejected(QueuePaused):
     """The service refused the key: every item would fail the same way."""
 
 
+class ModelUnavailable(QueuePaused):
+    """The service does not serve a configured model (retired, misspelt) or refuses one of
+    its parameters: a setting must change. Resumes when a probe finds it served."""
+
+    def __init__(self, message: str, model: str = "", probe_resumes: bool = True) -> None:
+        super().__init__(message)
+        self.model = model
+        # a model found missing resumes when a probe finds it served; a refused parameter
+        # only when the setting changes (a new monitor) or an operator resumes
+        self.probe_resumes = probe_resumes
+
+
+class GeminiUnreachable(QueuePaused):
+    """No call has reached the service for longer than the outage threshold: wait and
+    probe instead of failing items one after another."""
+
+
 class PermanentError(PressroomError):
     """Retrying will not help: a bad photo, an unsupported file, a rejected request."""
 

@@ -38,7 +38,14 @@ class MessageEvent:
     item_id: str | None = None
 
 
-Event = ProgressEvent | StatusEvent | MessageEvent
+@dataclass(frozen=True)
+class PausedEvent:
+    """The monitor stopped claiming (`reason`) or resumed (None): a banner and an alert."""
+
+    reason: str | None
+
+
+Event = ProgressEvent | StatusEvent | MessageEvent | PausedEvent
 Subscriber = Callable[[Event], None]
 
 

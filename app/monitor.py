@@ -22,7 +22,9 @@ from typing import Any
 
 from app.domain import (
     Claim,
+    GeminiUnreachable,
     LeaseLost,
+    ModelUnavailable,
     OrderItem,
     PermanentError,
     PressroomError,
@@ -31,7 +33,7 @@ from app.domain import (
     Status,
     TransientError,
 )
-from app.events import StatusEvent
+from app.events import PausedEvent, StatusEvent
 from app.notify.dispatcher import Dispatcher, configured_channels
 from app.pipeline.job import BookJob, JobServices
 from app.pipeline.links import renew_due
@@ -41,6 +43,9 @@ from app.store.pg_listen import CLAIMABLE, on_loop, start_listening
 log = logging.getLogger(__name__)
 
 MARKER_CHECK_SECONDS = 0.2
+PROBE_FIRST_SECONDS = 5.0  # a paused queue asks the provider again after this, doubling
+PROBE_MAX_SECONDS = 300.0
+MODEL_CHECK_SECONDS = 20.0  # the start-up check of the configured models, at most
 LINK_RENEW_FIRST_SECONDS = 30.0  # after start, so a restart loop does not re-sign in a burst
 LINK_RENEW_EVERY_SECONDS = 3600.0
 
@@ -86,7 +91,9 @@ class Monitor:
         self._stopping = asyncio.Event()
         self._running = False
         self.paused_reason: str | None = None
-        self._paused_at = 0.0
+        self._resume_at = 0.0  # monotonic: when a paused queue tries again
+        self._probe_pause = False  # resume when a probe succeeds, not after a fixed wait
+        self._probe_wait = PROBE_FIRST_SECONDS
         self.completed = 0
         self.failed = 0
         self._last_marker: object | None = None
@@ -108,10 +115,8 @@ class Monitor:
             failed=self.failed,
             in_flight=sorted(self._jobs),
             paused_until=(
-                time.time()
-                + self.s.settings.quota_pause_seconds
-                - (time.monotonic() - self._paused_at)
-                if self.paused_reason
+                time.time() + max(0.0, self._resume_at - time.monotonic())
+                if self.paused_reason and self._resume_at
                 else None
             ),
         )
@@ -125,8 +130,29 @@ class Monitor:
         self._wake.set()
 
     def resume(self) -> None:
+        was_paused = self.paused_reason is not None
         self.paused_reason = None
+        self._probe_pause = False
+        if was_paused:
+            self.s.events.emit(PausedEvent(None))
         self.wake()
+
+    def pause(self, exc: QueuePaused) -> None:
+        """Stop claiming: a spent quota waits PRESSROOM_QUOTA_PAUSE_SECONDS; a missing model
+        or an outage is probed with backoff and resumes when the provider answers; a refused
+        parameter waits for the setting to change (or an operator's resume)."""
+        first = self.paused_reason is None
+        self.paused_reason = str(exc)
+        if isinstance(exc, (ModelUnavailable, GeminiUnreachable)):
+            self._probe_pause = not isinstance(exc, ModelUnavailable) or exc.probe_resumes
+            if first:
+                self._probe_wait = PROBE_FIRST_SECONDS
+            self._resume_at = time.monotonic() + self._probe_wait if self._probe_pause else 0.0
+        else:
+            self._probe_pause = False
+            self._resume_at = time.monotonic() + self.s.settings.quota_pause_seconds
+        if first:
+            self.s.events.emit(PausedEvent(self.paused_reason))
 
     async def run(self) -> None:
         """Run until stop(): on stop, jobs in flight are cancelled (their checkpoints stay)
@@ -143,6 +169,7 @@ class Monitor:
             say=on_loop(loop, self.s.events.message),
             fallback=f"polling every {self.s.settings.poll_interval:g} s",
         )
+        await self._check_models()
         marker_task = asyncio.create_task(self._watch_marker())
         links_task = asyncio.create_task(self._renew_links())
         notify_task = asyncio.create_task(self._notify())
@@ -184,6 +211,36 @@ class Monitor:
         finally:
             self.stop()
             await runner
+
+    # -- the provider's models -----------------------------------------------------------
+    async def _check_models(self) -> None:
+        """Ask the provider whether it serves the configured models before claiming: a
+        missing one pauses the queue with its sentence (nothing offline)."""
+        try:
+            problems = await asyncio.wait_for(self.s.provider.check_models(), MODEL_CHECK_SECONDS)
+        except QueuePaused as exc:
+            self.pause(exc)
+            self.s.events.message(logging.ERROR, f"queue paused: {exc}")
+            return
+        except Exception as exc:  # unreachable now: the breaker pauses if it lasts
+            self.s.events.message(logging.WARNING, f"could not check the models: {exc}")
+            return
+        if problems:
+            missing = ModelUnavailable("; ".join(problems))
+            self.pause(missing)
+            self.s.events.message(logging.ERROR, f"queue paused: {missing}")
+
+    async def _probe(self) -> bool:
+        """Whether a paused queue can resume: the provider answers and serves its models."""
+        try:
+            problems = await asyncio.wait_for(self.s.provider.check_models(), MODEL_CHECK_SECONDS)
+        except Exception as exc:
+            self.s.events.message(logging.INFO, f"still paused: {exc}")
+            return False
+        if problems:
+            self.paused_reason = "; ".join(problems)
+            return False
+        return True
 
     # -- polling -----------------------------------------------------------------------
     async def _notify(self) -> None:
@@ -237,11 +294,13 @@ class Monitor:
                 self._wake.set()
 
     async def _poll_once(self) -> None:
-        if self.paused_reason and (
-            time.monotonic() - self._paused_at >= self.s.settings.quota_pause_seconds
-        ):
-            self.s.events.message(logging.INFO, "resuming the queue after a pause")
-            self.paused_reason = None
+        if self.paused_reason and self._resume_at and time.monotonic() >= self._resume_at:
+            if not self._probe_pause or await self._probe():
+                self.s.events.message(logging.INFO, "resuming the queue after a pause")
+                self.resume()
+            else:
+                self._probe_wait = min(PROBE_MAX_SECONDS, self._probe_wait * 2)
+                self._resume_at = time.monotonic() + self._probe_wait
         capacity = self.s.settings.orders_at_once - len(self._jobs)
         if capacity <= 0 or self.paused_reason:
             return
@@ -288,7 +347,7 @@ class Monitor:
         except SafetyBlocked as exc:
             await self._settle(claim, Status.AWAITING_REVIEW, f"blocked by the model: {exc}")
         except QueuePaused as exc:
-            self.paused_reason, self._paused_at = str(exc), time.monotonic()
+            self.pause(exc)
             self.s.events.message(logging.ERROR, f"queue paused: {exc}", item.id)
             await self._settle(claim, Status.PENDING, str(exc), attempts=claim.attempt - 1)
         except TransientError as exc:

@@ -13,6 +13,7 @@ from app.config import Settings
 from app.domain import ConfigurationError, PressroomError
 from app.events import EventBus
 from app.pipeline.job import JobServices
+from app.print.profiles import print_side_px
 from app.redact import register
 from app.store import open_stores
 
@@ -62,16 +63,6 @@ def check_configuration(settings: Settings) -> None:
         )
 
 
-def print_side_px(settings: Settings) -> int:
-    """The pixels a page's long side needs for the chosen printer (at its native ppi)."""
-    from app.print.profiles import load_profile
-
-    profile = load_profile(settings.print_profile)
-    width, height = profile.page_size(1)
-    ppi = settings.target_dpi if profile.is_digital else profile.min_native_ppi
-    return round(max(width, height) * ppi)
-
-
 def make_provider(settings: Settings) -> Provider:
     """Gemini when a key is set (and the template provider is not chosen), else the offline
     template provider."""
@@ -94,6 +85,7 @@ def make_provider(settings: Settings) -> Provider:
         api_version=settings.gemini_api_version,
         timeout_seconds=settings.gemini_timeout_seconds,
         print_side_px=print_side_px(settings),
+        outage_seconds=settings.gemini_outage_seconds,
         concurrency_per_model=settings.gemini_concurrency,
         max_concurrency_per_model=max(settings.gemini_max_concurrency, settings.gemini_concurrency),
         requests_per_minute={

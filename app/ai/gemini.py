@@ -32,6 +32,14 @@ from app.ai.gemini_schema import (
     nearest_aspect_ratio,
 )
 from app.ai.limiter import AdaptiveLimiter, Outcome
+from app.ai.models import (
+    DEFAULT_IMAGE_MODEL,
+    DEFAULT_TEXT_MODEL,
+    missing_models,
+    model_table,
+    retired_note,
+)
+from app.ai.outage import OutageBreaker
 from app.ai.provider import (
     ChildAnalysis,
     CoverAnalysis,
@@ -44,6 +52,8 @@ from app.ai.provider import (
 from app.ai.usage import current_ledger
 from app.domain import (
     CredentialsRejected,
+    GeminiUnreachable,
+    ModelUnavailable,
     PermanentError,
     QuotaExhausted,
     SafetyBlocked,
@@ -68,18 +78,32 @@ _REFUSALS = {
 }
 
 
-# Image models that take ImageConfig.image_size (1K, 2K, 4K); the others answer at ~1K.
-SIZED_IMAGE_MODELS = ("gemini-3-pro-image",)
-IMAGE_SIZES = (("1K", 1024), ("2K", 2048), ("4K", 4096))
-
-
 def image_size_for(model: str, side_px: int | None) -> str | None:
-    """The smallest size a model can answer at that covers `side_px` (its largest when
-    none does), or None for a model that takes no size: preflight then reports the native
-    resolution it really got."""
-    if side_px is None or not model.startswith(SIZED_IMAGE_MODELS):
+    """The smallest `image_size` the model takes that covers `side_px` (its largest when
+    none does), or None for a model that takes no size (resources/ai/gemini-models.json):
+    preflight then reports the native resolution it really got."""
+    info = model_table().get(model)
+    return info.size_for(side_px) if info is not None else None
+
+
+def resolution_note(model: str, side_px: int | None) -> str | None:
+    """Why this model cannot draw a page at the printer's resolution, or None when it can."""
+    if side_px is None:
         return None
-    return next((label for label, side in IMAGE_SIZES if side >= side_px), IMAGE_SIZES[-1][0])
+    info = model_table().get(model)
+    if info is None or not info.takes_size:
+        return (
+            f"{model} takes no image_size, so it draws at its own size (about 1K) where the "
+            f"printer needs {side_px} px on the long side"
+        )
+    largest = max(info.sizes.values())
+    if largest < side_px:
+        label = max(info.sizes, key=lambda k: info.sizes[k])
+        return (
+            f"{model} draws at most {label} ({largest} px) where the printer needs "
+            f"{side_px} px on the long side"
+        )
+    return None
 
 
 class GeminiProvider:
@@ -89,8 +113,8 @@ class GeminiProvider:
         self,
         api_key: str,
         *,
-        analysis_model: str = "gemini-2.5-flash",
-        image_model: str = "gemini-2.5-flash-image",
+        analysis_model: str = DEFAULT_TEXT_MODEL,
+        image_model: str = DEFAULT_IMAGE_MODEL,
         base_url: str | None = None,
         api_version: str = "v1beta",
         timeout_seconds: float = 120.0,
@@ -99,6 +123,7 @@ class GeminiProvider:
         requests_per_minute: dict[str, int] | None = None,
         max_pixels: int = 60_000_000,
         print_side_px: int | None = None,
+        outage_seconds: float = 30.0,
     ) -> None:
         self.analysis_model = analysis_model
         self.image_model = image_model
@@ -108,6 +133,8 @@ class GeminiProvider:
         self.references = References(max_pixels)
         # the pixels the printer needs on a page's long side: asked of models that can
         self.image_size = image_size_for(image_model, print_side_px)
+        self.resolution_note = resolution_note(image_model, print_side_px)
+        self.breaker = OutageBreaker(outage_seconds)
         self._concurrency = (concurrency_per_model, max_concurrency_per_model)
         self._per_minute = {m: n for m, n in (requests_per_minute or {}).items() if n}
         self._http_options = types.HttpOptions(
@@ -284,7 +311,8 @@ class GeminiProvider:
         images: int = 0,
     ) -> types.GenerateContentResponse:
         ledger = current_ledger.get()
-        estimate = ledger.estimate(images) if ledger is not None else 0.0
+        size = self.image_size if images else None
+        estimate = ledger.estimate(model, images, size) if ledger is not None else 0.0
         client = self._loop_state()[0]
         limiter = self.limiter(model)
         started = await limiter.acquire()
@@ -296,10 +324,11 @@ class GeminiProvider:
                 model=model, contents=contents, config=config
             )
             outcome = Outcome.OK
+            self.breaker.answered()
         except BaseException as exc:
             if ledger is not None and not isinstance(exc, asyncio.CancelledError):
                 ledger.record(label, model, outcome=type(exc).__name__)
-            classified = self._classify(exc)
+            classified = self._classify(exc, model)
             if _is_rate_limit(exc) and isinstance(classified, TransientError):
                 outcome, retry_after = Outcome.RATE_LIMITED, classified.retry_after
             raise classified from exc
@@ -318,17 +347,19 @@ class GeminiProvider:
                 tokens_out=(usage.candidates_token_count or 0) if usage else 0,
                 images=produced,
                 outcome="ok" if produced or not images else "no image",
+                size=size,
                 # the size the model drew at, before _to_print_size upscales it
                 native_size=header_size(image) if produced and image is not None else None,
             )
         return response
 
     # -- replies -----------------------------------------------------------------------
-    def _classify(self, exc: BaseException) -> BaseException:
+    def _classify(self, exc: BaseException, model: str | None = None) -> BaseException:
         if isinstance(exc, asyncio.CancelledError):
             return exc
         where = self.base_url or "Google's Gemini API"
         if isinstance(exc, errors.APIError):
+            self.breaker.answered()  # it answered: reachable, whatever it said
             message = exc.message or str(exc)
             if exc.code == 429:
                 if _is_daily_quota(exc.details):
@@ -338,14 +369,76 @@ class GeminiProvider:
                 return CredentialsRejected(f"Gemini rejected the API key: {message}")
             if exc.code in (408, 500, 502, 503, 504) or exc.code >= 500:
                 return TransientError(f"Gemini is unavailable ({exc.code} {exc.status}): {message}")
+            fault = self._configuration_fault(exc.code, message, model)
+            if fault is not None:
+                return fault
             return PermanentError(
                 f"Gemini refused the request ({exc.code} {exc.status}): {message}"
             )
         if isinstance(exc, (httpx2.TimeoutException, TimeoutError)):
-            return TransientError(f"Gemini did not answer in time ({where})")
+            return self._unreachable(f"Gemini did not answer in time ({where})")
         if isinstance(exc, (httpx2.TransportError, OSError)) or _is_aiohttp_error(exc):
-            return TransientError(f"cannot reach Gemini at {where}: {exc}")
+            return self._unreachable(f"cannot reach Gemini at {where}: {exc}")
         return exc
+
+    def _unreachable(self, said: str) -> TransientError | GeminiUnreachable:
+        """A connection fault or a timeout: retried, until every call has failed so for
+        longer than the breaker's threshold; then the queue pauses (app/ai/outage.py)."""
+        down_for = self.breaker.failed()
+        if down_for is None:
+            return TransientError(said)
+        return GeminiUnreachable(
+            f"{said}; no call has reached Gemini for {down_for:.0f} s. The queue waits and "
+            "tries again by itself (items keep their attempts)."
+        )
+
+    def _configuration_fault(
+        self, code: int, message: str, model: str | None
+    ) -> ModelUnavailable | None:
+        """A 404 for a model id, or a 400 saying a parameter is not supported by the model:
+        every item would fail the same way, so the queue pauses with what to set."""
+        if model is None:
+            return None
+        lowered = message.lower()
+        role = "image" if model == self.image_model else "analysis"
+        setting = (
+            "PRESSROOM_GEMINI_IMAGE_MODEL" if role == "image" else "PRESSROOM_GEMINI_ANALYSIS_MODEL"
+        )
+        if code == 404 and ("not found" in lowered or "not supported" in lowered):
+            return ModelUnavailable(
+                f"Gemini does not serve the {role} model {model} ({retired_note(model)}): set "
+                f"{setting} to a model it serves (`pressroom models` lists them)",
+                model=model,
+            )
+        if code == 400 and "not supported" in lowered and ("model" in lowered):
+            return ModelUnavailable(
+                f"Gemini refused a setting for the {role} model {model}: {message[:200]}. "
+                f"Choose another model with {setting} (`pressroom models`).",
+                model=model,
+                probe_resumes=False,
+            )
+        return None
+
+    # -- the models it serves ------------------------------------------------------------
+    async def served_models(self) -> list[types.Model]:
+        """Every model this key may call (ListModels, all pages)."""
+        client = self._loop_state()[0]
+        try:
+            pager = await client.aio.models.list(config={"page_size": 1000})
+            return [m async for m in pager]
+        except Exception as exc:
+            raise self._classify(exc) from exc
+
+    async def check_models(self) -> list[str]:
+        """One sentence per configured model Gemini does not serve for generateContent,
+        naming the served ids that fit its role; empty when all are served. Raises the
+        usual errors (a rejected key, an unreachable service) as they are classified."""
+        served = await self.served_models()
+        self.breaker.answered()
+        return missing_models(
+            [(m.name or "", list(m.supported_actions or [])) for m in served],
+            {"image": self.image_model, "analysis": self.analysis_model},
+        )
 
     @staticmethod
     def _raise_if_blocked(response: types.GenerateContentResponse, label: str) -> None:

@@ -155,6 +155,14 @@ class Usage:
 class Provider(Protocol):
     name: str
     model: str
+    # why the image model cannot draw at the printer's resolution (None: it can); the
+    # quality report's resolution check says it
+    resolution_note: str | None
+
+    async def check_models(self) -> list[str]:
+        """One sentence per configured model the service does not serve (empty: all are,
+        or there is nothing to check offline). Raises the provider's usual errors."""
+        ...
 
     async def analyze_cover(self, image: bytes) -> CoverAnalysis: ...
     async def analyze_child(self, photo: bytes) -> ChildAnalysis: ...

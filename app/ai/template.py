@@ -37,6 +37,10 @@ LOCATE_NOTE = "The offline provider cannot find the hero or the title; draw the 
 class TemplateProvider:
     name = "template"
     model = MODEL_ID
+    resolution_note: str | None = None  # it draws at the source's own size
+
+    async def check_models(self) -> list[str]:
+        return []  # offline: no service to ask
 
     def __init__(self, max_pixels: int = 60_000_000, jpeg_quality: int = 90) -> None:
         self.max_pixels = max_pixels

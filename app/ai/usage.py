@@ -18,16 +18,54 @@ import contextvars
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.ai.models import model_table
 from app.domain import BudgetExceeded
+
+# What a call to a model the table does not know is counted at: the dearest known
+# prices, so that an unknown model can never slip under a budget.
+UNKNOWN_PRICES = (2.00, 12.00, 0.24)
 
 
 @dataclass(frozen=True)
 class Prices:
-    """US dollars; defaults follow Google's published Gemini 2.5 Flash prices."""
+    """Overrides of the model table's prices (PRESSROOM_PRICE_*); None keeps the table's
+    (resources/ai/gemini-models.json, per model, size and lane: app/ai/models.py)."""
 
-    input_per_million: float = 0.30
-    output_per_million: float = 2.50
-    per_image: float = 0.039
+    input_per_million: float | None = None
+    output_per_million: float | None = None
+    per_image: float | None = None
+
+    def of_call(
+        self,
+        model: str,
+        *,
+        tokens_in: int,
+        tokens_out: int,
+        images: int,
+        size: str | None = None,
+        lane: str = "live",
+    ) -> float:
+        """US dollars for one call. An image call's output is the image (priced per image
+        at its size); its output tokens are those of the image, not charged again."""
+        table = model_table()
+        info = table.get(model)
+        if info is not None:
+            listed = info.token_prices()
+            inp, out, img = (
+                listed.input_per_million,
+                listed.output_per_million,
+                info.image_price(size),
+            )
+            is_image_model = info.role == "image"
+        else:
+            inp, out, img = UNKNOWN_PRICES
+            is_image_model = "image" in model
+        inp = inp if self.input_per_million is None else self.input_per_million
+        out = out if self.output_per_million is None else self.output_per_million
+        img = img if self.per_image is None else self.per_image
+        text_out = 0 if is_image_model else tokens_out
+        cost = (tokens_in * inp + text_out * out) / 1e6 + images * img
+        return cost * (table.batch_discount if lane == "batch" else 1.0)
 
 
 @dataclass
@@ -41,22 +79,21 @@ class UsageLedger:
     images: int = 0
     tokens_in: int = 0
     tokens_out: int = 0
+    cost_usd: float = 0.0
     entries: list[dict[str, Any]] = field(default_factory=list)
     native_sizes: dict[str, tuple[int, int]] = field(default_factory=dict)  # label -> (w, h)
 
-    @property
-    def cost_usd(self) -> float:
-        p = self.prices
-        return (
-            self.tokens_in * p.input_per_million / 1e6
-            + self.tokens_out * p.output_per_million / 1e6
-            + self.images * p.per_image
-        )
-
-    def estimate(self, images: int, tokens_in: int = 2_000, tokens_out: int = 500) -> float:
-        p = self.prices
-        return (tokens_in * p.input_per_million + tokens_out * p.output_per_million) / 1e6 + (
-            images * p.per_image
+    def estimate(
+        self,
+        model: str,
+        images: int,
+        size: str | None = None,
+        tokens_in: int = 2_000,
+        tokens_out: int = 500,
+        lane: str = "live",
+    ) -> float:
+        return self.prices.of_call(
+            model, tokens_in=tokens_in, tokens_out=tokens_out, images=images, size=size, lane=lane
         )
 
     def reserve(self, estimate: float) -> None:
@@ -83,7 +120,13 @@ class UsageLedger:
         images: int = 0,
         outcome: str = "ok",
         native_size: tuple[int, int] | None = None,
+        size: str | None = None,
+        lane: str = "live",
     ) -> None:
+        cost = self.prices.of_call(
+            model, tokens_in=tokens_in, tokens_out=tokens_out, images=images, size=size, lane=lane
+        )
+        self.cost_usd += cost
         self.calls += 1
         self.failed_calls += outcome != "ok"
         self.tokens_in += tokens_in
@@ -97,6 +140,9 @@ class UsageLedger:
                 "tokens_out": tokens_out,
                 "images": images,
                 "outcome": outcome,
+                "cost_usd": round(cost, 6),
+                **({"size": size} if size else {}),
+                **({"lane": lane} if lane != "live" else {}),
                 **({"native_size": list(native_size)} if native_size else {}),
             }
         )

@@ -9,6 +9,12 @@ schema with `same_child`) gets a passing verdict by default, a locate call (a sc
 malformed JSON, a judge's verdict, a blocked or malformed one, a locate call's boxes), add
 latency, and read back every request the SDK sent.
 
+It serves today's models (`SERVED`: ListModels and Get answer with them, as Google's
+`GET /v1beta/models` does) and answers a generateContent for any other id with Google's
+404 NOT_FOUND, an `imageSize` the model does not take with a 400, and draws an image at
+the size asked (512, 1K, 2K, 4K; about 1K when none is). `unreachable` makes every request
+end with a dropped connection, as an outage does.
+
 Two modes for the speed bench: `Latency` answers analyses and images after fixed times, as
 a real model takes its time; `per_minute` enforces a rolling per-minute request limit per
 model, as a real key's quota does: a request over it is answered at once with Google's
@@ -44,12 +50,48 @@ from app.chaos.fake_gemini_replies import (
     _b64,
     bad_request,
     error_body,
+    invalid_image_size,
     malformed_json,
+    model_not_found,
     rate_limited,
     unavailable,
 )
 
 VALID_KEY = "test-gemini-key"
+
+# What Google serves (its models page as read on 2026-12-02): id -> image sizes it takes
+# (None: a text model). Retired ids (gemini-2.5-flash-image, gemini-2.5-flash) are absent.
+SIZES = {"512": 512, "1K": 1024, "2K": 2048, "4K": 4096}
+SERVED: dict[str, dict[str, int] | None] = {
+    "gemini-3.1-flash-image": dict(SIZES),
+    "gemini-3-pro-image": {k: v for k, v in SIZES.items() if k != "512"},
+    "gemini-3.1-flash-lite-image": None,  # answers at its own ~1K, takes no size
+    "gemini-3.8-flash": None,
+    "gemini-3.7-flash": None,
+    "gemini-3.6-flash": None,
+    "gemini-3.5-flash": None,
+    "gemini-3.5-flash-lite": None,
+    "gemini-3.1-flash-lite": None,
+    "gemini-3-flash-preview": None,
+    "gemini-3.1-pro-preview": None,
+}
+NOT_FOR_GENERATION = {"gemini-embedding-2": ["embedContent"]}
+
+
+def model_entry(model: str) -> dict[str, Any]:
+    """A model as ListModels describes it (no shutdown date: Google's answer has none)."""
+    actions = NOT_FOR_GENERATION.get(
+        model, ["generateContent", "countTokens", "batchGenerateContent"]
+    )
+    return {
+        "name": f"models/{model}",
+        "version": "001",
+        "displayName": model.replace("-", " ").title(),
+        "description": f"{model}, as served",
+        "inputTokenLimit": 1048576 if "image" not in model else 131072,
+        "outputTokenLimit": 65536 if "image" not in model else 32768,
+        "supportedGenerationMethods": actions,
+    }
 
 
 @dataclass
@@ -101,15 +143,16 @@ def _sample(schema: dict[str, Any], name: str = "") -> Any:
     return f"model's {name.replace('_', ' ')}"
 
 
-def _fake_image(references: list[bytes], aspect: str | None) -> bytes:
-    """What an image model would return: a ~1K picture based on the first reference."""
+def _fake_image(references: list[bytes], aspect: str | None, side: int = 1024) -> bytes:
+    """What an image model would return: a picture `side` px on its long side (the size
+    asked), based on the first reference."""
     base = (
         Image.open(io.BytesIO(references[0])).convert("RGB")
         if references
-        else Image.new("RGB", (1024, 1024), "white")
+        else Image.new("RGB", (side, side), "white")
     )
     w, h = (int(v) for v in (aspect or "1:1").split(":"))
-    size = (1024, round(1024 * h / w)) if w >= h else (round(1024 * w / h), 1024)
+    size = (side, round(side * h / w)) if w >= h else (round(side * w / h), side)
     out = ImageOps.fit(base, size)
     draw = ImageDraw.Draw(out)
     # Where the hero's face is (the largest face-like skin region, as the template provider
@@ -124,7 +167,7 @@ def _fake_image(references: list[bytes], aspect: str | None) -> bytes:
         box = (cx - r, cy - r, cx + r, cy + r)
     draw.ellipse(box, fill=(150, 96, 70), outline=(40, 30, 30), width=6)
     buf = io.BytesIO()
-    out.save(buf, "PNG")
+    out.save(buf, "PNG", compress_level=1)
     return buf.getvalue()
 
 
@@ -179,7 +222,10 @@ class FakeGemini:
         latency: Latency | None = None,
         per_minute: dict[str, int] | None = None,
         window_seconds: float = 60.0,
+        served: dict[str, dict[str, int] | None] | None = None,
     ) -> None:
+        self.served = dict(SERVED if served is None else served)
+        self.unreachable = False  # every request ends with a dropped connection
         self.faults = faults
         self.latency = latency or Latency()
         self.per_minute = per_minute or {}  # model -> requests accepted per window
@@ -282,13 +328,25 @@ class FakeGemini:
             with self.lock:
                 self.image_log.append((at, source, photo, status))
 
+    def _refused_config(self, recorded: Recorded, version: str) -> Reply | None:
+        """A model it does not serve (404), or an image size the model does not take (400)."""
+        if recorded.model not in self.served:
+            return model_not_found(recorded.model, version)
+        size = (recorded.config.get("imageConfig") or {}).get("imageSize")
+        if size is not None and size not in (self.served[recorded.model] or {}):
+            return invalid_image_size(str(size))
+        return None
+
     def _default_reply(self, recorded: Recorded) -> Reply:
         config = recorded.config
         usage = {"promptTokenCount": 1200 + 258 * len(recorded.images), "candidatesTokenCount": 0}
         if _asks_image(recorded):
-            aspect = (config.get("imageConfig") or {}).get("aspectRatio")
-            data = base64.b64encode(_fake_image(recorded.images, aspect)).decode()
-            usage["candidatesTokenCount"] = 1290
+            image_config = config.get("imageConfig") or {}
+            aspect = image_config.get("aspectRatio")
+            sizes = self.served.get(recorded.model) or {}
+            side = sizes.get(str(image_config.get("imageSize")), 1024)
+            data = base64.b64encode(_fake_image(recorded.images, aspect, side)).decode()
+            usage["candidatesTokenCount"] = {512: 747, 1024: 1120, 2048: 1680}.get(side, 2520)
             parts: list[dict[str, Any]] = [{"inlineData": {"mimeType": "image/png", "data": data}}]
         else:
             schema = config.get("responseSchema") or {"type": "OBJECT"}
@@ -322,9 +380,48 @@ class FakeGemini:
             def log_message(self, *args: object) -> None:
                 pass
 
+            def _drop(self) -> bool:
+                """An outage: the connection ends without an answer."""
+                if not fake.unreachable:
+                    return False
+                self.close_connection = True
+                with contextlib.suppress(OSError):
+                    self.connection.shutdown(2)
+                return True
+
+            def do_GET(self) -> None:
+                """ListModels (`/v1beta/models?pageSize=…&pageToken=…`) and Get."""
+                if self._drop():
+                    return
+                path, _, query = self.path.partition("?")
+                parts = path.strip("/").split("/")
+                if self.headers.get("x-goog-api-key") != VALID_KEY:
+                    return self._send(
+                        bad_request("API key not valid. Please pass a valid API key.")
+                    )
+                names = [*fake.served, *NOT_FOR_GENERATION]
+                if len(parts) == 2 and parts[1] == "models":
+                    params = dict(p.split("=", 1) for p in query.split("&") if "=" in p)
+                    size = max(1, min(1000, int(params.get("pageSize", "50"))))
+                    start = int(params.get("pageToken") or 0)
+                    page = names[start : start + size]
+                    body: dict[str, Any] = {"models": [model_entry(m) for m in page]}
+                    if start + size < len(names):
+                        body["nextPageToken"] = str(start + size)
+                    return self._send(Reply(200, body))
+                if len(parts) == 3 and parts[1] == "models":
+                    if parts[2] in names:
+                        return self._send(Reply(200, model_entry(parts[2])))
+                    return self._send(
+                        Reply(404, error_body(404, "NOT_FOUND", f"Model {parts[2]} not found."))
+                    )
+                return self._send(Reply(404, error_body(404, "NOT_FOUND", f"no route {path}")))
+
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length", "0"))
                 raw = self.rfile.read(length)
+                if self._drop():
+                    return
                 path = self.path.split("?", 1)[0]
                 parts = path.strip("/").split("/")
                 if (
@@ -349,7 +446,9 @@ class FakeGemini:
                         )
                     started = time.monotonic()
                     kind = "image" if _asks_image(recorded) else "analysis"
-                    refused = fake._over_limit(model, started)
+                    refused = fake._refused_config(recorded, parts[0]) or fake._over_limit(
+                        model, started
+                    )
                     reply = (
                         refused
                         or fake._next_reply(model)

@@ -201,3 +201,22 @@ def locate_reply(*boxes_2d: Any) -> Reply:
 def locate_malformed() -> Reply:
     """Boxes that do not fit the schema: three fractions where four thousandths belong."""
     return _json_reply({"boxes": [{"box_2d": [0.2, 0.25, 0.7]}], "hero": "left"})
+
+
+def model_not_found(model: str, version: str = "v1beta") -> Reply:
+    """Google's answer for a model id it does not serve (retired, misspelt)."""
+    return Reply(
+        404,
+        error_body(
+            404,
+            "NOT_FOUND",
+            f"models/{model} is not found for API version {version}, or is not supported for "
+            "generateContent. Call ListModels to see the list of available models and their "
+            "supported methods.",
+        ),
+    )
+
+
+def invalid_image_size(size: str) -> Reply:
+    """The answer for an image_size the model does not take (Google's invalid-value form)."""
+    return bad_request(f"Invalid value at 'generation_config.image_config.image_size', \"{size}\"")

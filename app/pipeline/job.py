@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from app.ai.models import estimate_book
 from app.ai.prompt import build_cover_prompt, build_page_prompt, personalized_title
 from app.ai.provider import ChildAnalysis, CoverAnalysis, ImageTask, Provider
 from app.ai.usage import (
@@ -46,6 +47,7 @@ from app.pipeline.print_stage import print_stage, with_preflight
 from app.pipeline.provenance import with_run
 from app.pipeline.publish import publish_item
 from app.pipeline.quality_stage import close_gate, open_gate, page_target
+from app.print.profiles import print_side_px
 from app.quality.gate import Assessment, Target
 from app.redact import redact_data
 from app.store.ports import BlobNotFound, BlobStore, OrderStore
@@ -61,6 +63,17 @@ class JobServices:
     provider: Provider
     settings: Settings
     events: EventBus
+
+    @property
+    def item_budget_usd(self) -> float | None:
+        """PRESSROOM_BUDGET_PER_ITEM_USD (0: no ceiling), or by default twice what a clean
+        12-page book costs on the configured models at the printer's size (app/ai/models.py)."""
+        s = self.settings
+        if s.budget_per_item_usd is not None:
+            return s.budget_per_item_usd or None
+        return estimate_book(
+            s.gemini_image_model, s.gemini_analysis_model, print_side_px(s)
+        ).budget_usd
 
     @property
     def print_spec(self) -> PrintSpec:
@@ -107,7 +120,7 @@ class BookJob:
                 settings.price_output_per_million,
                 settings.price_per_image,
             ),
-            budget_usd=settings.budget_per_item_usd or None,
+            budget_usd=self.s.item_budget_usd,
             prior_cost_usd=float((previous.get("usage_total") or {}).get("cost_usd", 0.0)),
         )
         token = current_ledger.set(self.ledger)

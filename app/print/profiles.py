@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from app.assets import resource
+from app.config import Settings
 from app.domain import PressroomError
 from app.pipeline.pdf import PrintSpec
 
@@ -185,3 +186,11 @@ def profile_names() -> list[str]:
         for p in resource("print").iterdir()
         if p.name.endswith(".json")
     )
+
+
+def print_side_px(settings: Settings) -> int:
+    """The pixels a page's long side needs for the chosen printer (at its native ppi)."""
+    profile = load_profile(settings.print_profile)
+    width, height = profile.page_size(1)
+    ppi = settings.target_dpi if profile.is_digital else profile.min_native_ppi
+    return round(max(width, height) * ppi)

@@ -175,6 +175,7 @@ class Assessment:
                 native_size=self.native_size(target.label),
                 trim_mm=settings.trim_mm,
                 settings=settings,
+                limit=self.provider.resolution_note,
             )
         except BaseException:
             judging.cancel()

@@ -11,6 +11,8 @@ them on the demo books with faults injected (`pressroom bench --quality`).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from app.config import Settings
 from app.domain import Box
 from app.quality.measure import ImageMeasures, measure_images
@@ -29,11 +31,15 @@ def image_checks(
     native_size: tuple[int, int] | None,
     trim_mm: tuple[float, float],
     settings: Settings,
+    limit: str | None = None,
 ) -> list[Check]:
     """The "composition", "hero_changed" and "resolution" checks of one generated image
     (`target`: "cover", "page 3") against its original. `native_size` is the size the
-    provider drew at (app/ai/usage.py: `native_size_of(label)`), None if unknown."""
-    resolution = resolution_check(native_size, trim_mm, target=target, settings=settings)
+    provider drew at (app/ai/usage.py: `native_size_of(label)`), None if unknown; `limit`
+    why the model cannot draw finer (the provider's `resolution_note`)."""
+    resolution = resolution_check(
+        native_size, trim_mm, target=target, settings=settings, limit=limit
+    )
     try:
         measures = measure_images(
             original, generated, hero_regions, max_pixels=settings.max_image_pixels
@@ -161,8 +167,12 @@ def resolution_check(
     *,
     target: str,
     settings: Settings,
+    limit: str | None = None,
 ) -> Check:
     least = settings.quality_min_native_ppi
+    if limit:
+        checked = resolution_check(native_size, trim_mm, target=target, settings=settings)
+        return replace(checked, sentence=f"{checked.sentence}; {limit}")
     trim = "×".join(f"{v:g}" for v in trim_mm)
     if native_size is None:
         return Check(

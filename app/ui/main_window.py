@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import html
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -28,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from app.config import Settings
 from app.domain import ConfigurationError, Status
-from app.events import Event, MessageEvent, StatusEvent
+from app.events import Event, MessageEvent, PausedEvent, StatusEvent
 from app.pipeline.job import JobServices
 from app.runtime import build_services, check_configuration, describe_setup
 from app.ui import menus
@@ -123,6 +124,7 @@ class MainWindow(DecisionsMixin, QMainWindow):
         self.banner.setWordWrap(True)
         self.banner.setStyleSheet(
             "QLabel { background: #fff3c4; border: 1px solid #d9b44a; padding: 6px; }"
+            'QLabel[alert="true"] { background: #fbe0e0; border: 1px solid #b83232; }'
         )
         orders_tab = QWidget()
         column = QVBoxLayout(orders_tab)
@@ -252,6 +254,8 @@ class MainWindow(DecisionsMixin, QMainWindow):
             self.log_view.add(event, self._who(event.item_id))
             if event.level >= logging.ERROR and event.item_id is None:
                 self.statusBar().showMessage(event.text, 15_000)
+        if isinstance(event, PausedEvent):
+            self._show_pause(event.reason)
         if isinstance(event, StatusEvent):
             self.attention.status_changed(event, self.model)
             self._update_title()
@@ -259,6 +263,19 @@ class MainWindow(DecisionsMixin, QMainWindow):
                 self.load_detail(event.item_id)
             if self.model.row_of(event.item_id) is None:
                 self.refresh()
+
+    def _show_pause(self, reason: str | None) -> None:
+        """A red banner and a tray alert while the queue is paused (a missing model, an
+        outage, a spent quota), naming what to do; the setup banner again when it resumes."""
+        self.banner.setProperty("alert", reason is not None)
+        if reason is None:
+            self._show_setup()
+        else:
+            self.banner.setText(f"<b>The queue is paused</b>: {html.escape(reason)}")
+            self.banner.setVisible(True)
+            self.attention.needed.emit("", "The queue is paused", reason)
+        self.banner.style().polish(self.banner)
+        self._update_status()
 
     def _show_setup(self) -> None:
         """Say where orders come from, what makes the images and where books go; a banner

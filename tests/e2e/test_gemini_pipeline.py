@@ -24,7 +24,7 @@ from tests.conftest import make_settings, order_book, save_small_book
 from tests.fakes import gemini as fakes
 from tests.fakes.gemini import FakeGemini
 
-IMAGE = "gemini-2.5-flash-image"
+IMAGE = "gemini-3.1-flash-image"
 
 
 @pytest.fixture

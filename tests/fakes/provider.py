@@ -38,6 +38,11 @@ class ScriptedProvider:
         self.locations = dict(locations or {})  # "locate hero page 3" -> what to answer
         self.calls: Counter[str] = Counter()
         self.stalled = asyncio.Event()
+        self.resolution_note: str | None = None
+
+    async def check_models(self) -> list[str]:
+        await self._enter("check models")
+        return []
 
     async def _enter(self, label: str, child: str | None = None) -> None:
         self.calls[label] += 1

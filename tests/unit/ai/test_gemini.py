@@ -28,7 +28,7 @@ from app.domain import (
 from tests.fakes import gemini as fakes
 from tests.fakes.gemini import FakeGemini
 
-ANALYSIS, IMAGE = "gemini-2.5-flash", "gemini-2.5-flash-image"
+ANALYSIS, IMAGE = "gemini-3.8-flash", "gemini-3.1-flash-image"
 COVER = demo_root().joinpath("moon-boat", "cover.jpg").read_bytes()
 PAGE = demo_root().joinpath("moon-boat", "page-02.jpg").read_bytes()
 PHOTO = demo_photo("child-ada.jpg")
@@ -168,7 +168,7 @@ def test_malformed_analysis_is_retried_once_then_reported(fake: FakeGemini) -> N
 
 def test_every_attempt_is_in_the_ledger_and_the_budget_stops_spending(fake: FakeGemini) -> None:
     provider = provider_for(fake)
-    ledger = UsageLedger(budget_usd=0.10)
+    ledger = UsageLedger(budget_usd=0.30)
 
     async def spend() -> None:
         current_ledger.set(ledger)
@@ -178,7 +178,7 @@ def test_every_attempt_is_in_the_ledger_and_the_budget_stops_spending(fake: Fake
         await provider.generate_cover(task())
         await provider.analyze_cover(COVER)
         await provider.generate_cover(task())
-        with pytest.raises(BudgetExceeded, match=r"the next would pass its budget of \$0.10"):
+        with pytest.raises(BudgetExceeded, match=r"the next would pass its budget of \$0.30"):
             for _ in range(10):
                 await provider.generate_cover(task())
 
@@ -186,7 +186,9 @@ def test_every_attempt_is_in_the_ledger_and_the_budget_stops_spending(fake: Fake
     assert ledger.failed_calls == 1
     assert ledger.images >= 2 and ledger.tokens_in > 0 and ledger.tokens_out > 0
     assert [e["outcome"] for e in ledger.entries[:2]] == ["ServerError", "ok"]
-    assert 0.06 < ledger.cost_usd <= 0.10
+    # each image at 3.1 Flash Image's ~1K price (no size asked), from the model table
+    assert next(e["cost_usd"] for e in ledger.entries if e["images"]) > 0.067
+    assert 0.22 < ledger.cost_usd <= 0.30
 
 
 def test_one_concurrency_cap_per_model_across_callers(fake: FakeGemini) -> None:
@@ -213,6 +215,7 @@ def test_settings_choose_gemini_when_a_key_is_set(fake: FakeGemini, tmp_path: Pa
         GEMINI_BASE_URL=fake.url,  # type: ignore[call-arg]
         gemini_image_model="custom-image-model",
     )
+    fake.served["custom-image-model"] = None
     provider = make_provider(settings)
     assert isinstance(provider, GeminiProvider)
     PROVIDERS.append(provider)
@@ -224,9 +227,11 @@ def test_settings_choose_gemini_when_a_key_is_set(fake: FakeGemini, tmp_path: Pa
 @pytest.mark.parametrize(
     ("model", "side", "size"),
     [
-        ("gemini-3-pro-image-preview", 2588, "4K"),  # KDP 8.5 in + bleed at 300 ppi
-        ("gemini-3-pro-image-preview", 1900, "2K"),
-        ("gemini-2.5-flash-image", 2588, None),  # answers at ~1K whatever is asked
+        ("gemini-3-pro-image", 2588, "4K"),  # KDP 8.5 in + bleed at 300 ppi
+        ("gemini-3-pro-image", 1900, "2K"),
+        ("gemini-3.1-flash-image", 2588, "4K"),
+        ("gemini-3.1-flash-image", 495, "512"),  # the smallest that covers the page
+        ("gemini-3.1-flash-lite-image", 2588, None),  # takes no size: answers at ~1K
     ],
 )
 def test_models_that_can_are_asked_for_the_printers_size(

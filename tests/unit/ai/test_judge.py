@@ -15,6 +15,7 @@ import pytest
 from PIL import Image
 
 from app.ai.gemini import GeminiProvider
+from app.ai.models import model_table
 from app.ai.provider import ChildAnalysis, CoverAnalysis, ImageTask, JudgeTask, JudgeVerdict
 from app.ai.template import TemplateProvider, stylized_face
 from app.ai.template_judge import LIMITS, judge_offline
@@ -29,7 +30,7 @@ from tests.fakes import gemini as fakes
 from tests.fakes.gemini import FakeGemini
 from tests.fakes.provider import ScriptedProvider
 
-ANALYSIS = "gemini-2.5-flash"
+ANALYSIS = "gemini-3.8-flash"
 CATALOG = demo_catalog()
 BOOKS = {b["id"]: b for b in CATALOG["books"]}
 KIDS = {"Ada": "child-ada.jpg", "Kofi": "child-kofi.jpg", "Rosie": "child-rosie.jpg"}
@@ -198,7 +199,10 @@ def test_judge_calls_are_in_the_ledger_like_every_call(fake: FakeGemini) -> None
     assert all(e["model"] == ANALYSIS and e["images"] == 0 for e in ledger.entries)
     # the malformed answer's tokens, then the default answer's (1200 + 258 per image)
     assert ledger.tokens_in == 2300 + 1200 + 4 * 258 and ledger.tokens_out == 150 + 180
-    assert ledger.cost_usd == pytest.approx((4532 * 0.30 + 330 * 2.50) / 1e6)
+    listed = model_table().get(ANALYSIS).token_prices()  # type: ignore[union-attr]
+    assert listed.input_per_million > 0  # the table prices today's analysis model
+    expected = 4532 * listed.input_per_million + 330 * listed.output_per_million
+    assert ledger.cost_usd == pytest.approx(expected / 1e6)
 
 
 def test_judge_calls_go_through_the_retries_and_a_paused_queue_propagates(

@@ -23,7 +23,7 @@ from tests.fakes import gemini as fakes
 from tests.fakes.gemini import FakeGemini
 from tests.fakes.provider import ScriptedProvider
 
-ANALYSIS = "gemini-2.5-flash"
+ANALYSIS = "gemini-3.8-flash"
 COVER = demo_root().joinpath("moon-boat", "cover.jpg").read_bytes()
 PAGE = demo_root().joinpath("moon-boat", "page-02.jpg").read_bytes()
 PROVIDERS: list[GeminiProvider] = []

@@ -22,7 +22,7 @@ from tests.fakes.gemini import FakeGemini
 COVER = Path(str(demo_root().joinpath("moon-boat", "cover.jpg"))).read_bytes()
 PHOTO = demo_photo("child-ada.jpg")
 BOOK = Book("adhoc", "Leo and the Moon Boat", "", "", "Leo", "", ())
-IMAGE = "gemini-2.5-flash-image"
+IMAGE = "gemini-3.1-flash-image"
 
 
 @pytest.fixture
