@@ -410,7 +410,8 @@ class GeminiProvider:
                 f"{setting} to a model it serves (`pressroom models` lists them)",
                 model=model,
             )
-        if code == 400 and "not supported" in lowered and ("model" in lowered):
+        names_a_setting = any(w in lowered for w in ("image_size", "imagesize", "image size"))
+        if code == 400 and (names_a_setting or ("not supported" in lowered and "model" in lowered)):
             return ModelUnavailable(
                 f"Gemini refused a setting for the {role} model {model}: {message[:200]}. "
                 f"Choose another model with {setting} (`pressroom models`).",
