@@ -63,9 +63,13 @@ async def _run_monitor(services: object, until: set[str] | None) -> None:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from app.catalog import load_demo_catalog, place_demo_orders
-    from app.runtime import build_services
+    from app.runtime import build_services, demo_refusal
 
-    services = build_services(_settings(args))
+    settings = _settings(args)
+    refused = demo_refusal(settings)
+    if refused:
+        raise PressroomError(refused)
+    services = build_services(settings)
     if not args.quiet:
         services.events.subscribe(_print_events)
     books = load_demo_catalog(services.store, services.blobs)
@@ -117,12 +121,10 @@ def cmd_worker(args: argparse.Namespace) -> int:
 def cmd_order(args: argparse.Namespace) -> int:
     """Place a paid order (what the mobile app does), for trying a worker by hand. The
     order is checked first; every problem is one line, and nothing is placed."""
-    from app.catalog import load_demo_catalog
     from app.pipeline.order_checks import OrderRefused, OrderRequest, place_checked_order
     from app.runtime import build_services
 
     services = build_services(_settings(args))
-    load_demo_catalog(services.store, services.blobs)
     request = OrderRequest(
         book_id=args.book,
         child_name=args.name,

@@ -5,8 +5,10 @@ books: `status` (with each item's e-mail and push), `resend`, `check` (quality r
 from __future__ import annotations
 
 import argparse
+import asyncio
 from typing import Any
 
+from app.ai.provider import Provider
 from app.cli_common import EXIT_FAILED, EXIT_OK
 from app.cli_common import settings_from as _settings
 from app.config import Settings
@@ -52,16 +54,16 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     services = build_services(_settings(args))
     if args.pdf:
-        from app.catalog import load_demo_catalog
         from app.quality.pdf_checks import check_pdf_file
-
-        load_demo_catalog(services.store, services.blobs)  # as `order` does: the demo books
 
         if not (args.book and args.name):
             raise PressroomError("with --pdf, say which book and which name: --book ID --name NAME")
         book = find_book(services.store, args.book)
         if book is None:
-            raise PressroomError(f"there is no book {args.book!r} in the catalog")
+            raise PressroomError(
+                f"there is no book {args.book!r} in the catalog (`pressroom book list` shows "
+                "it; `pressroom demo` loads the demo books on the embedded store)"
+            )
         report = check_pdf_file(args.pdf, book, args.name, args.gender, services.settings)
     elif args.item:
         args.item = _resolve_item(services.store, args.item)
@@ -79,6 +81,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     from app.runtime import build_services
 
     services = build_services(_settings(args))
+    gemini = _gemini_line(services.provider)
+    if gemini:
+        print(gemini)
     items = services.store.list_items(limit=args.limit)
     # a customer column only when some order has a name or an e-mail
     width = max((len(_customer(i)) for i in items), default=0)
@@ -91,6 +96,27 @@ def cmd_status(args: argparse.Namespace) -> int:
             for d in services.store.deliveries(item.id):
                 print(f"{'':10}{delivery_line(d)}")
     return EXIT_OK
+
+
+def _gemini_line(provider: Provider) -> str | None:
+    """With Gemini: whether the configured models are served — what a worker's pause says
+    when one is not (the items' own lines say "queue paused: …" too)."""
+    if provider.name != "gemini":
+        return None
+
+    async def check() -> list[str]:
+        try:
+            return await asyncio.wait_for(provider.check_models(), 20)
+        finally:
+            await provider.aclose()
+
+    try:
+        problems = asyncio.run(check())
+    except Exception as exc:
+        return f"Gemini: cannot check the models now ({exc})"
+    if problems:
+        return "Gemini: workers pause the queue — " + "; ".join(problems)
+    return f"Gemini: the configured models are served ({provider.model})"
 
 
 def cmd_resend(args: argparse.Namespace) -> int:

@@ -54,7 +54,25 @@ def cmd_chaos(args: argparse.Namespace) -> int:
     return run_chaos(plan, args.data_dir, args.database_url)
 
 
+def cmd_models(args: argparse.Namespace) -> int:
+    from app.model_trial import list_models, try_model
+
+    settings = _settings(args)
+    if args.action == "try":
+        if not args.model:
+            raise SystemExit("pressroom models try MODEL [--role image|analysis]")
+        return try_model(settings, args.model, args.role, timeout=args.timeout)
+    return list_models(settings)
+
+
 def add_tool_commands(add: Adder) -> None:
+    models = add(
+        "models", cmd_models, "the Gemini models the key may use; `models try MODEL` compares"
+    )
+    models.add_argument("action", nargs="?", choices=("list", "try"), default="list")
+    models.add_argument("model", nargs="?", help="with try: the candidate model id")
+    models.add_argument("--role", choices=("image", "analysis"), default="image")
+    models.add_argument("--timeout", type=float, default=1800.0, help="seconds per trial")
     chaos = add("chaos", cmd_chaos, "a bad night on purpose: workers killed, faults injected")
     chaos.add_argument("--books", type=int, default=40)
     chaos.add_argument("--workers", type=int, default=4)

@@ -16,8 +16,10 @@ import multiprocessing
 import threading
 import weakref
 from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import ParamSpec, TypeVar
+
+from app.domain import TransientError
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -64,9 +66,30 @@ def _executor() -> Executor:
 
 
 async def run_cpu(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-    """Run picklable CPU work (a module-level function or a method of a plain object)."""
+    """Run picklable CPU work (a module-level function or a method of a plain object).
+
+    A worker process that dies (the kernel's OOM killer, a crash in a native library)
+    breaks a ProcessPoolExecutor for good: the pool is replaced, and the work that was in it
+    fails as transient, so its book is retried instead of failing with an internal error."""
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(_executor(), functools.partial(fn, *args, **kwargs))
+    pool = _executor()
+    try:
+        return await loop.run_in_executor(pool, functools.partial(fn, *args, **kwargs))
+    except BrokenExecutor as exc:
+        _replace_broken(pool)
+        raise TransientError(
+            "an image worker process stopped unexpectedly (out of memory?); the pool was "
+            "restarted and the book will be retried"
+        ) from exc
+
+
+def _replace_broken(pool: Executor) -> None:
+    """Drop `pool` if it is still the current one (another task may have replaced it)."""
+    global _pool
+    with _lock:
+        if _pool is pool:
+            _pool = None
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 _admissions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (

@@ -128,3 +128,31 @@ def build_services(settings: Settings, events: EventBus | None = None) -> JobSer
         settings=settings,
         events=events or EventBus(),
     )
+
+
+def demo_refusal(settings: Settings) -> str | None:
+    """Why the demo catalog must not be loaded here (None: it may): on Supabase it would
+    be the shop's own catalog, which the mobile app lists to customers."""
+    if uses_supabase(settings):
+        return (
+            "the demo books are not loaded into Supabase: its catalog is the shop's, listed "
+            "to customers by the mobile app. Try the demo on the embedded store (unset "
+            "SUPABASE_URL, or pass another --data-dir)."
+        )
+    return None
+
+
+def first_run_demo(services: JobServices) -> int:
+    """The console's first start on the embedded store: the demo books when the store has
+    no book of its own, and a paid order per book when it has no order yet. Nothing on
+    Supabase. Returns the orders placed."""
+    from app.catalog import DEMO_BOOKS, load_demo_catalog, place_demo_orders
+
+    if demo_refusal(services.settings):
+        return 0
+    if any(book.id not in DEMO_BOOKS for book in services.store.list_books()):
+        return 0  # a shop's own catalog: leave it as it is
+    books = load_demo_catalog(services.store, services.blobs)
+    if services.store.list_items(limit=1):
+        return 0
+    return len(place_demo_orders(services.store, services.blobs, books))

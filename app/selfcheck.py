@@ -46,6 +46,7 @@ def run_self_check() -> int:
         ("monitor start and stop", _monitor),
         ("console (Qt)", _qt),
         ("notifications", _notifications),
+        ("Gemini models", _gemini_models),
     ]
     failures = 0
     with tempfile.TemporaryDirectory(prefix="pressroom-selfcheck-") as tmp:
@@ -72,6 +73,29 @@ def _notifications(_: Path) -> str:
     if broken:
         raise RuntimeError("; ".join(broken))
     return "; ".join(f"{c}: {said}" for c, _, said in report)
+
+
+def _gemini_models(_: Path) -> str:
+    """With a Gemini key: the configured models are among those Gemini serves."""
+    from app.ai.gemini import GeminiProvider
+    from app.runtime import make_provider
+    from app.user_settings import load_settings
+
+    settings = load_settings()
+    provider = make_provider(settings)
+    if not isinstance(provider, GeminiProvider):
+        return "offline (template provider): no models to check"
+
+    async def check() -> list[str]:
+        try:
+            return await asyncio.wait_for(provider.check_models(), 30)
+        finally:
+            await provider.aclose()
+
+    problems = asyncio.run(check())
+    if problems:
+        raise RuntimeError("; ".join(problems))
+    return f"{settings.gemini_image_model} and {settings.gemini_analysis_model} are served"
 
 
 def _imports(_: Path) -> str:

@@ -167,3 +167,13 @@ def complete_an_order(
         notification_body="ready",
     )
     return item.id
+
+
+def seed_demo_books(data_dir: Path) -> None:
+    """The demo books in the embedded store at `data_dir`, as `pressroom demo` loads them
+    (`pressroom order` does not: a shop's catalog is its own)."""
+    services = build_services(make_settings(data_dir.parent, data_dir=data_dir), EventBus())
+    try:
+        load_demo_catalog(services.store, services.blobs)
+    finally:
+        services.store.close()

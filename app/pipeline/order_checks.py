@@ -148,7 +148,12 @@ def check_order(
     spec = print_spec(settings)
     problems: list[Problem] = []
     if book is None:
-        hint = f" (the catalog has {', '.join(known_books)})" if known_books else ""
+        hint = (
+            f" (the catalog has {', '.join(known_books)})"
+            if known_books
+            else " (the catalog is empty: `pressroom book import` adds a book, `pressroom demo` "
+            "the demo books on the embedded store)"
+        )
         problems.append(Problem("book", f"book {book_id!r} is not in the catalog{hint}"))
     problems += name_problems(book, who, spec)
     if who.age_text is not None:

@@ -14,11 +14,10 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app import cpu
 from app.assets import resource
-from app.catalog import load_demo_catalog, place_demo_orders
 from app.domain import ConfigurationError
 from app.events import EventBus
 from app.pipeline.job import JobServices
-from app.runtime import build_services, describe_setup
+from app.runtime import build_services, describe_setup, first_run_demo
 from app.ui.main_window import MainWindow
 from app.user_settings import load_settings
 
@@ -78,9 +77,7 @@ def run_gui(argv: list[str] | None = None) -> int:
     print(describe_setup(services), flush=True)  # as worker and serve do
     cpu.configure(services.settings.cpu_workers, processes=True)  # keep the GIL for the window
     cpu.warm_up()
-    books = load_demo_catalog(services.store, services.blobs)
-    if not services.store.list_items(limit=1):  # first run: something real to watch at once
-        place_demo_orders(services.store, services.blobs, books)
+    first_run_demo(services)  # embedded only: something real to watch at once
     # The window's loop is qasync's (Qt's own event loop driving asyncio); the monitor keeps
     # its own thread and loop (app/ui/bridge.py). Not qasync.run(): it would install a
     # loop policy that the monitor thread's loop must not get.

@@ -239,8 +239,12 @@ class DecisionsMixin:
 
     def place_demo_orders(self) -> Task:
         from app.catalog import load_demo_catalog, place_demo_orders
+        from app.runtime import demo_refusal
 
         def place() -> int:
+            refused = demo_refusal(self.services.settings)
+            if refused:  # never the shop's catalog on Supabase
+                raise PressroomError(refused)
             books = load_demo_catalog(self.services.store, self.services.blobs)
             return len(place_demo_orders(self.services.store, self.services.blobs, books))
 

@@ -18,6 +18,7 @@ from app.catalog import demo_photo
 from app.config import Settings
 from app.domain import Status
 from app.store.embedded import EmbeddedOrderStore
+from tests.conftest import seed_demo_books
 
 
 def pressroom(
@@ -126,6 +127,7 @@ def test_worker_processes_orders_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> 
     data = tmp_path / "data"
     photo = tmp_path / "kid.jpg"
     photo.write_bytes(demo_photo("child-kofi.jpg"))
+    seed_demo_books(data)
     env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state"), "POLL_INTERVAL": "60000"}
     worker = subprocess.Popen(
         [sys.executable, "-m", "app", "worker", "--data-dir", str(data)],
@@ -255,6 +257,8 @@ def _order(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     photo = tmp_path / "kid.jpg"
     if not photo.exists():
         photo.write_bytes(demo_photo("child-ada.jpg"))
+    if not (tmp_path / "data").exists():
+        seed_demo_books(tmp_path / "data")
     base = {"--book": "moon-boat", "--photo": str(photo), "--name": "Ada"}
     given = dict(zip(args[::2], args[1::2], strict=True))
     flat = [part for pair in {**base, **given}.items() for part in pair]

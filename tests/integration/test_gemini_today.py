@@ -43,7 +43,9 @@ def make_services(
         if request.param == "embedded":
             settings = make_settings(tmp_path, **gemini)
         else:
-            settings = supabase_settings(tmp_path, request.getfixturevalue("supabase_fake"), **gemini)
+            settings = supabase_settings(
+                tmp_path, request.getfixturevalue("supabase_fake"), **gemini
+            )
         services = build_services(settings, EventBus())
         made.append(services)
         return services
@@ -72,7 +74,9 @@ def test_a_retired_model_pauses_at_start_and_names_what_to_set(
     services = make_services(gemini_image_model="gemini-2.5-flash-image")
     item = order_book(services, save_small_book(services, pages=1))
     paused: list[str | None] = []
-    services.events.subscribe(lambda e: paused.append(e.reason) if isinstance(e, PausedEvent) else None)
+    services.events.subscribe(
+        lambda e: paused.append(e.reason) if isinstance(e, PausedEvent) else None
+    )
 
     async def scenario() -> Monitor:
         monitor = Monitor(services, worker_id="w")

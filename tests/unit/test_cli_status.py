@@ -11,6 +11,7 @@ from app.catalog import demo_photo
 from app.cli import main
 from app.domain import Claim, Stage, Status
 from app.store.embedded import EmbeddedOrderStore
+from tests.conftest import seed_demo_books
 
 
 def test_order_keeps_the_customer_and_status_shows_finished_items_as_done(
@@ -19,6 +20,7 @@ def test_order_keeps_the_customer_and_status_shows_finished_items_as_done(
     data = tmp_path / "data"
     photo = tmp_path / "kid.jpg"
     photo.write_bytes(demo_photo("child-kofi.jpg"))
+    seed_demo_books(data)
     common = ["--book", "giant-garden", "--photo", str(photo), "--data-dir", str(data)]
     assert (
         main(
