@@ -1,7 +1,9 @@
 """`pressroom models`: which Gemini models the key may use, for which of Pressroom's roles,
 which are configured, and what is known of their shutdown; `pressroom models try MODEL`:
 the demo books made by the candidate beside the configured model — gate verdicts, native
-resolution, calls, cost and time — the evidence to switch.
+resolution, calls, cost and time — the evidence to switch; for the analysis role also the
+judge's verdicts on the calibration set of `bench --quality` (faults caught, good pages
+flagged).
 
 Each trial runs on a scratch embedded store in a temporary folder (no order, e-mail or
 customer link is made in the shop), with the shop's own key and endpoint.
@@ -24,6 +26,7 @@ from app.domain import PressroomError, Status
 from app.events import EventBus
 from app.monitor import Monitor
 from app.pipeline import checkpoints as ck
+from app.quality.calibration_judge import judge_calibration, judge_lines
 from app.runtime import build_services, make_provider
 
 ROLE_SETTING = {"image": "gemini_image_model", "analysis": "gemini_analysis_model"}
@@ -98,6 +101,7 @@ class Trial:
     calls: int
     failed_calls: int
     cost_usd: float
+    judge: list[str] | None = None  # the judge on bench --quality's calibration set
 
     def lines(self) -> list[str]:
         return [
@@ -108,6 +112,7 @@ class Trial:
             f"  calls      {self.calls} ({self.failed_calls} failed)",
             f"  cost       ${self.cost_usd:.3f}",
             f"  time       {self.seconds:.1f} s",
+            *(self.judge or []),
         ]
 
 
@@ -191,6 +196,21 @@ def try_model(settings: Settings, candidate: str, role: str, timeout: float = 18
         run_trial(settings, setting, model, timeout)
         for model in dict.fromkeys((configured, candidate))
     ]
+    if role == "analysis":  # the model that judges: its verdicts on the calibration set
+        for trial in trials:
+            trial.judge = calibrate_judge(settings.model_copy(update={setting: trial.model}))
     for trial in trials:
         print("\n".join(trial.lines()))
     return 0
+
+
+def calibrate_judge(settings: Settings) -> list[str]:
+    provider = _gemini(settings)
+
+    async def judged() -> list[str]:
+        try:
+            return judge_lines(await judge_calibration(provider, settings))
+        finally:
+            await provider.aclose()
+
+    return asyncio.run(judged())

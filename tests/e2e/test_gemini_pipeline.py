@@ -137,6 +137,7 @@ def test_demo_runs_end_to_end_on_gemini(tmp_path: Path, fake: FakeGemini) -> Non
         "XDG_STATE_HOME": str(tmp_path / "state"),
         "GOOGLE_AI_API_KEY": fakes.VALID_KEY,
         "GEMINI_BASE_URL": fake.url,
+        "PRESSROOM_TARGET_DPI": "100",  # 1K answers: at 300 ppi the fake draws 26 4K images
     }
     result = subprocess.run(
         [sys.executable, "-m", "app", "demo", "--quiet", "--data-dir", str(tmp_path / "d")],

@@ -75,6 +75,20 @@ def test_models_try_runs_the_demo_books_beside_the_configured_model(
     assert pro and all(r.config["imageConfig"]["imageSize"] == "1K" for r in pro)
 
 
+def test_models_try_an_analysis_model_judges_the_calibration_set(
+    fake: FakeGemini, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a judge that passes everything (the fake's default) catches no fault: the figures say so
+    assert main(["models", "try", "gemini-3.5-flash", "--role", "analysis"]) == 0
+    out = capsys.readouterr().out
+    configured, candidate = out.split("\ngemini-3.5-flash\n")
+    for block in (configured, candidate):
+        assert "judge      0/" in block and "faults caught, 0/6 good pictures flagged" in block
+        assert "photo returned: 0/6" in block
+    judged = [r for r in fake.calls_to("gemini-3.5-flash") if len(r.images) >= 3]
+    assert len(judged) > 6  # the demo books' judgements and the calibration set's
+
+
 def test_models_try_refuses_a_model_that_is_not_served(
     fake: FakeGemini, capsys: pytest.CaptureFixture[str]
 ) -> None:
