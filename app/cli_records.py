@@ -106,7 +106,7 @@ def _gemini_line(provider: Provider) -> str | None:
 
     async def check() -> list[str]:
         try:
-            return await asyncio.wait_for(provider.check_models(), 20)
+            return await asyncio.wait_for(provider.check_models(), 8)
         finally:
             await provider.aclose()
 

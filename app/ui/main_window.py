@@ -402,7 +402,7 @@ class MainWindow(DecisionsMixin, QMainWindow):
         self.detail.pdf.bridge = self.bridge
         self.cover_lab.bridge = self.bridge
         self._apply_thresholds(settings)
-        self._show_setup()
+        self._show_pause(None)  # a new monitor: not paused; the setup banner again
         if type(old_store) is not type(self.services.store):
             self.model.clear()
             self._cursor = None

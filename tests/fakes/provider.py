@@ -41,8 +41,7 @@ class ScriptedProvider:
         self.resolution_note: str | None = None
 
     async def check_models(self) -> list[str]:
-        await self._enter("check models")
-        return []
+        return []  # nothing to ask offline; not an AI call
 
     async def _enter(self, label: str, child: str | None = None) -> None:
         self.calls[label] += 1

@@ -9,6 +9,7 @@ from typing import Any
 from PySide6.QtWidgets import QLineEdit
 
 from app import user_settings
+from app.events import PausedEvent
 from app.ui.main_window import MainWindow
 from app.ui.settings_dialog import SettingsDialog
 from tests.ui.conftest import MemoryKeyring, finish
@@ -92,3 +93,20 @@ def test_settings_that_would_fall_back_quietly_are_not_applied(
     finish(qtbot, window.apply_settings(half))
     assert window.services is before  # still running on what worked
     assert "SUPABASE_SERVICE_KEY is not" in window.statusBar().currentMessage()
+
+
+def test_a_paused_queue_shows_a_red_banner_and_a_tray_alert_naming_what_to_set(
+    make_window: Factory, qtbot: Any
+) -> None:
+    window = make_window()
+    alerts: list[tuple[str, str, str]] = []
+    window.attention.needed.connect(lambda *args: alerts.append(args))
+    reason = "the image model gemini-2.5-flash-image is not served by Gemini; set X"
+    window.services.events.emit(PausedEvent(reason))
+    qtbot.waitUntil(lambda: "The queue is paused" in window.banner.text())
+    assert window.banner.isVisible() and window.banner.property("alert") is True
+    assert "gemini-2.5-flash-image" in window.banner.text()
+    assert alerts == [("", "The queue is paused", reason)]
+    window.services.events.emit(PausedEvent(None))
+    qtbot.waitUntil(lambda: "offline template provider" in window.banner.text())
+    assert window.banner.property("alert") is False
