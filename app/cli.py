@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from app import __version__
 from app.cli_books import add_book_commands
 from app.cli_common import (
     EXIT_BAD_INPUT,
@@ -141,7 +142,11 @@ def cmd_order(args: argparse.Namespace) -> int:
         for problem in refused.problems:
             print(f"pressroom: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    print(item.id)
+    print(
+        f"Placed a paid order for {item.personalization.child_name} ({item.book_id}); a worker "
+        "makes the book: `pressroom worker`, or the console's monitor. Its item id:"
+    )
+    print(item.id)  # the last line, for scripts
     return EXIT_OK
 
 
@@ -215,6 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="pressroom", description="Turn paid orders into personalized children's books."
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to the console")
+    parser.add_argument("--version", action="version", version=f"pressroom {__version__}")
     parser.add_argument(
         "--self-check",
         action="store_true",

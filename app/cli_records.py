@@ -41,8 +41,11 @@ def _resolve_item(store: Any, given: str) -> str:
         return given
     matches = [i.id for i in store.list_items(limit=100_000) if i.id.startswith(given)]
     if len(matches) != 1:
-        found = "no" if not matches else f"{len(matches)}"
-        raise PressroomError(f"{found} order items start with {given!r}: give more of the id")
+        if not matches:
+            raise PressroomError(
+                f"no order item starts with {given!r} (`pressroom status` lists them)"
+            )
+        raise PressroomError(f"{len(matches)} order items start with {given!r}: give more of it")
     return matches[0]
 
 

@@ -45,6 +45,7 @@ def run_self_check() -> int:
         ("demo cover (template provider)", _cover),
         ("monitor start and stop", _monitor),
         ("console (Qt)", _qt),
+        ("console's display platform", _display),
         ("notifications", _notifications),
         ("Gemini models", _gemini_models),
     ]
@@ -178,6 +179,12 @@ def _monitor(tmp: Path) -> str:
     if not asyncio.run(start_stop()):
         raise RuntimeError("the monitor did not start and stop")
     return "started and stopped"
+
+
+def _display(_: Path) -> str:
+    from app.ui.selfcheck import check_console_platform
+
+    return check_console_platform()
 
 
 def _qt(_: Path) -> str:

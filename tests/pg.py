@@ -73,6 +73,7 @@ def throwaway_cluster() -> Iterator[str]:
             "-c synchronous_commit=off -c full_page_writes=off",
             "start",
         )
+        _reap_when_gone(os.getpid(), [*as_postgres, str(pg_bin / "pg_ctl")], data, root)
         yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
     finally:
         subprocess.run(
@@ -80,6 +81,22 @@ def throwaway_cluster() -> Iterator[str]:
             capture_output=True,
         )
         shutil.rmtree(root, ignore_errors=True)
+
+
+def _reap_when_gone(pid: int, pg_ctl: list[str], data: Path, root: Path) -> None:
+    """A watcher in its own session that stops the cluster and removes its folder once
+    this process is gone, however it ended (a segfault or SIGKILL runs no `finally`)."""
+    stop = " ".join([*pg_ctl, "-D", str(data), "-m", "fast", "stop"])
+    script = (
+        f"while kill -0 {pid} 2>/dev/null; do sleep 1; done; {stop} >/dev/null 2>&1; rm -rf {root}"
+    )
+    subprocess.Popen(
+        ["sh", "-c", script],
+        start_new_session=True,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 @contextmanager

@@ -53,6 +53,13 @@ OVERVIEW_MS = 5000
 ORDERS_TAB, ITEM_TAB, LAB_TAB, CATALOG_TAB = 0, 1, 2, 3
 
 
+def first_size(available: tuple[int, int]) -> tuple[int, int]:
+    """The first window: 1400×860 where the screen has room, else the screen's available
+    area less a margin (1366×768 laptops: everything visible, nothing cut off)."""
+    width, height = available
+    return min(1400, width - 16), min(860, height - 48)
+
+
 class MainWindow(DecisionsMixin, QMainWindow):
     review_count_changed = Signal(int)
 
@@ -180,7 +187,7 @@ class MainWindow(DecisionsMixin, QMainWindow):
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
         else:
-            self.resize(1400, 860)
+            self.resize(*first_size(self.screen().availableGeometry().size().toTuple()))
         for key, restore in (
             ("window/state", self.restoreState),
             ("window/sidebar", self.orders.splitter.restoreState),

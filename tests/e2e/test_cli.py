@@ -153,7 +153,7 @@ def test_worker_processes_orders_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> 
             cwd=tmp_path,
         )
         assert placed.returncode == 0, placed.stderr
-        item_id = placed.stdout.strip()
+        item_id = placed.stdout.strip().splitlines()[-1]
         store = EmbeddedOrderStore(data / "pressroom.sqlite3")
         deadline = time.monotonic() + 120
         while store.get_item(item_id).pressroom_status is not Status.COMPLETED:
@@ -340,7 +340,8 @@ def test_order_accepts_a_good_order_and_its_help_says_what_is_checked(tmp_path: 
     result = _order(tmp_path, "--name", "  Zoë ", "--age", "4", "--customer", "cust-1")
     assert result.returncode == 0, result.stderr
     [item] = _placed(tmp_path)
-    assert item.id == result.stdout.strip()  # type: ignore[attr-defined]
+    assert item.id == result.stdout.strip().splitlines()[-1]  # type: ignore[attr-defined]
+    assert "a worker makes the book" in result.stdout
     assert item.personalization.child_name == "Zoë"  # type: ignore[attr-defined]
     helped = pressroom("order", "--help", cwd=tmp_path)
     assert "one line per problem" in " ".join(helped.stdout.split())

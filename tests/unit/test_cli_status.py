@@ -37,9 +37,9 @@ def test_order_keeps_the_customer_and_status_shows_finished_items_as_done(
         )
         == 0
     )
-    named = capsys.readouterr().out.strip()
+    named = capsys.readouterr().out.strip().splitlines()[-1]
     assert main(["order", *common, "--name", "Ada"]) == 0
-    anonymous = capsys.readouterr().out.strip()
+    anonymous = capsys.readouterr().out.strip().splitlines()[-1]
 
     store = EmbeddedOrderStore(data / "pressroom.sqlite3")
     item = store.get_item(named)

@@ -21,3 +21,53 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
     _, test = readme_commands()
     ci_lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
     assert test in ci_lines
+
+
+def qt_packages() -> set[str]:
+    from app.ui.selfcheck import qt_packages as table
+
+    return set(table().values())
+
+
+def test_readme_names_every_debian_package_qt_needs() -> None:
+    text = " ".join((ROOT / "README.md").read_text().split())
+    line = text.split("apt-get install ", 1)[1].split("`", 1)[0]
+    assert set(line.split()) == qt_packages()
+
+
+def test_ci_installs_the_same_qt_packages_from_the_same_list() -> None:
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "resources/platform/qt-debian-packages.txt" in ci  # read, not copied
+
+
+def test_the_list_covers_what_the_qt_platform_plugins_link_against() -> None:
+    """Every library the xcb and offscreen plugins (and Qt's own libraries) need, by their
+    ELF headers, is bundled with PySide6, part of every Debian, or in the list."""
+    import subprocess
+
+    import PySide6
+
+    from app.ui.selfcheck import qt_packages as table
+
+    qt = Path(PySide6.__file__).parent / "Qt"
+    files = [
+        qt / "plugins" / "platforms" / "libqxcb.so",
+        qt / "plugins" / "platforms" / "libqoffscreen.so",
+        *(qt / "lib").glob("libQt6XcbQpa.so.6"),
+        *(qt / "lib").glob("libQt6Gui.so.6"),
+        *(qt / "lib").glob("libQt6Core.so.6"),
+        *(qt / "lib").glob("libQt6DBus.so.6"),
+    ]
+    base = ("ld-linux", "libc.so", "libm.so", "libstdc++", "libgcc_s", "libz.so", "libzstd")
+    bundled = {p.name for p in (qt / "lib").iterdir()}
+    needed: set[str] = set()
+    for file in files:
+        dump = subprocess.run(["objdump", "-p", str(file)], capture_output=True, text=True)
+        needed |= {
+            line.split()[1]
+            for line in dump.stdout.splitlines()
+            if line.strip().startswith("NEEDED")
+        }
+    assert needed, "objdump found no dependencies"
+    outside = {n for n in needed if n not in bundled and not n.startswith(base)}
+    assert outside - set(table()) == set()
