@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from app.ai.prompt import build_cover_prompt
+from app.ai.prompt import build_cover_prompt, personalized_title
 from app.ai.provider import ChildAnalysis, CoverAnalysis, ImageTask, Provider
 from app.domain import Book, Box, Personalization
 
@@ -46,6 +46,17 @@ async def personalize_cover(
     )
     prompt = build_cover_prompt(cover_a, child_a, book, who)
     regions = (Box.from_list(cover_a.hero_position),) if cover_a.hero_position else ()
-    task = ImageTask(cover, photo, prompt, cover_a, child_a, who.child_name, regions)
+    title = personalized_title(book, who) if book.title else None
+    task = ImageTask(
+        cover,
+        photo,
+        prompt,
+        cover_a,
+        child_a,
+        who.child_name,
+        regions or book.cover_hero_regions,
+        title=title,
+        title_box=book.title_box,  # known: the title is lettered again with the child's name
+    )
     image = await call("cover", lambda: provider.generate_cover(task))
     return CoverResult(cover_a, child_a, prompt, image)

@@ -27,13 +27,14 @@ from PySide6.QtWidgets import (
 
 from app.ai.one_cover import personalize_cover
 from app.domain import Book, Personalization, PressroomError
-from app.imageio import decode_image, read_file
+from app.imageio import decode_image, read_file, sha256
 from app.pipeline.calls import runner_for
 from app.ui.analysis_view import AnalysisView
 from app.ui.flows import Flows
 from app.ui.images import CompareView, pixmap, preview_png
 
 if TYPE_CHECKING:
+    from app.pipeline.job import JobServices
     from app.ui.bridge import MonitorBridge
 
 IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.webp)"
@@ -71,6 +72,18 @@ class DropZone(QLabel):
             self.file_chosen.emit(path)
 
 
+def catalog_book_with_cover(services: JobServices, cover: bytes) -> Book | None:
+    """The catalog book whose cover this is (same bytes), for its title, hero and boxes."""
+    wanted = sha256(cover)
+    for book in services.store.list_books():
+        try:
+            if sha256(services.blobs.get(book.cover_image)) == wanted:
+                return book
+        except Exception:  # a book whose cover cannot be read is not this one
+            continue
+    return None
+
+
 def _check(path: str, what: str, max_pixels: int) -> tuple[bytes, bytes]:
     """Read and validate a file; returns (bytes, preview PNG) or raises BadInput."""
     data = read_file(path, what)
@@ -90,6 +103,7 @@ class CoverLab(QWidget):
         self.bridge = bridge
         self.flows = flows
         self.files: dict[str, bytes] = {}
+        self.catalog_book: Book | None = None  # the catalog book whose cover was dropped
         self.result: bytes | None = None
         self.cover_drop, self.photo_drop = DropZone("original cover"), DropZone("child's photo")
         self.cover_drop.file_chosen.connect(lambda p: self.load(p, "cover"))
@@ -170,6 +184,10 @@ class CoverLab(QWidget):
             drop.setText(f"Drop the {drop.what} here\nor click to choose a file")
             self._say(str(error) if isinstance(error, PressroomError) else f"{path}: {error}", True)
             return
+        if what == "cover":  # the catalog knows a cover of its own: title, hero, boxes
+            self.catalog_book = await self.bridge.run_blocking(
+                catalog_book_with_cover, self.bridge.services, data
+            )
         self.files[what] = data
         drop.path = path
         drop.setPixmap(
@@ -181,6 +199,11 @@ class CoverLab(QWidget):
         )
         if what == "cover":
             self.compare.set_images(pixmap(preview), None)
+            if self.catalog_book is not None:
+                self.title_edit.setText(self.catalog_book.title)
+                self.hero.setText(self.catalog_book.hero_name)
+                self._say(f"{Path(path).name} is the cover of {self.catalog_book.title}.")
+                return
         self._say(f"{Path(path).name} is ready.")
 
     def generate(self) -> None:
@@ -194,6 +217,7 @@ class CoverLab(QWidget):
         who = Personalization(
             self.name.text().strip(), self.age.value() or None, self.gender.currentText()
         )
+        known = self.catalog_book
         book = Book(
             "lab",
             self.title_edit.text().strip(),
@@ -202,6 +226,8 @@ class CoverLab(QWidget):
             self.hero.text().strip() or "the hero",
             "",
             (),
+            title_box=known.title_box if known else None,
+            cover_hero_regions=known.cover_hero_regions if known else (),
         )
         self.flows.start(
             "lab:generate", self._generate(self.files["cover"], self.files["photo"], book, who)

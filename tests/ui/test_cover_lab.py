@@ -79,3 +79,31 @@ def test_bad_files_get_a_clear_message_in_the_panel(
     assert "photo" not in lab.files and "cover" not in lab.files
     lab.generate()
     assert lab.status.text() == "Add the cover and the photo first."
+
+
+def test_a_catalog_cover_gets_its_title_lettered_with_the_childs_name(
+    make_window: Factory, qtbot: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    from app.ai import imaging
+    from app.catalog import load_demo_catalog
+
+    lettered: list[str] = []
+    real = imaging.letter_title
+    monkeypatch.setattr(
+        imaging,
+        "letter_title",
+        lambda img, title, box: lettered.append(title) or real(img, title, box),
+    )
+    window = make_window()
+    load_demo_catalog(window.services.store, window.services.blobs)
+    lab = window.cover_lab
+    photo = tmp_path / "kid.png"
+    photo.write_bytes(demo_photo("child-rosie.jpg"))
+    drop(lab.cover_drop, Path(str(demo_root().joinpath("giant-garden", "cover.jpg"))))
+    drop(lab.photo_drop, photo)
+    qtbot.waitUntil(lambda: set(lab.files) == {"cover", "photo"}, timeout=10_000)
+    assert lab.title_edit.text() == "Mia's Garden of Giants" and lab.hero.text() == "Mia"
+    lab.name.setText("Rosie")
+    lab.generate()
+    qtbot.waitUntil(lambda: lab.save_button.isEnabled(), timeout=30_000)
+    assert lettered == ["Rosie's Garden of Giants"]
