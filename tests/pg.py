@@ -90,12 +90,12 @@ def _reap_when_gone(pid: int, pg_ctl: list[str], data: Path, root: Path) -> None
     script = (
         f"while kill -0 {pid} 2>/dev/null; do sleep 1; done; {stop} >/dev/null 2>&1; rm -rf {root}"
     )
-    subprocess.Popen(
-        ["sh", "-c", script],
+    # sh starts the watcher in the background and returns at once: nothing of ours to wait
+    # for later (a Popen left running warns when it is collected)
+    subprocess.run(
+        ["sh", "-c", f"({script}) >/dev/null 2>&1 </dev/null &"],
         start_new_session=True,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        check=True,
     )
 
 
