@@ -12,7 +12,7 @@ same pages, the way an image model gets a page wrong:
   centre); the page drained of colour (greyscale).
 - hero_changed: the original unchanged (the three forms above); the page personalized but
   with the original hero pasted back over the hero region.
-- resolution: a 1024 px native answer (what a model that takes no image_size draws) and a 512 px one;
+- resolution: a 1024 px native answer (a model that takes no image_size) and a 512 px one;
   the good pages' native sizes are what the template provider recorded in the ledger.
 
 Faults are made at half the page's size (the checks compare at 256 px whatever the size;
