@@ -20,18 +20,42 @@ def _customer(item: OrderItem) -> str:
     return " ".join(part for part in (item.customer_name, email) if part)
 
 
-def _status_line(item: OrderItem, customer_width: int, quality: str = "") -> str:
+def _status_line(
+    item: OrderItem, customer_width: int, quality: str = "", child_width: int = 10
+) -> str:
     if item.pressroom_status is Status.COMPLETED:
         stage = "done"  # not its last stage's "publish 0/1"
     elif item.stage:
         stage = f"{item.stage.value} {item.progress_done}/{item.progress_total}"
     else:
         stage = ""
-    customer = f"{_customer(item):<{customer_width}} " if customer_width else ""
-    check = f"{quality:<18} " if quality else ""
+    return _row(
+        [item.id[:8], item.book_id, item.personalization.child_name, item.pressroom_status.value],
+        stage,
+        quality,
+        _customer(item),
+        item.last_error or "",
+        customer_width,
+        child_width,
+    )
+
+
+def _row(
+    first: list[str],
+    stage: str,
+    quality: str,
+    customer: str,
+    error: str,
+    customer_width: int,
+    child_width: int,
+) -> str:
+    """One line of `status`: item, book, child, status, stage, then what some items have."""
+    item, book, child, status = first
+    checked = f"{quality:<18} " if quality else ""
+    who = f"{customer:<{customer_width}} " if customer_width else ""
     return (
-        f"{item.id[:8]}  {item.book_id:<14} {item.pressroom_status.value:<15} "
-        f"{stage:<18} {check}{customer}{item.last_error or ''}"
+        f"{item:<8}  {book:<14} {child:<{child_width}} {status:<15} {stage:<18} "
+        f"{checked}{who}{error}"
     ).rstrip()
 
 
@@ -91,8 +115,22 @@ def cmd_status(args: argparse.Namespace) -> int:
     # a customer column only when some order has a name or an e-mail
     width = max((len(_customer(i)) for i in items), default=0)
     quality = services.store.quality_summaries([i.id for i in items])
+    child_width = max((len(i.personalization.child_name) for i in items), default=5)
+    child_width = max(5, min(child_width, 20))
+    if items:
+        print(
+            _row(
+                ["item", "book", "child", "status"],
+                "stage",
+                "",
+                "customer" if width else "",
+                "error",
+                width,
+                child_width,
+            )
+        )
     for item in items:
-        print(_status_line(item, width, quality.get(item.id, "")))
+        print(_status_line(item, width, quality.get(item.id, ""), child_width))
         if item.pressroom_status is Status.COMPLETED:
             from app.notify.dispatcher import delivery_line  # (google-auth: only when needed)
 

@@ -57,8 +57,18 @@ def test_order_keeps_the_customer_and_status_shows_finished_items_as_done(
     assert (
         [line.split() for line in lines]
         == [
-            [anonymous[:8], "giant-garden", "pending"],  # no stage, customer or error yet
-            [named[:8], "giant-garden", "completed", "done", "Ama", "Mensah", "<ama@example.org>"],
+            ["item", "book", "child", "status", "stage", "customer", "error"],  # the header
+            [anonymous[:8], "giant-garden", "Ada", "pending"],  # no stage, customer or error yet
+            [
+                named[:8],
+                "giant-garden",
+                "Kofi",
+                "completed",
+                "done",
+                "Ama",
+                "Mensah",
+                "<ama@example.org>",
+            ],
         ]
     )
-    assert "publish" not in lines[1]
+    assert "publish" not in lines[2]
