@@ -151,8 +151,9 @@ class ItemDetail(QWidget):
             f"<b>{data.book_title}</b> for <b>{who.child_name}</b>"
             f"{f', {who.age}' if who.age else ''} — "
             f"{item.pressroom_status.value.replace('_', ' ')}"
-            f" · attempt {item.attempts} · item {item.id}"
+            f" · attempt {item.attempts} · item {item.id[:8]}"
         )
+        self.title.setToolTip(f"order item {item.id}")  # the whole id, for support
         self.error.setText(
             f"{item.last_error} (stage: {item.stage.value if item.stage else '-'})"
             if item.last_error

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from PIL import Image
 
-from app.domain import OrderItem
+from app.domain import OrderItem, Stage
 from app.notify.dispatcher import delivery_line
 from app.pipeline import checkpoints as ck
 from app.pipeline.job import JobServices
@@ -71,6 +72,19 @@ class DetailData:
         return ""
 
 
+def _actor(actor: str) -> str:
+    """Who, for people: a worker's id ("host-1a2b3c4d") as the machine it ran on."""
+    found = re.fullmatch(r"(.+)-[0-9a-f]{8}", actor)
+    return f"worker on {found.group(1)}" if found else actor
+
+
+def _words(text: str) -> str:
+    """Stage names as words ("analyze_cover" -> "analyze cover")."""
+    for stage in Stage:
+        text = text.replace(stage.value, stage.value.replace("_", " "))
+    return text
+
+
 def _maybe(fn: Any, *args: Any) -> Any:
     try:
         return fn(*args)
@@ -129,10 +143,13 @@ def load_detail(services: JobServices, item_id: str, with_pages: bool = True) ->
     }
     data.sections = {title: value for title, value in sections.items() if value is not None}
     error = f"Error: {item.last_error}\n(at stage {item.stage.value if item.stage else '-'})\n\n"
-    data.history = (error if item.last_error else "") + "\n".join(
-        f"{h['at']:%Y-%m-%d %H:%M:%S}  {h['actor']:<24} {h['action']:<16} {h['note']}"
+    rows = [
+        f"{h['at']:%Y-%m-%d %H:%M:%S}  {_actor(str(h['actor'])):<24} "
+        f"{_words(str(h['action'])):<16} {_words(str(h['note'] or ''))}"
         for h in store.history(item_id)
-    )
+    ]
+    header = f"{'when':<19}  {'who':<24} {'what':<16} note"
+    data.history = (error if item.last_error else "") + "\n".join([header, *rows] if rows else [])
     sent = [f"{'':20}{delivery_line(d)}" for d in store.deliveries(item_id)]
     if sent:
         data.history += "\n\nTelling the customer:\n" + "\n".join(sent)

@@ -31,7 +31,7 @@ from app.config import Settings
 from app.domain import ConfigurationError, Status
 from app.events import Event, MessageEvent, PausedEvent, StatusEvent
 from app.pipeline.job import JobServices
-from app.runtime import build_services, check_configuration, describe_setup
+from app.runtime import build_services, check_configuration, describe_setup, uses_supabase
 from app.ui import menus
 from app.ui.attention import Attention
 from app.ui.bridge import MonitorBridge
@@ -314,13 +314,20 @@ class MainWindow(DecisionsMixin, QMainWindow):
             self.setWindowTitle(title)
             self.review_count_changed.emit(waiting)
 
+    def _provider_words(self) -> str:
+        provider = self.services.provider
+        if provider.name == "template":
+            return "offline template provider"
+        return f"Gemini ({self.services.settings.gemini_image_model})"
+
     def _update_status(self) -> None:
         status = self.bridge.status()
         running = self.bridge.is_running
         text = (
             f"Monitor {'running' if running else 'stopped'} · {status.processing} in flight · "
             f"poll every {status.poll_interval_ms / 1000:g} s · "
-            f"{self.services.provider.name} · {type(self.services.store).__name__}"
+            f"{self._provider_words()} · "
+            f"{'Supabase' if uses_supabase(self.services.settings) else 'embedded store'}"
         )
         if status.paused_reason:
             text += f" · PAUSED: {status.paused_reason}"
