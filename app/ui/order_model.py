@@ -278,7 +278,8 @@ class OrderTableModel(QAbstractTableModel):
             seconds = waited(item, time.time())
             if seconds is None:
                 return ""
-            return ("took " if item.pressroom_status in FINISHED else "") + duration(seconds)
+            ended = {Status.COMPLETED: "took ", Status.FAILED: "failed after "}
+            return ended.get(item.pressroom_status, "") + duration(seconds)
         if column == Column.STATUS:
             return item.pressroom_status.value.replace("_", " ")
         if column == Column.STAGE:
