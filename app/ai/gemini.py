@@ -10,7 +10,6 @@ own outcome. Every HTTP attempt is recorded in the current item's usage ledger.
 from __future__ import annotations
 
 import asyncio
-import re
 import weakref
 from typing import Any, TypeVar
 
@@ -19,6 +18,13 @@ from google import genai
 from google.genai import errors, types
 from pydantic import BaseModel
 
+from app.ai.gemini_errors import (
+    configuration_fault,
+    is_aiohttp_error,
+    is_daily_quota,
+    is_rate_limit,
+    retry_delay,
+)
 from app.ai.gemini_images import References, header_size
 from app.ai.gemini_schema import (
     COVER_INSTRUCTIONS,
@@ -35,9 +41,9 @@ from app.ai.limiter import AdaptiveLimiter, Outcome
 from app.ai.models import (
     DEFAULT_IMAGE_MODEL,
     DEFAULT_TEXT_MODEL,
+    image_size_for,
     missing_models,
-    model_table,
-    retired_note,
+    resolution_note,
 )
 from app.ai.outage import OutageBreaker
 from app.ai.provider import (
@@ -53,7 +59,6 @@ from app.ai.usage import current_ledger
 from app.domain import (
     CredentialsRejected,
     GeminiUnreachable,
-    ModelUnavailable,
     PermanentError,
     QuotaExhausted,
     SafetyBlocked,
@@ -76,34 +81,6 @@ _REFUSALS = {
     "IMAGE_OTHER",
     "OTHER",
 }
-
-
-def image_size_for(model: str, side_px: int | None) -> str | None:
-    """The smallest `image_size` the model takes that covers `side_px` (its largest when
-    none does), or None for a model that takes no size (resources/ai/gemini-models.json):
-    preflight then reports the native resolution it really got."""
-    info = model_table().get(model)
-    return info.size_for(side_px) if info is not None else None
-
-
-def resolution_note(model: str, side_px: int | None) -> str | None:
-    """Why this model cannot draw a page at the printer's resolution, or None when it can."""
-    if side_px is None:
-        return None
-    info = model_table().get(model)
-    if info is None or not info.takes_size:
-        return (
-            f"{model} takes no image_size, so it draws at its own size (about 1K) where the "
-            f"printer needs {side_px} px on the long side"
-        )
-    largest = max(info.sizes.values())
-    if largest < side_px:
-        label = max(info.sizes, key=lambda k: info.sizes[k])
-        return (
-            f"{model} draws at most {label} ({largest} px) where the printer needs "
-            f"{side_px} px on the long side"
-        )
-    return None
 
 
 class GeminiProvider:
@@ -329,7 +306,7 @@ class GeminiProvider:
             if ledger is not None and not isinstance(exc, asyncio.CancelledError):
                 ledger.record(label, model, outcome=type(exc).__name__)
             classified = self._classify(exc, model)
-            if _is_rate_limit(exc) and isinstance(classified, TransientError):
+            if is_rate_limit(exc) and isinstance(classified, TransientError):
                 outcome, retry_after = Outcome.RATE_LIMITED, classified.retry_after
             raise classified from exc
         finally:
@@ -362,14 +339,14 @@ class GeminiProvider:
             self.breaker.answered()  # it answered: reachable, whatever it said
             message = exc.message or str(exc)
             if exc.code == 429:
-                if _is_daily_quota(exc.details):
+                if is_daily_quota(exc.details):
                     return QuotaExhausted(f"Gemini's daily quota is used up ({message})")
-                return TransientError(f"Gemini rate limit: {message}", _retry_delay(exc.details))
+                return TransientError(f"Gemini rate limit: {message}", retry_delay(exc.details))
             if exc.code in (401, 403) or "API key not valid" in message:
                 return CredentialsRejected(f"Gemini rejected the API key: {message}")
             if exc.code in (408, 500, 502, 503, 504) or exc.code >= 500:
                 return TransientError(f"Gemini is unavailable ({exc.code} {exc.status}): {message}")
-            fault = self._configuration_fault(exc.code, message, model)
+            fault = configuration_fault(exc.code, message, model, self.image_model)
             if fault is not None:
                 return fault
             return PermanentError(
@@ -377,7 +354,7 @@ class GeminiProvider:
             )
         if isinstance(exc, (httpx2.TimeoutException, TimeoutError)):
             return self._unreachable(f"Gemini did not answer in time ({where})")
-        if isinstance(exc, (httpx2.TransportError, OSError)) or _is_aiohttp_error(exc):
+        if isinstance(exc, (httpx2.TransportError, OSError)) or is_aiohttp_error(exc):
             return self._unreachable(f"cannot reach Gemini at {where}: {exc}")
         return exc
 
@@ -391,34 +368,6 @@ class GeminiProvider:
             f"{said}; no call has reached Gemini for {down_for:.0f} s. The queue waits and "
             "tries again by itself (items keep their attempts)."
         )
-
-    def _configuration_fault(
-        self, code: int, message: str, model: str | None
-    ) -> ModelUnavailable | None:
-        """A 404 for a model id, or a 400 saying a parameter is not supported by the model:
-        every item would fail the same way, so the queue pauses with what to set."""
-        if model is None:
-            return None
-        lowered = message.lower()
-        role = "image" if model == self.image_model else "analysis"
-        setting = (
-            "PRESSROOM_GEMINI_IMAGE_MODEL" if role == "image" else "PRESSROOM_GEMINI_ANALYSIS_MODEL"
-        )
-        if code == 404 and ("not found" in lowered or "not supported" in lowered):
-            return ModelUnavailable(
-                f"Gemini does not serve the {role} model {model} ({retired_note(model)}): set "
-                f"{setting} to a model it serves (`pressroom models` lists them)",
-                model=model,
-            )
-        names_a_setting = any(w in lowered for w in ("image_size", "imagesize", "image size"))
-        if code == 400 and (names_a_setting or ("not supported" in lowered and "model" in lowered)):
-            return ModelUnavailable(
-                f"Gemini refused a setting for the {role} model {model}: {message[:200]}. "
-                f"Choose another model with {setting} (`pressroom models`).",
-                model=model,
-                probe_resumes=False,
-            )
-        return None
 
     # -- the models it serves ------------------------------------------------------------
     async def served_models(self) -> list[types.Model]:
@@ -477,38 +426,3 @@ class GeminiProvider:
     # -- images ------------------------------------------------------------------------
     def _reference_part(self, data: bytes, label: str) -> types.Part:
         return self.references.part(data, label)
-
-
-def _is_rate_limit(exc: BaseException) -> bool:
-    """A per-minute 429 (a daily quota is classified as QuotaExhausted, not transient)."""
-    return isinstance(exc, errors.APIError) and exc.code == 429
-
-
-def _is_aiohttp_error(exc: BaseException) -> bool:
-    """With aiohttp installed the SDK's async client uses it; its errors are transport faults."""
-    return any(cls.__module__.startswith("aiohttp") for cls in type(exc).__mro__)
-
-
-def _details(details: Any) -> list[dict[str, Any]]:
-    if isinstance(details, dict):
-        inner = details.get("error", details)
-        found = inner.get("details", []) if isinstance(inner, dict) else []
-        return [d for d in found if isinstance(d, dict)]
-    return [d for d in details or [] if isinstance(d, dict)]
-
-
-def _is_daily_quota(details: Any) -> bool:
-    for detail in _details(details):
-        for violation in detail.get("violations", []) or []:
-            quota = f"{violation.get('quotaId', '')} {violation.get('quotaMetric', '')}".lower()
-            if "perday" in quota or "per_day" in quota or "daily" in quota:
-                return True
-    return False
-
-
-def _retry_delay(details: Any) -> float | None:
-    for detail in _details(details):
-        delay = detail.get("retryDelay")
-        if isinstance(delay, str) and (match := re.fullmatch(r"([\d.]+)s", delay.strip())):
-            return float(match.group(1))
-    return None

@@ -270,3 +270,31 @@ def missing_models(served: list[tuple[str, list[str]]], configured: dict[str, st
             f"set {env} to one it serves for {role}: {choice}"
         )
     return problems
+
+
+def image_size_for(model: str, side_px: int | None) -> str | None:
+    """The smallest `image_size` the model takes that covers `side_px` (its largest when
+    none does), or None for a model that takes no size (resources/ai/gemini-models.json):
+    preflight then reports the native resolution it really got."""
+    info = model_table().get(model)
+    return info.size_for(side_px) if info is not None else None
+
+
+def resolution_note(model: str, side_px: int | None) -> str | None:
+    """Why this model cannot draw a page at the printer's resolution, or None when it can."""
+    if side_px is None:
+        return None
+    info = model_table().get(model)
+    if info is None or not info.takes_size:
+        return (
+            f"{model} takes no image_size, so it draws at its own size (about 1K) where the "
+            f"printer needs {side_px} px on the long side"
+        )
+    largest = max(info.sizes.values())
+    if largest < side_px:
+        label = max(info.sizes, key=lambda k: info.sizes[k])
+        return (
+            f"{model} draws at most {label} ({largest} px) where the printer needs "
+            f"{side_px} px on the long side"
+        )
+    return None

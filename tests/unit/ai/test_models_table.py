@@ -8,8 +8,7 @@ from datetime import date
 
 import pytest
 
-from app.ai.gemini import image_size_for, resolution_note
-from app.ai.models import estimate_book, model_table
+from app.ai.models import estimate_book, image_size_for, model_table, resolution_note
 from app.ai.usage import Prices, UsageLedger
 from app.config import Settings
 from app.quality.images import resolution_check
