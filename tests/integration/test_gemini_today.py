@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from app import monitor as monitor_module
-from app.domain import Status
+from app.domain import OrderItem, Status
 from app.events import EventBus, PausedEvent
 from app.monitor import Monitor
 from app.pipeline.job import JobServices
@@ -68,6 +68,10 @@ async def wait_for(condition: Callable[[], bool], what: str, seconds: float = 90
         await asyncio.sleep(0.05)
 
 
+def all_completed(services: JobServices, items: list[OrderItem]) -> bool:
+    return all(services.store.get_item(i.id).pressroom_status is Status.COMPLETED for i in items)
+
+
 def test_a_retired_model_pauses_at_start_and_names_what_to_set(
     make_services: Callable[..., JobServices], fake: FakeGemini
 ) -> None:
@@ -118,12 +122,7 @@ def test_a_model_withdrawn_mid_run_pauses_then_resumes_when_it_is_served_again(
         states = [services.store.get_item(i.id).pressroom_status for i in items]
         attempts = [services.store.get_item(i.id).attempts for i in items]
         fake.served[IMAGE] = sizes  # served again: a probe finds it
-        await wait_for(
-            lambda: all(
-                services.store.get_item(i.id).pressroom_status is Status.COMPLETED for i in items
-            ),
-            "the books made after the pause",
-        )
+        await wait_for(lambda: all_completed(services, items), "the books made after the pause")
         monitor.stop()
         await runner
         return monitor, states, attempts
@@ -184,12 +183,7 @@ def test_an_outage_pauses_the_queue_and_fails_nothing(
             services.store.get_item(i.id).pressroom_status is not Status.FAILED for i in items
         )
         fake.unreachable = False
-        await wait_for(
-            lambda: all(
-                services.store.get_item(i.id).pressroom_status is Status.COMPLETED for i in items
-            ),
-            "the books made after the outage",
-        )
+        await wait_for(lambda: all_completed(services, items), "the books made after the outage")
         monitor.stop()
         await runner
         return monitor
