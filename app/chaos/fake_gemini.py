@@ -233,6 +233,11 @@ class FakeGemini:
     def calls_to(self, model: str) -> list[Recorded]:
         return [r for r in self.requests if r.model == model]
 
+    def answered(self) -> int:
+        """Model calls answered 200 so far: the work done, whatever the clock says."""
+        with self.lock:
+            return sum(call.status == 200 for call in self.calls)
+
     def _next_reply(self, model: str) -> Reply | None:
         with self.lock:
             for key in (model, "*"):

@@ -2,7 +2,10 @@
 store, W worker processes against the fake Gemini injecting faults (503s, per-minute 429s
 with a retry hint, malformed answers, answers slower than the client waits), a random
 worker SIGKILLed every few seconds and replaced; then the invariants (app/chaos/invariants.py)
-and the figures. Bounded in time; exit status 1 on any violation."""
+and the figures. Kills and the connection cut wait for the model to have answered since the
+last one, so a slow or busy machine is attacked as often per unit of work as a quiet one;
+the run ends when every item settled, after `seconds` (if set), or when nothing was
+answered for `stall_seconds`. Exit status 1 on any violation."""
 
 from __future__ import annotations
 
@@ -39,8 +42,10 @@ class ChaosPlan:
     books: int = 40
     workers: int = 4
     pages: int = 4
-    seconds: float = 600.0  # the run stops by itself after this long
-    kill_every: float = 3.0
+    seconds: float | None = 600.0  # the run stops by itself after this long (None: never)
+    kill_every: float = 3.0  # at least this long between kills ...
+    kill_after_answers: int = 3  # ... and this many model answers
+    stall_seconds: float = 120.0  # the run stops when the model answered nothing this long
     seed: int = 7
     faults: Faults = field(default_factory=Faults)
 
@@ -217,19 +222,28 @@ def _run(plan: ChaosPlan, data: Path, backend: Backend, where: str) -> int:
         workers = {
             f"chaos-{n}": _start(data, fake, f"chaos-{n}", backend.env) for n in range(plan.workers)
         }
-        cut_at = started + plan.seconds / 20 if backend.cut else None  # once, early on
+        cut_after = plan.kill_after_answers if backend.cut else None  # once, early on
         cut = 0
         spawned = plan.workers
         next_kill = started + plan.kill_every
+        answers_at_kill = 0
+        progress = (0, started)  # answers seen, and when that count last grew
         try:
-            while time.monotonic() - started < plan.seconds:
+            while plan.seconds is None or time.monotonic() - started < plan.seconds:
                 states = [store.get_item(i.item_id).pressroom_status for i in items]
                 if all(s in SETTLED for s in states):
                     break
-                if cut_at is not None and time.monotonic() >= cut_at and backend.cut:
+                answers = fake.answered()
+                now = time.monotonic()
+                if answers > progress[0]:
+                    progress = (answers, now)
+                elif now - progress[1] > plan.stall_seconds:
+                    print(f"  stalled: no model answer in {plan.stall_seconds:.0f} s")
+                    break
+                if cut_after is not None and answers >= cut_after and backend.cut:
                     cut = backend.cut()  # until it catches connections in use
-                    cut_at = None if cut else cut_at
-                if time.monotonic() >= next_kill:
+                    cut_after = None if cut else cut_after
+                if now >= next_kill and answers - answers_at_kill >= plan.kill_after_answers:
                     victim = workers.pop(rng.choice(sorted(workers)))
                     victim.send_signal(signal.SIGKILL)
                     victim.wait(timeout=10)  # reaped: no zombie, its exit seen
@@ -237,7 +251,8 @@ def _run(plan: ChaosPlan, data: Path, backend: Backend, where: str) -> int:
                     name = f"chaos-{spawned}"
                     spawned += 1
                     workers[name] = _start(data, fake, name, backend.env)
-                    next_kill += plan.kill_every
+                    next_kill = now + plan.kill_every
+                    answers_at_kill = answers
                 time.sleep(0.2)
         finally:
             for worker in workers.values():
