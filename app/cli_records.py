@@ -134,9 +134,21 @@ def cmd_status(args: argparse.Namespace) -> int:
         if item.pressroom_status is Status.COMPLETED:
             from app.notify.dispatcher import delivery_line  # (google-auth: only when needed)
 
-            for d in services.store.deliveries(item.id):
+            deliveries = services.store.deliveries(item.id)
+            for d in deliveries:
                 print(f"{'':10}{delivery_line(d)}")
+            for channel, setting in _unconfigured_channels(services.settings).items():
+                if all(d.channel != channel for d in deliveries):
+                    print(f"{'':10}{channel}: not configured (set {setting})")
     return EXIT_OK
+
+
+def _unconfigured_channels(settings: Settings) -> dict[str, str]:
+    """The notification channels left unset, and the setting that would turn each on."""
+    unset = {"email": "SMTP_HOST"} if not settings.smtp_host else {}
+    if settings.fcm_service_account is None:
+        unset["push"] = "PRESSROOM_FCM_SERVICE_ACCOUNT"
+    return unset
 
 
 def _gemini_line(provider: Provider) -> str | None:

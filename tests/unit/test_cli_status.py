@@ -69,6 +69,9 @@ def test_order_keeps_the_customer_and_status_shows_finished_items_as_done(
                 "Mensah",
                 "<ama@example.org>",
             ],
+            # what README promises for a finished item: its e-mail and push, even unset
+            ["email:", "not", "configured", "(set", "SMTP_HOST)"],
+            ["push:", "not", "configured", "(set", "PRESSROOM_FCM_SERVICE_ACCOUNT)"],
         ]
     )
     assert "publish" not in lines[2]
