@@ -228,9 +228,13 @@ def _pictures(
             f"model drew it, before any upscale; the printer wants {profile.min_native_ppi:.0f})",
         )
     else:
-        report.add(
-            "native_ppi", "warn", "native resolution unknown (not made here): effective ppi only"
+        ours = (doc.metadata or {}).get("creator") == "Pressroom"
+        where = (
+            "checked when Pressroom made this file (the item's own preflight)"
+            if ours
+            else "unknown (the sizes the pictures were drawn at are not in the file)"
         )
+        report.add("native_ppi", "warn", f"native resolution {where}: effective ppi only")
 
 
 def _ppi_status(ppi: float, profile: PrinterProfile) -> Status:

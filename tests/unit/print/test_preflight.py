@@ -192,6 +192,9 @@ def test_native_resolution_is_what_the_model_drew_not_the_upscale() -> None:
     assert verdicts["ppi"].status == "warn"  # 2475 px over 8.63 in: 287 ppi as placed
     assert verdicts["native_ppi"].status == "fail"  # but the model drew 1024 px: 117 ppi
     assert "117 ppi (page 1: as the model drew it" in verdicts["native_ppi"].sentence
+    alone = preflight(good.interior, profile, "interior")  # `pressroom preflight FILE`
+    sentence = {v.check: v for v in alone.verdicts}["native_ppi"].sentence
+    assert sentence.startswith("native resolution checked when Pressroom made this file")
 
 
 def test_a_cover_with_the_wrong_spine_fails() -> None:
