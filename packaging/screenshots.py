@@ -3,9 +3,10 @@
     xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python packaging/screenshots.py
     xvfb-run -a -s "-screen 0 1366x768x24" .venv/bin/python packaging/screenshots.py 1366x768
 
-Writes packaging/screenshots/{main,detail,pdf,analysis,timeline,cover-lab}.png (other
-sizes get the size in the name, for checking the layout). Uses a throwaway data and
-config folder, so it neither needs nor touches your own orders.
+Writes packaging/screenshots/{main,detail,pdf,analysis,timeline,cover-lab}.png; other
+sizes, for checking the layout, go to a folder outside the tree (printed at the end), so
+they never show up as untracked files. Uses a throwaway data and config folder, so it
+neither needs nor touches your own orders.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ OUT = HERE / "screenshots"
 def main() -> int:
     size = sys.argv[1] if len(sys.argv) > 1 else "1600x1000"
     width, height = (int(v) for v in size.split("x"))
-    suffix = "" if size == "1600x1000" else f"-{size}"
     scratch = Path(tempfile.mkdtemp(prefix="pressroom-shots-"))
+    out = OUT if size == "1600x1000" else Path(tempfile.gettempdir()) / f"pressroom-shots-{size}"
     for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME"):
         os.environ[name] = str(scratch / name.lower())
     sys.path.insert(0, str(HERE.parent))
@@ -60,7 +61,7 @@ def main() -> int:
         paid=True,
         customer_name="Walk-in customer",
     )
-    OUT.mkdir(exist_ok=True)
+    out.mkdir(exist_ok=True)
 
     async def wait(condition: Callable[[], bool], seconds: float = 180) -> None:
         deadline = time.monotonic() + seconds
@@ -70,7 +71,7 @@ def main() -> int:
             await asyncio.sleep(0.05)
 
     def shot(widget: object, name: str) -> None:
-        widget.grab().save(str(OUT / f"{name}{suffix}.png"))  # type: ignore[attr-defined]
+        widget.grab().save(str(out / f"{name}.png"))  # type: ignore[attr-defined]
 
     async def tour() -> None:
         window = MainWindow(services, start_monitor=True)
@@ -128,7 +129,7 @@ def main() -> int:
     with loop:
         loop.run_until_complete(tour())
     cpu.shutdown()
-    print(f"wrote {', '.join(sorted(p.name for p in OUT.glob('*.png')))} in {OUT}")
+    print(f"wrote {', '.join(sorted(p.name for p in out.glob('*.png')))} in {out}")
     return 0
 
 
