@@ -37,6 +37,17 @@ class Stage(StrEnum):
 
 
 STAGE_ORDER: tuple[Stage, ...] = tuple(Stage)
+# what an operator reads for each stage (keyed by value: events carry it as a string)
+STAGE_WORDS: dict[str, str] = {
+    Stage.ANALYZE_COVER.value: "cover analysis",
+    Stage.ANALYZE_CHILD.value: "photo analysis",
+    Stage.PROMPT.value: "prompts",
+    Stage.COVER.value: "cover",
+    Stage.PAGES.value: "pages",
+    Stage.PDF.value: "PDF",
+    Stage.CHECK.value: "quality checks",
+    Stage.PUBLISH.value: "publish",
+}
 
 # The one place transitions are decided. Claiming (pending -> processing, and reclaiming a
 # lease-expired processing/publishing item) is the store's claim operation.

@@ -420,7 +420,7 @@ async def checked_order(
         settings,
         book_id=item.book_id,
         customer_id=item.customer_id,
-        photo_name=f"child photo {(key or '').rsplit('/', 1)[-1]}",
+        photo_name="the child's photo",  # the stored file name is a key, not words
     )
     raise_if_refused(problems)
     assert book is not None and photo is not None

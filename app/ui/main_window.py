@@ -220,6 +220,7 @@ class MainWindow(DecisionsMixin, QMainWindow):
             if unknown:
                 books = await self.bridge.run_blocking(store.list_books)
                 self.model.book_titles.update({b.id: b.title for b in books})
+                self.model.book_pages.update({b.id: len(b.pages) for b in books})
             checked = [i.id for i in items if i.pressroom_status is not Status.PENDING]
             if checked:
                 summaries = await self.bridge.run_blocking(store.quality_summaries, checked)

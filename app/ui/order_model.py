@@ -24,7 +24,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor
 
-from app.domain import STAGE_ORDER, OrderItem, Stage, Status
+from app.domain import STAGE_ORDER, STAGE_WORDS, OrderItem, Stage, Status
 from app.events import Event, ProgressEvent, StatusEvent
 from app.timeline import duration
 
@@ -106,8 +106,10 @@ class Row:
     progress: dict[Stage, tuple[int, int]] = field(default_factory=dict)
     stage_since: float | None = None  # unix time the current stage was first seen
 
-    def stages(self) -> list[tuple[str, int, int]]:
-        """(label, done, total) for each shown stage, from events or inferred from the item."""
+    def stages(self, book_pages: int | None = None) -> list[tuple[str, int, int]]:
+        """(label, done, total) for each shown stage, from events or inferred from the item;
+        `book_pages`: the book's page count, for a finished item whose events were before
+        this console started."""
         status = self.item.pressroom_status
         current = STAGE_ORDER.index(self.item.stage) if self.item.stage else -1
         result = []
@@ -115,7 +117,8 @@ class Row:
             done = total = 0
             for stage in members:
                 if status is Status.COMPLETED:
-                    t = self.progress.get(stage, (1, 1))[1] or 1
+                    known = book_pages if stage is Stage.PAGES and book_pages else 1
+                    t = self.progress.get(stage, (known, known))[1] or 1
                     d = t
                 elif stage in self.progress:
                     d, t = self.progress[stage]
@@ -148,11 +151,11 @@ def waited(item: OrderItem, now: float) -> float | None:
 
 
 def _when(moment: datetime) -> str:
-    """Today's times as 14:05, older ones with the date."""
+    """Today's times as 14:05, older ones as the date."""
     local = moment.astimezone()
     if local.date() == datetime.now().astimezone().date():
         return f"{local:%H:%M}"
-    return f"{local:%d %b %H:%M}"
+    return f"{local:%d %b}"  # the time is in the tooltip
 
 
 def customer_label(item: OrderItem) -> str:
@@ -170,6 +173,7 @@ class OrderTableModel(QAbstractTableModel):
         self._index: dict[str, int] = {}
         self._dirty: set[int] = set()
         self.book_titles: dict[str, str] = {}
+        self.book_pages: dict[str, int] = {}
         self.quality: dict[str, str] = {}  # item id -> the quality gate's summary
         self.wait_warn_seconds = 12 * 3600.0
         self.wait_late_seconds = 20 * 3600.0
@@ -218,7 +222,7 @@ class OrderTableModel(QAbstractTableModel):
         if role == Role.ITEM:
             return item
         if role == Role.STAGES:
-            return row.stages()
+            return row.stages(self.book_pages.get(item.book_id))
         if role == Role.STATUS:
             return item.pressroom_status.value
         return None
@@ -233,7 +237,7 @@ class OrderTableModel(QAbstractTableModel):
         if column == Column.CHILD_AGE:
             return item.personalization.age or 0
         if column == Column.PROGRESS:
-            return sum(d / t for _, d, t in row.stages())
+            return sum(d / t for _, d, t in row.stages(self.book_pages.get(item.book_id)))
         return self._display(row, column)
 
     def _wait_colour(self, item: OrderItem) -> QColor | None:
@@ -256,9 +260,14 @@ class OrderTableModel(QAbstractTableModel):
             )
         if column == Column.BOOK:
             return item.book_id
-        if column == Column.PAID:
+        if column in (Column.PAID, Column.WAITING):
             since = paid_since(item)
-            return f"{since.astimezone():%Y-%m-%d %H:%M:%S}" if since else None
+            return f"paid {since.astimezone():%Y-%m-%d %H:%M:%S}" if since else None
+        if column == Column.CHILD:
+            who = item.personalization
+            return ", ".join(str(v) for v in (who.child_name, who.age, who.gender) if v)
+        if column == Column.PROGRESS:
+            return self._display(row, Column.STAGE) or None
         return None
 
     def _display(self, row: Row, column: Column) -> Any:
@@ -285,7 +294,9 @@ class OrderTableModel(QAbstractTableModel):
         if column == Column.STAGE:
             if not item.stage or item.pressroom_status is not Status.PROCESSING:
                 return ""
-            text = f"{item.stage.value} {item.progress_done}/{item.progress_total}"
+            text = STAGE_WORDS[item.stage.value]
+            if item.progress_total > 1:
+                text += f" {item.progress_done}/{item.progress_total}"
             if row.stage_since is not None:
                 text += f" · {duration(time.time() - row.stage_since)}"
             return text

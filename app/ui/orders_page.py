@@ -7,10 +7,8 @@ from collections import Counter
 
 from PySide6.QtCore import QItemSelection, Qt, Signal, SignalInstance
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QInputDialog,
     QLabel,
     QLineEdit,
@@ -19,31 +17,16 @@ from PySide6.QtWidgets import (
     QMenu,
     QPushButton,
     QSplitter,
-    QTableView,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from app.domain import OrderItem, Status
-from app.ui.order_model import Column, OrderFilterModel, OrderTableModel
-from app.ui.stage_delegate import StageDelegate
+from app.ui.order_model import OrderFilterModel, OrderTableModel
+from app.ui.order_table import OrderTable
 from app.ui.views import BUILT_IN, SavedView, load_views, save_views, with_view
 
-# Column widths that fit 1366 px with the sidebar (Error takes what is left).
-WIDTHS = {
-    Column.BOOK: 175,
-    Column.CUSTOMER: 115,
-    Column.CHILD: 70,
-    Column.CHILD_AGE: 36,
-    Column.PAID: 64,
-    Column.WAITING: 90,
-    Column.STATUS: 100,
-    Column.STAGE: 110,
-    Column.PROGRESS: 235,
-    Column.CHECK: 70,
-    Column.ATTEMPTS: 46,
-}
 ELIGIBLE = {
     "approve": Status.AWAITING_REVIEW,
     "reject": Status.AWAITING_REVIEW,
@@ -137,22 +120,8 @@ class OrdersPage(QWidget):
         self.proxy.modelReset.connect(self._update_scope)
         self._update_scope()
 
-    def _make_table(self) -> QTableView:
-        table = QTableView()
-        table.setModel(self.proxy)
-        table.setSortingEnabled(True)
-        table.sortByColumn(Column.WAITING, Qt.SortOrder.AscendingOrder)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        table.setItemDelegateForColumn(Column.PROGRESS, StageDelegate(table))
-        table.verticalHeader().setVisible(False)
-        table.verticalHeader().setDefaultSectionSize(26)
-        table.setWordWrap(False)
-        header = table.horizontalHeader()
-        header.setSectionResizeMode(Column.ERROR, QHeaderView.ResizeMode.Stretch)
-        header.setMinimumSectionSize(30)
-        for col, width in WIDTHS.items():
-            header.resizeSection(col, width)
+    def _make_table(self) -> OrderTable:
+        table = OrderTable(self.proxy)
         table.selectionModel().selectionChanged.connect(self._selection_changed)
         table.activated.connect(lambda index: self._emit_item(index.row(), self.open_requested))
         return table

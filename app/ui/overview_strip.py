@@ -44,7 +44,7 @@ class OverviewStrip(QFrame):
         self.rate = _label("books completed in the last hour")
         self.failures = _label("the most common reasons items failed today")
         self.cost = QProgressBar()
-        self.cost.setMinimumWidth(200)
+        self.cost.setMinimumWidth(160)
         self.cost.setMaximumWidth(260)
         self.cost.setToolTip("AI spending today against the daily budget (Settings)")
         self.monitor = _label("the monitor of this console")
@@ -70,8 +70,8 @@ class OverviewStrip(QFrame):
         self.rate.setText(f"<b>{overview.books_per_hour:.1f}</b> books/h")
         if overview.top_failures:
             reason, count = overview.top_failures[0]
-            short = reason if len(reason) <= 48 else reason[:47] + "…"
-            self.failures.setText(f"Top failure: {html.escape(short)} ({count}×)")
+            short = reason if len(reason) <= 34 else reason[:33] + "…"  # whole in the tooltip
+            self.failures.setText(f"Top failure: {html.escape(short, quote=False)} ({count}×)")
             self.failures.setToolTip("\n".join(f"{n}× {r}" for r, n in overview.top_failures))
         else:
             self.failures.setText("No failures today")

@@ -9,19 +9,10 @@ from datetime import datetime
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
+from app.domain import STAGE_WORDS
 from app.timeline import Timeline, duration
 
 COLUMNS = ("Started", "Attempt", "Stage / event", "Took", "Outcome")
-STAGE_NAMES = {
-    "analyze_cover": "cover analysis",
-    "analyze_child": "photo analysis",
-    "prompt": "prompts",
-    "cover": "cover",
-    "pages": "pages",
-    "pdf": "PDF",
-    "check": "quality checks",
-    "publish": "publish",
-}
 BAD = QColor(170, 30, 30)
 RUNNING = QColor(40, 90, 180)
 
@@ -61,7 +52,7 @@ class TimelineView(QWidget):
             cells = [
                 "",
                 str(span.attempt),
-                STAGE_NAMES.get(span.stage, span.stage),
+                STAGE_WORDS.get(span.stage, span.stage),
                 took,
                 span.outcome,
             ]

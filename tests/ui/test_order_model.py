@@ -144,3 +144,43 @@ def test_the_stage_shows_how_long_it_has_run(qtbot: Any) -> None:
     assert model.index(0, Column.STAGE).data() == "pages 3/12 · 0.0 s"
     model.apply_event(StatusEvent("item-00001", Status.COMPLETED))
     assert model.index(0, Column.STAGE).data() == ""  # finished items have no stage to show
+
+
+def test_a_finished_item_from_before_a_restart_shows_its_whole_page_count(qtbot: Any) -> None:
+    model = OrderTableModel()
+    model.book_pages["moon-boat"] = 12
+    model.merge([item(1, Status.COMPLETED), item(2, Status.COMPLETED)])  # no events seen
+    stages = dict(
+        (label, (d, t)) for label, d, t in model.index(0, Column.PROGRESS).data(Role.STAGES)
+    )
+    assert stages["pages"] == (12, 12) and stages["cover"] == (2, 2)
+    unknown = model.index(1, Column.PROGRESS).data(Role.STAGES)  # a book no longer listed
+    assert ("pages", 1, 1) in unknown
+
+
+def test_the_table_fits_a_narrow_screen_by_folding_the_least_needed_columns(
+    qtbot: Any,
+) -> None:
+    from app.ui.order_table import ERROR_ROOM, FOLD_FIRST, OrderTable
+
+    model = OrderTableModel()
+    proxy = OrderFilterModel()
+    proxy.setSourceModel(model)
+    table = OrderTable(proxy)
+    qtbot.addWidget(table)
+    header = table.horizontalHeader()
+    shown = lambda: [c for c in Column if not header.isSectionHidden(c)]  # noqa: E731
+    table.resize(2400, 400)
+    table.show()
+    qtbot.waitUntil(lambda: shown() == list(Column))  # room for all
+    w = table.widths
+    base = sum(v for c, v in w.items() if c not in FOLD_FIRST) + ERROR_ROOM
+    frame = table.width() - table.viewport().width()
+    # room for the age and the payment time, not for the stage too
+    table.resize(frame + base + w[Column.CHILD_AGE] + w[Column.PAID] + 10, 400)
+    qtbot.waitUntil(lambda: not set(FOLD_FIRST) <= set(shown()))
+    assert set(Column) - set(shown()) == {Column.STAGE}  # the chips say it; the rest fit
+    visible = sum(header.sectionSize(c) for c in shown() if c is not Column.ERROR)
+    assert visible + ERROR_ROOM <= table.viewport().width()  # no scrollbar, Error keeps room
+    model.merge([item(1, Status.FAILED, last_error="x")])
+    assert model.index(0, Column.CHILD).data(Qt.ItemDataRole.ToolTipRole) == "Kid1, 5, girl"

@@ -83,7 +83,7 @@ def test_unreadable_photo_fails_the_item_with_a_reason(tmp_path: Path) -> None:
     failed = services.store.get_item(item.id)
     assert failed.pressroom_status is Status.FAILED
     assert failed.last_error is not None
-    assert failed.last_error.startswith("child photo ")
+    assert failed.last_error.startswith("the child's photo: ")
     assert "cannot read the image" in failed.last_error or "not an image" in failed.last_error
 
 

@@ -378,7 +378,7 @@ def run_claimed(
         (
             "Ada",
             png(1, 1),
-            "child photo kid.png: the photo is 1×1 px, but at least 160 px on the short side "
+            "the child's photo: the photo is 1×1 px, but at least 160 px on the short side "
             "is needed to draw a face at print size",
         ),
         ("Ada😀", None, "the child's name has characters no shipped font can draw: 😀 (U+1F600)"),
@@ -405,7 +405,7 @@ def test_every_problem_of_a_bad_row_is_in_its_error(tmp_path: Path) -> None:
     parts = failed.last_error.split("; ")
     assert parts[0] == "the child's name is empty"
     assert parts[1] == "age -3 is not a child's age (0 to 18)"
-    assert parts[2].startswith("child photo kid.png: the photo is 1×1 px")
+    assert parts[2].startswith("the child's photo: the photo is 1×1 px")
     assert parts[3].startswith("customer id 'bad/../id' cannot be used")
     assert sum(provider.calls.values()) == 0
 
