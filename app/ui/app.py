@@ -28,7 +28,9 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setQuitOnLastWindowClosed(False)  # the window's quit flow ends the loop (and the tray)
-    app.setStyleSheet(resource("styles", "pressroom.qss").read_text())
+    style = resource("styles", "pressroom.qss").read_text()
+    if app.styleSheet() != style:  # setting it again repolishes every widget alive
+        app.setStyleSheet(style)
     app.setWindowIcon(QIcon(str(resource("icons", "pressroom-256.png"))))
     return app
 

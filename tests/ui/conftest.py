@@ -113,3 +113,4 @@ def make_window(tmp_path: Path, qtbot: Any) -> Iterator[Callable[..., MainWindow
     yield factory
     for window in windows:
         finish(qtbot, window.quit(), timeout=60_000)
+        window.deleteLater()  # closed windows left alive slow every later test down
