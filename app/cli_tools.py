@@ -61,7 +61,7 @@ def cmd_models(args: argparse.Namespace) -> int:
     if args.action == "try":
         if not args.model:
             raise SystemExit("pressroom models try MODEL [--role image|analysis]")
-        return try_model(settings, args.model, args.role, timeout=args.timeout)
+        return try_model(settings, args.model, args.role, timeout=args.timeout, pages=args.pages)
     return list_models(settings)
 
 
@@ -73,6 +73,9 @@ def add_tool_commands(add: Adder) -> None:
     models.add_argument("model", nargs="?", help="with try: the candidate model id")
     models.add_argument("--role", choices=("image", "analysis"), default="image")
     models.add_argument("--timeout", type=float, default=1800.0, help="seconds per trial")
+    models.add_argument(
+        "--pages", type=int, help="with try: the first N pages of each demo book (a cheaper trial)"
+    )
     chaos = add("chaos", cmd_chaos, "a bad night on purpose: workers killed, faults injected")
     chaos.add_argument("--books", type=int, default=40)
     chaos.add_argument("--workers", type=int, default=4)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from app.ai.gemini import GeminiProvider
@@ -133,11 +133,17 @@ def _trial_settings(settings: Settings, root: Path, setting: str, model: str) ->
     )
 
 
-def run_trial(settings: Settings, setting: str, model: str, timeout: float) -> Trial:
+def run_trial(
+    settings: Settings, setting: str, model: str, timeout: float, pages: int | None = None
+) -> Trial:
     with tempfile.TemporaryDirectory(prefix="pressroom-trial-") as tmp:
         services = build_services(_trial_settings(settings, Path(tmp), setting, model), EventBus())
         try:
             books = load_demo_catalog(services.store, services.blobs)
+            if pages is not None:  # a shorter book, on the scratch store only
+                books = [replace(b, pages=b.pages[: max(1, pages)]) for b in books]
+                for book in books:
+                    services.store.save_book(book)
             items = place_demo_orders(services.store, services.blobs, books)
             started = time.monotonic()
             monitor = Monitor(services)
@@ -176,8 +182,15 @@ def run_trial(settings: Settings, setting: str, model: str, timeout: float) -> T
             services.store.close()
 
 
-def try_model(settings: Settings, candidate: str, role: str, timeout: float = 1800.0) -> int:
-    """The demo books on the configured model, then on `candidate` in its place."""
+def try_model(
+    settings: Settings,
+    candidate: str,
+    role: str,
+    timeout: float = 1800.0,
+    pages: int | None = None,
+) -> int:
+    """The demo books (their first `pages` pages) on the configured model, then on
+    `candidate` in its place."""
     setting = ROLE_SETTING[role]
     configured = str(getattr(settings, setting))
     provider = _gemini(settings.model_copy(update={setting: candidate}))
@@ -193,7 +206,7 @@ def try_model(settings: Settings, candidate: str, role: str, timeout: float = 18
         raise PressroomError("; ".join(problems))
     print(f"Trying {candidate} as the {role} model beside {configured} on the demo books")
     trials = [
-        run_trial(settings, setting, model, timeout)
+        run_trial(settings, setting, model, timeout, pages)
         for model in dict.fromkeys((configured, candidate))
     ]
     if role == "analysis":  # the model that judges: its verdicts on the calibration set

@@ -39,7 +39,7 @@ async def judge_calibration(provider: Provider, settings: Settings, per_book: in
     work = []
     for book_id in dict.fromkeys(t.book.id for t in targets):
         mine = [t for t in targets if t.book.id == book_id]
-        drawn = await _personalize(drawer, mine, photo, child, kid)
+        drawn = await _personalize(drawer, mine[:per_book], photo, child, kid)  # the cover first
         for target in mine[:per_book]:
             cover = None if target.label == "cover" else drawn["cover"]
             good = drawn[target.label]

@@ -61,7 +61,7 @@ def test_models_names_a_configured_model_that_is_not_served(
 def test_models_try_runs_the_demo_books_beside_the_configured_model(
     fake: FakeGemini, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["models", "try", "gemini-3-pro-image", "--role", "image"]) == 0
+    assert main(["models", "try", "gemini-3-pro-image", "--role", "image", "--pages", "2"]) == 0
     out = capsys.readouterr().out
     assert "Trying gemini-3-pro-image as the image model beside gemini-3.1-flash-image" in out
     configured, candidate = out.split("\ngemini-3-pro-image\n")
@@ -79,7 +79,7 @@ def test_models_try_an_analysis_model_judges_the_calibration_set(
     fake: FakeGemini, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # a judge that passes everything (the fake's default) catches no fault: the figures say so
-    assert main(["models", "try", "gemini-3.5-flash", "--role", "analysis"]) == 0
+    assert main(["models", "try", "gemini-3.5-flash", "--role", "analysis", "--pages", "2"]) == 0
     out = capsys.readouterr().out
     configured, candidate = out.split("\ngemini-3.5-flash\n")
     for block in (configured, candidate):
