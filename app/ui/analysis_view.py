@@ -33,12 +33,21 @@ def _where(box: list[float] | None) -> str:
 
 
 def _swatches(colours: list[str], names: list[str], per_row: int = 4) -> str:
+    """The palette, shades of one name together under that name once ("navy" for four
+    navies, not "navy, navy, navy, navy")."""
     # names only when there is one per colour (older analyses listed each name once)
     labels = names if len(names) == len(colours) else colours
+    shades: dict[str, list[str]] = {}
+    for colour, name in zip(colours, labels, strict=True):
+        shades.setdefault(name, []).append(colour)
     cells = [
-        f'<td bgcolor="{html.escape(c)}" width="30" height="24">&nbsp;</td>'
-        f'<td style="white-space: nowrap">&nbsp;{html.escape(n)}&nbsp;&nbsp;</td>'
-        for c, n in zip(colours, labels, strict=True)
+        "".join(
+            f'<td bgcolor="{html.escape(c)}" width="{30 if len(cs) == 1 else 16}" height="24">'
+            "&nbsp;</td>"
+            for c in cs
+        )
+        + f'<td style="white-space: nowrap">&nbsp;{html.escape(n)}&nbsp;&nbsp;</td>'
+        for n, cs in shades.items()
     ]
     rows = ["".join(cells[i : i + per_row]) for i in range(0, len(cells), per_row)]
     return (
@@ -56,8 +65,8 @@ def cover_html(cover: dict[str, Any]) -> str:
     )
     hero = _clause(_where(cover.get("hero_position")), cover.get("hero_pose", ""))
     lines = [
-        f"<p>The original cover is <b>{html.escape(style or 'of an unnamed style')}</b>"
-        f"{', ' + html.escape(mood) if mood else ''}.</p>",
+        f"<p>The original cover's style: <b>{html.escape(style or 'not named')}</b>"
+        f"{'; ' + html.escape(mood) if mood else ''}.</p>",
         _swatches(cover.get("palette", []), cover.get("palette_names", [])),
     ]
     if cover.get("composition"):

@@ -47,8 +47,8 @@ def test_the_analysis_reads_as_sentences_with_swatches() -> None:
         {
             "Cover analysis": {
                 "art_style": "soft watercolor",
-                "palette": ["#1e2a5a", "#f4d27a"],
-                "palette_names": ["navy", "butter"],
+                "palette": ["#1e2a5a", "#f4d27a", "#202c60"],
+                "palette_names": ["navy", "butter", "navy"],
                 "mood": "cheerful",
                 "hero_position": [0.1, 0.2, 0.3, 0.4],
             },
@@ -57,8 +57,9 @@ def test_the_analysis_reads_as_sentences_with_swatches() -> None:
             "Provenance": {"provider": "template", "usage_total": {"calls": 3, "cost_usd": 0.1}},
         }
     )
-    assert "<b>soft watercolor</b>, cheerful mood" in page
-    assert 'bgcolor="#1e2a5a"' in page and "navy" in page
+    assert "The original cover's style: <b>soft watercolor</b>; cheerful mood" in page
+    assert 'bgcolor="#1e2a5a"' in page and 'bgcolor="#202c60"' in page
+    assert page.count("navy") == 1  # two shades, one name
     assert "The hero stands on the left, near the top." in page
     assert "The child looks 5, has red hair, green eyes." in page
     assert "<b>page 1</b><br>Redraw page 1" in page
@@ -84,7 +85,7 @@ def test_the_item_tab_shows_analysis_pdf_with_a_cover_and_the_json_on_demand(
         timeout=10_000,
     )
     analysis = window.detail.analysis
-    assert "The original cover is" in analysis.readable.toPlainText()
+    assert "The original cover's style" in analysis.readable.toPlainText()
     analysis.toggle.click()
     assert analysis.stack.currentWidget() is analysis.raw
     assert '"art_style"' in analysis.raw.toPlainText()

@@ -58,7 +58,7 @@ def test_dropped_cover_and_photo_make_a_cover(
     assert "named Rosie" in lab.prompt.toPlainText()
     assert "red hair" in lab.prompt.toPlainText()
     assert lab.analysis.readable.toHtml().count("bgcolor=") >= 3  # palette swatches
-    assert "The original cover is" in lab.analysis.readable.toPlainText()
+    assert "The original cover's style" in lab.analysis.readable.toPlainText()
     assert '"art_style"' in lab.analysis.raw.toPlainText()  # the JSON, one click away
 
 
