@@ -65,7 +65,7 @@ def quick_reconnect(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pg_listen, "STOP_CHECK_SECONDS", 0.02)
 
 
-def wait_until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+def wait_until(condition: Callable[[], bool], timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, "timed out"
