@@ -36,7 +36,8 @@ class NotificationsGroup(QGroupBox):
         super().__init__("Telling the customer", parent)
         self.current = current  # the settings as the dialog would save them
         self.host = QLineEdit(settings.smtp_host or "")
-        self.host.setPlaceholderText("smtp.example.com (unset: no e-mail)")
+        self.host.setPlaceholderText("none: no e-mail")
+        self.host.setToolTip("the mail server, e.g. smtp.example.com; left empty, no e-mail")
         self.port = QSpinBox()
         self.port.setRange(1, 65535)
         self.port.setValue(settings.smtp_port)
@@ -51,7 +52,11 @@ class NotificationsGroup(QGroupBox):
         self.password.setPlaceholderText("SMTP_PASSWORD")
         self.from_address = QLineEdit(settings.smtp_from)
         self.account = QLineEdit(str(settings.fcm_service_account or ""))
-        self.account.setPlaceholderText("firebase-service-account.json (unset: no push)")
+        self.account.setPlaceholderText("none: no push")
+        self.account.setMinimumWidth(
+            self.account.fontMetrics().horizontalAdvance("none: no push") + 24
+        )
+        self.account.setToolTip("Firebase's service account JSON file; left empty, no push")
         browse = QPushButton("Choose…")
         browse.clicked.connect(self._choose_account)
         self.test_email = QPushButton("Send a test e-mail…")
