@@ -12,7 +12,7 @@ from app.ai.provider import Provider
 from app.cli_common import EXIT_FAILED, EXIT_OK
 from app.cli_common import settings_from as _settings
 from app.config import Settings
-from app.domain import OrderItem, PressroomError, Status
+from app.domain import STAGE_WORDS, OrderItem, PressroomError, Status
 
 
 def _customer(item: OrderItem) -> str:
@@ -21,12 +21,16 @@ def _customer(item: OrderItem) -> str:
 
 
 def _status_line(
-    item: OrderItem, customer_width: int, quality: str = "", child_width: int = 10
+    item: OrderItem,
+    customer_width: int,
+    quality: str = "",
+    child_width: int = 10,
+    quality_width: int = 0,
 ) -> str:
     if item.pressroom_status is Status.COMPLETED:
         stage = "done"  # not its last stage's "publish 0/1"
     elif item.stage:
-        stage = f"{item.stage.value} {item.progress_done}/{item.progress_total}"
+        stage = f"{STAGE_WORDS[item.stage.value]} {item.progress_done}/{item.progress_total}"
     else:
         stage = ""
     return _row(
@@ -37,6 +41,7 @@ def _status_line(
         item.last_error or "",
         customer_width,
         child_width,
+        quality_width,
     )
 
 
@@ -48,10 +53,12 @@ def _row(
     error: str,
     customer_width: int,
     child_width: int,
+    quality_width: int = 0,
 ) -> str:
-    """One line of `status`: item, book, child, status, stage, then what some items have."""
+    """One line of `status`: item, book, child, status, stage, then the columns some items
+    have (a width of 0: no item has it, no column)."""
     item, book, child, status = first
-    checked = f"{quality:<18} " if quality else ""
+    checked = f"{quality:<{quality_width}} " if quality_width else ""
     who = f"{customer:<{customer_width}} " if customer_width else ""
     return (
         f"{item:<8}  {book:<14} {child:<{child_width}} {status:<15} {stage:<18} "
@@ -117,20 +124,23 @@ def cmd_status(args: argparse.Namespace) -> int:
     quality = services.store.quality_summaries([i.id for i in items])
     child_width = max((len(i.personalization.child_name) for i in items), default=5)
     child_width = max(5, min(child_width, 20))
+    checks = max((len(q) for q in quality.values()), default=0)
+    checks = max(checks, len("check")) if checks else 0
     if items:
         print(
             _row(
                 ["item", "book", "child", "status"],
                 "stage",
-                "",
+                "check",
                 "customer" if width else "",
                 "error",
                 width,
                 child_width,
+                checks,
             )
         )
     for item in items:
-        print(_status_line(item, width, quality.get(item.id, ""), child_width))
+        print(_status_line(item, width, quality.get(item.id, ""), child_width, checks))
         if item.pressroom_status is Status.COMPLETED:
             from app.notify.dispatcher import delivery_line  # (google-auth: only when needed)
 

@@ -75,3 +75,27 @@ def test_order_keeps_the_customer_and_status_shows_finished_items_as_done(
         ]
     )
     assert "publish" not in lines[2]
+
+
+def test_the_check_column_lines_up_when_only_some_items_were_checked() -> None:
+    from datetime import UTC, datetime
+
+    from app.cli_records import _row, _status_line
+    from app.domain import OrderItem, Personalization
+
+    def made(n: int) -> OrderItem:
+        return OrderItem(
+            id=f"{n:032d}",
+            order_id="o",
+            customer_id="c",
+            book_id="moon-boat",
+            personalization=Personalization("Ada", 5, "girl", "p.jpg"),
+            pressroom_status=Status.COMPLETED,
+            created_at=datetime(2026, 12, 2, tzinfo=UTC),
+            customer_name="Grace Okafor",
+        )
+
+    header = _row(["item", "book", "child", "status"], "stage", "check", "customer", "", 12, 5, 6)
+    lines = [_status_line(made(1), 12, "passed", 5, 6), _status_line(made(2), 12, "", 5, 6)]
+    column = header.index("customer")
+    assert all(line.index("Grace") == column for line in lines)
