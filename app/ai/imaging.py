@@ -247,6 +247,42 @@ def face_region(img: Image.Image, min_share: float = 0.004) -> tuple[Box, np.nda
     return refined, face
 
 
+def head_region(img: Image.Image, face: Box) -> Box:
+    """The face and the hair on it: the colour just above the face, where it differs from
+    the skin, is the hair; the blob of that colour touching the face's top joins the box.
+    A background of the hair's colour (a night sky above dark hair) leaves the face alone."""
+    pixels = np.asarray(img.convert("RGB"), dtype=np.int16)
+    height, width = pixels.shape[:2]
+    left, top, right, bottom = face.to_pixels(width, height)
+    fw, fh = right - left, bottom - top
+    band = pixels[max(0, top - max(2, fh // 10)) : top, left + fw // 4 : right - fw // 4]
+    skin = median_colour(img.crop((left, top, right, bottom)))
+    if band.size == 0 or skin is None:
+        return face
+    hair = np.median(band.reshape(-1, 3), axis=0)
+    if np.sqrt(((hair - np.array(skin)) ** 2).sum()) < 60:
+        return face
+    x0, x1 = max(0, left - fw // 4), min(width, right + fw // 4)
+    y0, y1 = max(0, top - fh), top + fh // 2
+    window = pixels[y0:y1, x0:x1]
+    near = np.sqrt(((window - hair) ** 2).sum(axis=2)) < 60
+    if near.mean() > 0.6:
+        return face
+    touching = (top - 1 - y0, (left + right) // 2 - x0)
+    if not near[touching]:
+        return face
+    for _, blob in blobs(near):
+        wl, wt, wr, wb = blob.to_pixels(x1 - x0, y1 - y0)
+        if wt <= touching[0] < wb and wl <= touching[1] < wr:
+            return Box(
+                min(face.left, (x0 + wl) / width),
+                min(face.top, (y0 + wt) / height),
+                max(face.right, (x0 + wr) / width),
+                face.bottom,
+            )
+    return face
+
+
 # -- lettering ------------------------------------------------------------------------------
 # The cover's title is lettered in DejaVu Serif Bold, with Noto for the scripts it lacks
 # (app/assets.py), one piece per font and direction. Pillow shapes a piece (Arabic joins,

@@ -45,6 +45,7 @@ async def personalize_cover(
         call("photo analysis", lambda: provider.analyze_child(photo)),
     )
     prompt = build_cover_prompt(cover_a, child_a, book, who)
+    # A book's own regions are its heads, hair and all; the analysis finds a face
     regions = (Box.from_list(cover_a.hero_position),) if cover_a.hero_position else ()
     title = personalized_title(book, who) if book.title else None
     task = ImageTask(
@@ -54,7 +55,7 @@ async def personalize_cover(
         cover_a,
         child_a,
         who.child_name,
-        regions or book.cover_hero_regions,
+        book.cover_hero_regions or regions,
         title=title,
         title_box=book.title_box,  # known: the title is lettered again with the child's name
     )

@@ -83,8 +83,9 @@ class TemplateProvider:
         brightness, saturation = imaging.brightness_saturation(small)
         edges = imaging.edge_density(small)
         style, medium = imaging.style_label(brightness, saturation, edges, imaging.flatness(small))
-        found = imaging.face_region(imaging.thumbnail(img, 96))
-        hero = found[0] if found else None
+        thumb = imaging.thumbnail(img, 96)
+        found = imaging.face_region(thumb)
+        hero = imaging.head_region(thumb, found[0]) if found else None
         lighting = (
             "bright, even" if brightness > 0.65 else "dim, moody" if brightness < 0.35 else "soft"
         )
@@ -175,9 +176,10 @@ class TemplateProvider:
         page_palette = [rgb for rgb, _ in imaging.palette(page)]
         regions = list(task.hero_regions)
         if not regions:
-            detected = imaging.face_region(imaging.thumbnail(page, 96))
+            thumb = imaging.thumbnail(page, 96)
+            detected = imaging.face_region(thumb)
             if detected is not None:
-                regions = [detected[0]]
+                regions = [imaging.head_region(thumb, detected[0])]
         if regions:
             for region in regions:
                 self._place_face(page, photo, face_box, region, page_palette)

@@ -182,6 +182,9 @@ class Faults:
     seed: int = 7
 
 
+MEET_SECONDS = 30.0
+
+
 class FakeGemini:
     def __init__(
         self,
@@ -206,7 +209,10 @@ class FakeGemini:
         self.requests: list[Recorded] = []
         self.scripts: dict[str, deque[Reply]] = {}
         self.delay = 0.0
-        self.lock = threading.Lock()
+        # Until `meet` requests of one model are in flight together, each waits (up to
+        # MEET_SECONDS): a test of concurrency waits for the overlap, not for a lucky clock.
+        self.meet = 0
+        self.lock = threading.Condition()
         self.concurrent: dict[str, int] = {}
         self.max_concurrent: dict[str, int] = {}
         self._server = QuietServer(("127.0.0.1", 0), self._handler())
@@ -411,6 +417,10 @@ class FakeGemini:
                     fake.requests.append(recorded)
                     now = fake.concurrent[model] = fake.concurrent.get(model, 0) + 1
                     fake.max_concurrent[model] = max(fake.max_concurrent.get(model, 0), now)
+                    fake.lock.notify_all()
+                    fake.lock.wait_for(
+                        lambda: fake.max_concurrent[model] >= fake.meet, MEET_SECONDS
+                    )
                 try:
                     if self.headers.get("x-goog-api-key") != VALID_KEY:
                         return self._send(

@@ -81,7 +81,7 @@ def test_analyses_send_the_image_and_a_schema_and_read_back_the_model(fake: Fake
     async def both() -> tuple[CoverAnalysis, ChildAnalysis]:
         return await asyncio.gather(provider.analyze_cover(COVER), provider.analyze_child(PHOTO))
 
-    fake.delay = 0.3
+    fake.meet = 2  # each waits for the other: they overlap only if sent together
     cover, child = run(both())
     assert fake.max_concurrent[ANALYSIS] == 2  # the two analyses ran concurrently
     assert cover.art_style == "model's art style" and cover.hero_position == [0.3, 0.2, 0.7, 0.6]
@@ -193,7 +193,7 @@ def test_every_attempt_is_in_the_ledger_and_the_budget_stops_spending(fake: Fake
 
 def test_one_concurrency_cap_per_model_across_callers(fake: FakeGemini) -> None:
     provider = provider_for(fake, concurrency_per_model=2, max_concurrency_per_model=2)
-    fake.delay = 0.2
+    fake.delay, fake.meet = 0.2, 2
 
     async def many() -> None:
         await asyncio.gather(

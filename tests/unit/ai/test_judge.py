@@ -227,7 +227,7 @@ def test_judge_calls_go_through_the_retries_and_a_paused_queue_propagates(
 
 def test_judge_calls_share_the_analysis_models_concurrency_cap(fake: FakeGemini) -> None:
     provider = gemini(fake, concurrency_per_model=2, max_concurrency_per_model=2)
-    fake.delay = 0.2
+    fake.delay, fake.meet = 0.2, 2
 
     async def many() -> list[JudgeVerdict]:
         return await asyncio.gather(*(provider.judge(gemini_task()) for _ in range(5)))

@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from app.ai.gemini import GeminiProvider
 from app.ai.one_cover import personalize_cover
+from app.ai.provider import ImageTask
+from app.ai.template import TemplateProvider
 from app.assets import demo_root
 from app.catalog import demo_photo
-from app.domain import Book, Personalization, QuotaExhausted, TransientError
+from app.domain import Book, Box, Personalization, QuotaExhausted, TransientError
 from app.pipeline.calls import CallRunner
 from tests.fakes import gemini as fakes
 from tests.fakes.gemini import FakeGemini
@@ -65,3 +68,22 @@ def test_a_spent_daily_quota_fails_at_once_and_says_so(fake: FakeGemini) -> None
     with pytest.raises(QuotaExhausted, match="quota"):
         make(fake, CallRunner(attempts=3, base_seconds=0.01))
     assert len(fake.calls_to(IMAGE)) == 1  # not retried
+
+
+def test_a_known_books_head_regions_win_over_the_analysis() -> None:
+    """The catalog's regions are the hero's whole head; the analysis finds a face (Gemini's
+    answer here is its own box): the cover is made on the book's."""
+    seen: list[tuple[Box, ...]] = []
+
+    class Recording(TemplateProvider):
+        async def generate_cover(self, task: ImageTask) -> bytes:
+            seen.append(task.hero_regions)
+            return await super().generate_cover(task)
+
+    heads = (Box(0.2, 0.2, 0.4, 0.4),)
+    known = replace(BOOK, cover_hero_regions=heads)
+    who = Personalization("Ada", 5, "girl")
+    asyncio.run(personalize_cover(Recording(), COVER, PHOTO, known, who))
+    asyncio.run(personalize_cover(Recording(), COVER, PHOTO, BOOK, who))
+    assert seen[0] == heads
+    assert seen[1] and seen[1] != heads  # without the book's, where the analysis found it

@@ -70,8 +70,8 @@ def test_detected_hero_is_where_the_catalog_says(provider: TemplateProvider, boo
     spec = demo_catalog()["books"][book]
     cover = run(provider.analyze_cover(book_image(spec["id"], "cover.jpg")))
     assert cover.hero_position is not None
-    # the skin-toned title banner is not taken for a face
-    assert iou(cover.hero_position, spec["cover_hero_regions"][0]) > 0.4
+    # the skin-toned title banner is not taken for a face, and the hair is the head's
+    assert iou(cover.hero_position, spec["cover_hero_regions"][0]) > 0.7
 
 
 def test_cover_analysis_measures_style_palette_and_hero(provider: TemplateProvider) -> None:
@@ -123,6 +123,24 @@ def test_face_lands_in_the_hero_region_only(provider: TemplateProvider) -> None:
     outside[int(0.29 * h) : int(0.51 * h), int(0.29 * w) : int(0.51 * w)] = False
     assert inside > 0.3
     assert outside.mean() < 0.002
+
+
+def test_a_detected_hero_loses_the_original_hair(provider: TemplateProvider) -> None:
+    """Without declared regions (a cover dragged into the Cover Lab) the new face covers
+    the hero's head: none of the drawn hero's hair is left round it."""
+    spec = demo_catalog()["books"][1]  # Mia, black hair on a sky
+    source = book_image(spec["id"], "cover.jpg")
+    out = _pixels(run(provider.personalize_page(_task(source, (), provider))))
+    before = _pixels(source)
+    h, w = before.shape[:2]
+    left, top, right, bottom = spec["cover_hero_regions"][0]
+    head = (slice(int(top * h), int(bottom * h)), slice(int(left * w), int(right * w)))
+
+    def hair(pixels: np.ndarray) -> int:
+        return int((pixels[head].max(axis=2) < 45).sum())  # the drawn black hair
+
+    assert hair(before) > 2000
+    assert hair(out) < hair(before) * 0.25
 
 
 def test_personalization_is_deterministic(provider: TemplateProvider) -> None:
