@@ -52,7 +52,7 @@ def test_a_stale_detail_load_is_cancelled_not_shown(make_window: Factory, qtbot:
     fresh = window.load_detail(second.id)
     assert stale is not None and fresh is not None and stale is not fresh
     finish(qtbot, fresh)
-    qtbot.waitUntil(stale.done, timeout=5000)
+    qtbot.waitUntil(stale.done, timeout=30_000)
     assert stale.cancelled()
     assert window.detail.data is not None and window.detail.data.item.id == second.id
 
@@ -101,7 +101,7 @@ def test_bulk_on_the_selection_leaves_other_statuses_alone(
     book = save_small_book(window.services, pages=1)
     pending = order_book(window.services, book, child=2, customer="c9")
     finish(qtbot, window.refresh(full=True))
-    qtbot.waitUntil(lambda: window.model.rowCount() == 4, timeout=5000)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 4, timeout=30_000)
     window.table.selectAll()
     asked: list[str] = []
     monkeypatch.setattr(
@@ -145,7 +145,7 @@ def test_an_item_that_needs_the_operator_raises_a_tray_notification(
     assert item_id == item.id and "review" in title
     assert book.title in text
     qtbot.waitUntil(lambda: window.windowTitle() == "Pressroom — 1 awaiting review", timeout=10_000)
-    with qtbot.waitSignal(window.attention.needed, timeout=5000) as failed:
+    with qtbot.waitSignal(window.attention.needed, timeout=30_000) as failed:
         window.bridge.core_event.emit(StatusEvent(item.id, Status.FAILED, "the photo is blurred"))
     assert failed.args[1] == "A book failed" and "the photo is blurred" in failed.args[2]
 

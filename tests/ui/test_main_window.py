@@ -34,7 +34,7 @@ def test_rows_update_live_without_losing_the_selection(make_window: Factory, qtb
     resets: list[bool] = []
     window.model.modelReset.connect(lambda: resets.append(True))
     window.refresh()
-    qtbot.waitUntil(lambda: window.model.rowCount() == 2, timeout=5000)
+    qtbot.waitUntil(lambda: window.model.rowCount() == 2, timeout=30_000)
     window.table.selectRow(0)
     selected = window._selected
     assert selected is not None
