@@ -25,7 +25,7 @@ MODULES = (
     "app.ai.gemini",
     "app.ai.prompt",
     "app.pipeline.job",
-    "app.pipeline.pdf",
+    "app.print.pdf",
     "app.monitor",
     "app.service",
     "app.catalog",
@@ -129,7 +129,7 @@ def _store(tmp: Path) -> str:
 
 def _pdf(_: Path) -> str:
     from app.assets import demo_root
-    from app.pipeline.pdf import BookPage, PrintSpec, compose_book, render_page_png
+    from app.print.pdf import BookPage, PrintSpec, compose_book, render_page_png
 
     page = demo_root().joinpath("moon-boat", "page-01.jpg").read_bytes()
     cover = demo_root().joinpath("moon-boat", "cover.jpg").read_bytes()

@@ -290,7 +290,7 @@ def head_region(img: Image.Image, face: Box) -> Box:
 # order here, as in any left-to-right sentence: a run of right-to-left pieces reads right to
 # left, in its place. Without libraqm (some Pillow builds lack it) the letters of a
 # right-to-left piece are reversed by hand: Hebrew reads right, Arabic reads right but its
-# letters stay unjoined. The PDF's page text is laid out by MuPDF instead (app/pipeline/pdf.py).
+# letters stay unjoined. The PDF's page text is laid out by MuPDF instead (app/print/pdf.py).
 
 _STRONG_RTL = {"R", "AL"}
 _RTL_EMBEDDING = {"RLE", "RLO", "RLI"}

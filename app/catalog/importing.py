@@ -23,7 +23,7 @@ from app.catalog.bundle import (
 from app.catalog.hero_name import propose_hero
 from app.catalog.validate import resolution_problem
 from app.domain import BadInput, Book, BookStatus, Box, Page
-from app.pipeline.pdf import PrintSpec
+from app.print.pdf import PrintSpec
 
 TEXT_FILE = "text.txt"
 

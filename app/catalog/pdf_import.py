@@ -17,7 +17,7 @@ from app.catalog.bundle import BookFiles
 from app.catalog.hero_name import propose_hero
 from app.catalog.importing import slug
 from app.domain import BadInput, Book, BookStatus, Box, Page
-from app.pipeline.pdf import PrintSpec
+from app.print.pdf import PrintSpec
 
 _ART_SHARE = 0.25  # a picture covering at least this share of the page is its art
 _SAME_SIZE_PT = 1.0

@@ -11,7 +11,7 @@ from app.catalog.bundle import image_size
 from app.catalog.hero_name import mentions
 from app.config import Settings
 from app.domain import Book, Box
-from app.pipeline.pdf import PrintSpec
+from app.print.pdf import PrintSpec
 from app.print.profiles import load_profile
 from app.store.ports import BlobStore
 

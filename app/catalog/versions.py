@@ -10,7 +10,7 @@ from dataclasses import replace
 from app.catalog.bundle import content_of
 from app.catalog.validate import Finding, check_book
 from app.domain import Book, BookStatus, PressroomError
-from app.pipeline.pdf import PrintSpec
+from app.print.pdf import PrintSpec
 from app.store.ports import BlobStore, OrderStore
 
 

@@ -41,12 +41,12 @@ from app.imageio import sha256
 from app.pipeline import checkpoints as ck
 from app.pipeline.calls import CallRunner
 from app.pipeline.order_checks import checked_order
-from app.pipeline.pdf import PrintSpec
 from app.pipeline.pdf_stage import pdf_stage
 from app.pipeline.print_stage import print_stage, with_preflight
 from app.pipeline.provenance import with_run
 from app.pipeline.publish import publish_item
 from app.pipeline.quality_stage import close_gate, open_gate, page_target
+from app.print.pdf import PrintSpec
 from app.print.profiles import print_side_px
 from app.quality.gate import Assessment, Target
 from app.redact import redact_data

@@ -11,7 +11,7 @@ the book's own layout, not from guesses:
 - the child's name must fit the book's cover title (lettered in DejaVu Serif Bold, with
   Noto Naskh Arabic and Noto Serif Hebrew for those scripts, in `Book.title_box`, no
   smaller than the smallest text Pressroom prints) and every line of its page text (the
-  regular faces of the same fonts, wrapped in the text panel as app/pipeline/pdf.py sets
+  regular faces of the same fonts, wrapped in the text panel as app/print/pdf.py sets
   it);
 - every character of the name must be drawable by the shipped fonts, in the title's and in
   the page text's (app/assets.py: Latin with Vietnamese and Latin Extended, Greek,
@@ -47,7 +47,7 @@ from app.domain import (
 )
 from app.imageio import decode_image, read_file
 from app.names import personalize_text, replace_hero_name
-from app.pipeline.pdf import MM, SAFE_MARGIN_MM, PrintSpec
+from app.print.pdf import MM, SAFE_MARGIN_MM, PrintSpec
 from app.store.ports import BlobNotFound, BlobStore, OrderStore
 
 # The fonts a name is printed in: the title is lettered in the bold faces, page text in the

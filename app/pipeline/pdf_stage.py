@@ -12,7 +12,7 @@ from app.cpu import run_cpu, whole_book_slot
 from app.domain import Book, Stage
 from app.names import personalize_text
 from app.pipeline import checkpoints as ck
-from app.pipeline.pdf import BookPage, compose_book
+from app.print.pdf import BookPage, compose_book
 
 if TYPE_CHECKING:
     from app.pipeline.job import BookJob

@@ -8,8 +8,8 @@ import time
 from app.assets import demo_root
 from app.catalog import demo_catalog
 from app.names import personalize_text
-from app.pipeline.pdf import BookPage
 from app.print.outputs import make_print_outputs
+from app.print.pdf import BookPage
 from app.print.profiles import load_profile, profile_names
 
 

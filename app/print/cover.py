@@ -15,7 +15,7 @@ from PIL import Image, ImageStat
 
 from app.assets import TEXT_FONTS
 from app.imageio import encode_jpeg
-from app.pipeline.pdf import Typesetter, text_css, text_html
+from app.print.pdf import Typesetter, text_css, text_html
 from app.print.profiles import PT, PrinterProfile
 
 SPINE_TEXT_PT = 10.0

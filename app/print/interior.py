@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pymupdf
 
 from app.assets import TEXT_FONTS
-from app.pipeline.pdf import BookPage, Typesetter, cover_rect, text_css, text_html
+from app.print.pdf import BookPage, Typesetter, cover_rect, text_css, text_html
 from app.print.profiles import PT, PrinterProfile
 
 END_PAGE_TEXT = "This book was made for {name}"

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app.pipeline.pdf import BookPage
 from app.print.colour import for_profile
 from app.print.cover import build_cover
 from app.print.interior import build_interior
+from app.print.pdf import BookPage
 from app.print.preflight import PreflightReport, preflight
 from app.print.profiles import PrinterProfile
 

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from app.assets import resource
 from app.config import Settings
 from app.domain import PressroomError
-from app.pipeline.pdf import PrintSpec
+from app.print.pdf import PrintSpec
 
 DIGITAL = "digital"
 PT = 72.0  # points per inch

@@ -15,7 +15,7 @@ from app.catalog import demo_catalog
 from app.config import Settings
 from app.domain import Book, Personalization
 from app.names import personalize_text
-from app.pipeline.pdf import MM, SAFE_MARGIN_MM, BookPage, PrintSpec, compose_book
+from app.print.pdf import MM, SAFE_MARGIN_MM, BookPage, PrintSpec, compose_book
 from app.quality.pdf_checks import (
     pdf_checks,
 )

@@ -12,7 +12,7 @@ spans, fonts, sizes, glyph ids, boxes), never from what the composer meant to wr
   the script and an unshaped fallback print). A glyph that reads back as U+FFFD but is not
   .notdef prints fine: it is a ligature or mark cluster (lam-alef, shadda with a vowel)
   that the font's ToUnicode map cannot spell; the name check reads through it.
-- pdf_safe_area: all printed text inside the TrimBox less SAFE_MARGIN_MM (app/pipeline/pdf.py).
+- pdf_safe_area: all printed text inside the TrimBox less SAFE_MARGIN_MM (app/print/pdf.py).
 - pdf_type_size: no printed text below MIN_TYPE_PT (7 pt: KDP's and Gelato's minimum).
 - pdf_pages: the cover plus every page of the book.
 - pdf_boxes: every page has its own TrimBox and BleedBox, nested in the MediaBox, the bleed
@@ -31,7 +31,7 @@ import pymupdf
 
 from app.config import Settings
 from app.domain import Book
-from app.pipeline.pdf import MM, SAFE_MARGIN_MM
+from app.print.pdf import MM, SAFE_MARGIN_MM
 from app.quality.pdf_text import (
     CHECKS,
     MIN_TYPE_PT,

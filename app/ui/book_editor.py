@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from app.catalog.validate import GENDERS, Finding, validate
 from app.domain import Book, Page
-from app.pipeline.pdf import PrintSpec
+from app.print.pdf import PrintSpec
 from app.ui.images import pixmap
 from app.ui.region_view import RegionView
 

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.pipeline.pdf import MM, SAFE_MARGIN_MM
+from app.print.pdf import MM, SAFE_MARGIN_MM
 from app.ui.flows import Flows
 from app.ui.images import pixmap
 

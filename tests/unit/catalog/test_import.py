@@ -15,7 +15,7 @@ from app.catalog.bundle import MANIFEST, write_bundle
 from app.catalog.hero_name import mentions, propose_hero
 from app.catalog.importing import read_source, with_answers
 from app.domain import BadInput, BookStatus
-from app.pipeline.pdf import PrintSpec
+from app.print.pdf import PrintSpec
 from tests.unit.catalog.pdfs import SIDE_PT, TEXT_RECT, TITLE_RECT, PdfPage, make_book_pdf
 
 SPEC = PrintSpec()  # 8x8 in, 150 ppi minimum, 300 target

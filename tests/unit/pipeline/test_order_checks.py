@@ -32,7 +32,7 @@ from app.pipeline.order_checks import (
     print_spec,
     raise_if_refused,
 )
-from app.pipeline.pdf import MM, SAFE_MARGIN_MM, BookPage, PrintSpec, compose_book
+from app.print.pdf import MM, SAFE_MARGIN_MM, BookPage, PrintSpec, compose_book
 from app.runtime import build_services
 from app.store.codec import book_from_dict
 from tests.conftest import make_settings, save_small_book

@@ -17,8 +17,8 @@ from PIL import Image
 from app.assets import demo_root
 from app.catalog import demo_catalog
 from app.names import personalize_text
-from app.pipeline.pdf import BookPage
 from app.print.outputs import PrintOutputs, make_print_outputs
+from app.print.pdf import BookPage
 from app.print.preflight import preflight
 from app.print.profiles import load_profile
 

@@ -14,7 +14,7 @@ import pytest
 from app.assets import FONT_REGULAR, TEXT_FONTS, font_bytes
 from app.config import Settings
 from app.domain import Book
-from app.pipeline.pdf import MM
+from app.print.pdf import MM
 from app.quality.calibration_pdfs import (
     FAULT_CHECKS,
     GOOD_NAMES,

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from app.domain import BadInput
-from app.pipeline.pdf import MM, BookPage, PrintSpec, compose_book, render_page_png
+from app.print.pdf import MM, BookPage, PrintSpec, compose_book, render_page_png
 
 SPEC = PrintSpec(trim_mm=(203.2, 203.2), bleed_mm=3.175, target_dpi=300, min_dpi=150)
 

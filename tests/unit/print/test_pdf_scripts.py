@@ -1,4 +1,4 @@
-"""Page text in every script a customer writes a name in (app/pipeline/pdf.py): the right
+"""Page text in every script a customer writes a name in (app/print/pdf.py): the right
 font for each letter, Arabic shaped, a right-to-left name in its place inside the English
 sentence, and Latin pages written exactly as before."""
 
@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from app.assets import FONT_REGULAR, TEXT_FONTS
-from app.pipeline.pdf import MM, SAFE_MARGIN_MM, BookPage, PrintSpec, compose_book, needs_shaping
+from app.print.pdf import MM, SAFE_MARGIN_MM, BookPage, PrintSpec, compose_book, needs_shaping
 
 SPEC = PrintSpec(target_dpi=60, min_dpi=50)
 
