@@ -10,6 +10,7 @@ their note saying why.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -45,6 +46,13 @@ class Failure:
     at: datetime
     attempt: int
     error: str
+
+
+def worker_words(worker_id: str) -> str:
+    """A worker as an operator knows it: by its machine (a generated id is the host name
+    and eight hex digits); a worker id the shop set stays as it is."""
+    generated = re.fullmatch(r"(.+)-[0-9a-f]{8}", worker_id)
+    return f"the worker on {generated.group(1)}" if generated else worker_id
 
 
 @dataclass(frozen=True)
@@ -161,7 +169,7 @@ class _Builder:
                 self.failures.append(Failure(at, self.attempt, LEASE_LOST))
             self.attempt += 1
             self.status = Status.PROCESSING
-            self._mark(at, f"attempt {self.attempt}: claimed by {actor}")
+            self._mark(at, f"attempt {self.attempt}: claimed by {worker_words(actor)}")
         elif action == "stage":
             self._close(at, "done", keep_concurrent=note in CONCURRENT)
             self.open.append(_Open(note, self.attempt, at, actor))

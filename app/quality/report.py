@@ -12,6 +12,25 @@ class BlockingRule(Protocol):
     def is_blocking(self, check: str) -> bool: ...
 
 
+# What each check is called on screen (the stored names are the report's contract)
+CHECK_WORDS = {
+    "composition": "composition",
+    "hero_changed": "hero redrawn",
+    "resolution": "resolution",
+    "likeness": "likeness",
+    "style": "art style",
+    "defects": "defects",
+    "judge": "judge",
+    "pdf_boxes": "PDF page boxes",
+    "pdf_pages": "PDF pages",
+    "pdf_hero_name": "hero's name gone",
+    "pdf_child_name": "child's name in text",
+    "pdf_glyphs": "every letter printable",
+    "pdf_safe_area": "text in safe area",
+    "pdf_type_size": "type size",
+}
+
+
 @dataclass(frozen=True)
 class Check:
     name: str  # "composition", "hero_changed", "likeness", "style", "defects", "resolution",
@@ -22,6 +41,17 @@ class Check:
     score: float | None = None
     threshold: float | None = None
     blocking: bool = True  # a failed blocking check sends the book to review
+
+    @property
+    def words(self) -> str:
+        return CHECK_WORDS.get(self.name, self.name.replace("_", " "))
+
+    @property
+    def score_words(self) -> str:
+        """The score as read: pixels per inch whole, the rest to two decimals."""
+        if self.score is None:
+            return ""
+        return f"{self.score:.0f}" if self.name == "resolution" else f"{self.score:.2f}"
 
     @property
     def page(self) -> int | None:

@@ -62,7 +62,7 @@ HEADERS = {
     Column.CHILD: "Child",
     Column.CHILD_AGE: "Age",
     Column.PAID: "Paid",
-    Column.WAITING: "Waiting",
+    Column.WAITING: "Time",  # waiting so long, or took so long
     Column.STATUS: "Status",
     Column.STAGE: "Stage",
     Column.PROGRESS: "Progress",

@@ -6,6 +6,8 @@ from __future__ import annotations
 import html
 from datetime import datetime
 
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QWidget
 
 from app.domain import Status
@@ -34,6 +36,34 @@ def _label(tip: str = "") -> QLabel:
     return label
 
 
+class ElidedLabel(QLabel):
+    """Plain text cut to the room the layout gives it, with an ellipsis; whole in
+    `full_text` (and the caller's tooltip)."""
+
+    def __init__(self, tip: str = "") -> None:
+        super().__init__()
+        self.setToolTip(tip)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setMinimumWidth(1)
+        self.full_text = ""
+
+    def set_full_text(self, text: str) -> None:
+        self.full_text = text
+        self._elide()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        metrics = self.fontMetrics()
+        self.setText(metrics.elidedText(self.full_text, Qt.TextElideMode.ElideRight, self.width()))
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        return QSize(self.fontMetrics().horizontalAdvance(self.full_text) + 4, hint.height())
+
+
 class OverviewStrip(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -42,7 +72,7 @@ class OverviewStrip(QFrame):
         self.queue = _label("items per status now")
         self.today = _label("books made and failed since midnight")
         self.rate = _label("books completed in the last hour")
-        self.failures = _label("the most common reasons items failed today")
+        self.failures = ElidedLabel("the most common reasons items failed today")
         self.cost = QProgressBar()
         self.cost.setMinimumWidth(160)
         self.cost.setMaximumWidth(260)
@@ -70,11 +100,10 @@ class OverviewStrip(QFrame):
         self.rate.setText(f"<b>{overview.books_per_hour:.1f}</b> books/h")
         if overview.top_failures:
             reason, count = overview.top_failures[0]
-            short = reason if len(reason) <= 34 else reason[:33] + "…"  # whole in the tooltip
-            self.failures.setText(f"Top failure: {html.escape(short, quote=False)} ({count}×)")
+            self.failures.set_full_text(f"Top failure ({count}×): {reason}")  # cut to its room
             self.failures.setToolTip("\n".join(f"{n}× {r}" for r, n in overview.top_failures))
         else:
-            self.failures.setText("No failures today")
+            self.failures.set_full_text("No failures today")
             self.failures.setToolTip("")
         budget = overview.daily_budget_usd
         spent = overview.cost_today_usd

@@ -70,9 +70,14 @@ class QualityView(QWidget):
             return
         self.summary.setText(f"<b>Quality: {report.summary()}</b>")
         for check in report.checks:
-            score = "" if check.score is None else f"{check.score:.3g}"
             limit = "" if check.threshold is None else f"{check.threshold:.3g}"
-            cells = [check.target, check.name, score, limit, verdict(check.passed, check.blocking)]
+            cells = [
+                check.target,
+                check.words,
+                check.score_words,
+                limit,
+                verdict(check.passed, check.blocking),
+            ]
             entry = QTreeWidgetItem([*cells, check.sentence])
             entry.setToolTip(5, check.sentence)
             if not check.passed:

@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from app.ui.analysis_view import analysis_html
 from app.ui.main_window import ITEM_TAB, MainWindow
 from app.ui.order_model import Column
+from app.ui.overview_strip import ElidedLabel
 from app.ui.views import BUILT_IN
 from tests.conftest import order_book, save_small_book
 from tests.ui.conftest import finish
@@ -106,3 +107,16 @@ def test_no_horizontal_scroll_at_1366(make_window: Factory, qtbot: Any) -> None:
     assert window.minimumSizeHint().width() <= 1366
     header = window.table.horizontalHeader()
     assert header.length() <= window.table.viewport().width() + 1
+
+
+def test_the_top_failure_uses_the_room_it_has(qtbot: Any) -> None:
+    label = ElidedLabel()
+    qtbot.addWidget(label)
+    label.show()
+    reason = "Top failure (3×): the child's photo: not an image (expected JPEG, PNG or WebP)"
+    label.set_full_text(reason)
+    label.resize(label.sizeHint().width(), 20)
+    assert label.text() == reason  # whole where there is room
+    label.resize(120, 20)
+    assert label.text().endswith("…") and label.text().startswith("Top failure (3×)")
+    assert label.full_text == reason

@@ -18,6 +18,7 @@ from app.domain import PermanentError, Personalization, Status
 from app.events import EventBus, StatusEvent
 from app.pipeline.job import JobServices
 from app.runtime import build_services
+from app.timeline import worker_words
 from app.ui.main_window import MainWindow
 from tests.conftest import make_settings, order_book, save_small_book
 from tests.fakes.provider import ScriptedProvider
@@ -228,7 +229,7 @@ def test_the_timeline_tells_why_an_order_is_late(
     assert any(r[1] == "2" and r[2] == "pages" and r[4] == "done" for r in rows)
     assert [r[2] for r in rows].index(f"retried by {window.operator}") == [
         r[2] for r in rows
-    ].index("attempt 2: claimed by " + window.bridge.monitor.worker_id) - 1
+    ].index("attempt 2: claimed by " + worker_words(window.bridge.monitor.worker_id)) - 1
     assert rows[-1][2:] == ["publish", rows[-1][3], "published"]
 
 

@@ -50,6 +50,8 @@ def test_a_doubtful_book_shows_why_and_is_fixed_with_one_action(
     ]
     assert failed and {r[0] for r in failed} == {"page 2"}
     assert any(r[1] == "composition" and "nothing was personalized" in r[5] for r in failed)
+    checks = {view.tree.topLevelItem(n).text(1) for n in range(view.tree.topLevelItemCount())}
+    assert "hero redrawn" in checks and not any("_" in c for c in checks)  # words, not names
     page_two = window.detail.pages.item(1)
     assert "⚠" in page_two.text() and "composition" in page_two.toolTip()
     assert view.regenerate.isEnabled()

@@ -16,7 +16,7 @@ from app.monitor import Monitor
 from app.pipeline.job import JobServices
 from app.store.embedded import EmbeddedOrderStore
 from app.store.folder import FolderBlobStore
-from app.timeline import LEASE_LOST, Failure, StageSpan, duration, item_timeline
+from app.timeline import LEASE_LOST, Failure, StageSpan, duration, item_timeline, worker_words
 from tests.conftest import make_settings, order_book, save_small_book
 from tests.fakes.provider import ScriptedProvider
 
@@ -257,3 +257,8 @@ def test_a_monitor_run_with_a_retry_reads_as_two_attempts(tmp_path: Path) -> Non
 )
 def test_durations_read_naturally(seconds: float, text: str) -> None:
     assert duration(seconds) == text
+
+
+def test_a_generated_worker_id_reads_as_its_machine() -> None:
+    assert worker_words("shop-pc-0074cfd2") == "the worker on shop-pc"
+    assert worker_words("w1") == "w1"  # one the shop set stays as it is
