@@ -18,11 +18,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.catalog import DEMO_CHILDREN, demo_photo, load_demo_catalog, upload_photo
+from app.catalog import DEMO_CHILDREN, demo_photo, load_demo_catalog
 from app.config import Settings
 from app.domain import Book, Page, Personalization, Status
 from app.events import Event, EventBus, ProgressEvent, StatusEvent
 from app.monitor import Monitor
+from app.orders.place import upload_photo
 from app.pipeline import checkpoints as ck
 from app.pipeline.job import JobServices
 from app.runtime import build_services

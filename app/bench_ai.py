@@ -27,18 +27,13 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from app.catalog import (
-    DEMO_CHILDREN,
-    demo_photo,
-    load_demo_catalog,
-    place_demo_orders,
-    upload_photo,
-)
+from app.catalog import DEMO_CHILDREN, demo_photo, load_demo_catalog, place_demo_orders
 from app.chaos.fake_gemini import VALID_KEY, Call, FakeGemini, Latency
 from app.config import Settings
 from app.domain import OrderItem, Personalization, Status
 from app.events import EventBus
 from app.monitor import Monitor
+from app.orders.place import upload_photo
 from app.runtime import build_services
 
 SETTLED = {Status.COMPLETED, Status.FAILED, Status.AWAITING_REVIEW}

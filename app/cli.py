@@ -122,7 +122,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
 def cmd_order(args: argparse.Namespace) -> int:
     """Place a paid order (what the mobile app does), for trying a worker by hand. The
     order is checked first; every problem is one line, and nothing is placed."""
-    from app.pipeline.order_checks import OrderRefused, OrderRequest, place_checked_order
+    from app.orders.checks import OrderRefused
+    from app.orders.place import OrderRequest, place_checked_order
     from app.runtime import build_services
 
     services = build_services(_settings(args))

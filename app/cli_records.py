@@ -82,7 +82,7 @@ def _resolve_item(store: Any, given: str) -> str:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Reprint an item's quality report, or run the PDF checks on any file."""
-    from app.pipeline.order_checks import find_book
+    from app.orders.place import find_book
     from app.quality.report import QualityReport
     from app.runtime import build_services
 

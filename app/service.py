@@ -29,9 +29,9 @@ from app.ai.one_cover import personalize_cover
 from app.domain import BadInput, Book, Personalization, PressroomError
 from app.imageio import decode_image, encode_jpeg
 from app.monitor import Monitor
+from app.orders.checks import check_order, clean_name
 from app.pipeline.calls import runner_for
 from app.pipeline.job import JobServices
-from app.pipeline.order_checks import check_order, clean_name
 from app.signals import on_stop_signals
 
 log = logging.getLogger(__name__)
@@ -189,7 +189,7 @@ class Service:
 
     def _problems(self, cover: bytes, photo: bytes, book: Book, who: Personalization) -> list[str]:
         """Every problem with the request, each naming its field: the order checks every
-        way in runs (app/pipeline/order_checks.py), on the child and the photo."""
+        way in runs (app/orders/checks.py), on the child and the photo."""
         problems: list[str] = []
         try:
             decode_image(cover, "originalCoverImage", self.s.settings.max_image_pixels)

@@ -37,9 +37,10 @@ def main() -> int:
 
     from app import cpu
     from app.assets import demo_root
-    from app.catalog import load_demo_catalog, place_demo_orders, upload_photo
+    from app.catalog import load_demo_catalog, place_demo_orders
     from app.domain import Personalization, Status
     from app.events import EventBus
+    from app.orders.place import upload_photo
     from app.runtime import build_services
     from app.ui.app import make_app
     from app.ui.main_window import CATALOG_TAB, ITEM_TAB, LAB_TAB, MainWindow

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from app.catalog import DEMO_CHILDREN, demo_photo, load_demo_catalog, upload_photo
+from app.catalog import DEMO_CHILDREN, demo_photo, load_demo_catalog
 from app.config import Settings
 from app.domain import Book, Claim, OrderItem, Page, Personalization, Status
 from app.events import EventBus
+from app.orders.place import upload_photo
 from app.pipeline.job import JobServices
 from app.runtime import build_services
 from app.store.ports import OrderStore

@@ -9,7 +9,6 @@ from app.catalog.demo import (
     demo_photo,
     load_demo_catalog,
     place_demo_orders,
-    upload_photo,
 )
 
 __all__ = [
@@ -20,5 +19,4 @@ __all__ = [
     "demo_photo",
     "load_demo_catalog",
     "place_demo_orders",
-    "upload_photo",
 ]

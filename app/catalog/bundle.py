@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -23,6 +24,11 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 _SUFFIX_OF_FORMAT = {"JPEG": ".jpg", "MPO": ".jpg", "PNG": ".png", "WEBP": ".webp"}
 # What a bundle does not carry: the shop's own state for the book.
 _SHOP_STATE = ("version", "status")
+
+
+def slug(title: str) -> str:
+    """A book id from its title: lower-case letters and digits joined by hyphens."""
+    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "book"
 
 
 @dataclass(frozen=True)

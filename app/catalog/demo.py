@@ -14,6 +14,7 @@ from app.catalog.bundle import MANIFEST
 from app.catalog.importing import read_folder
 from app.catalog.shelf import add_book
 from app.domain import Book, BookStatus, OrderItem, Personalization
+from app.orders.place import upload_photo
 from app.store.ports import BlobStore, OrderStore
 
 
@@ -56,12 +57,6 @@ def load_demo_catalog(store: OrderStore, blobs: BlobStore) -> list[Book]:
 
 def demo_photo(name: str) -> bytes:
     return demo_root().joinpath("photos", name).read_bytes()
-
-
-def upload_photo(blobs: BlobStore, customer_id: str, data: bytes, suffix: str = ".jpg") -> str:
-    key = f"photos/{customer_id}/{uuid.uuid4().hex}{suffix}"
-    blobs.put(key, data, "image/png" if suffix == ".png" else "image/jpeg")
-    return key
 
 
 def place_demo_orders(

@@ -19,6 +19,7 @@ from app.catalog.bundle import (
     image_suffix,
     read_bundle,
     read_manifest,
+    slug,
 )
 from app.catalog.hero_name import propose_hero
 from app.catalog.validate import resolution_problem
@@ -26,10 +27,6 @@ from app.domain import BadInput, Book, BookStatus, Box, Page
 from app.print.pdf import PrintSpec
 
 TEXT_FILE = "text.txt"
-
-
-def slug(title: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "book"
 
 
 def read_source(path: Path, spec: PrintSpec) -> BookFiles:

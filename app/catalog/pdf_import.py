@@ -13,9 +13,8 @@ from typing import Any
 
 import pymupdf
 
-from app.catalog.bundle import BookFiles
+from app.catalog.bundle import BookFiles, slug
 from app.catalog.hero_name import propose_hero
-from app.catalog.importing import slug
 from app.domain import BadInput, Book, BookStatus, Box, Page
 from app.print.pdf import PrintSpec
 

@@ -12,7 +12,6 @@ from app.catalog.hero_name import mentions
 from app.config import Settings
 from app.domain import Book, Box
 from app.print.pdf import PrintSpec
-from app.print.profiles import load_profile
 from app.store.ports import BlobStore
 
 MIN_REGION_SIDE = 0.02  # a region narrower than 2 % of the picture is a slip of the mouse
@@ -102,10 +101,7 @@ def validate(book: Book, sizes: Mapping[str, tuple[int, int]], spec: PrintSpec) 
 
 def catalog_spec(settings: Settings) -> PrintSpec:
     """The page a book's pictures must fill: the chosen printer's, or the reading PDF's."""
-    from app.pipeline.order_checks import print_spec  # (order_checks imports app.catalog)
-
-    profile = load_profile(settings.print_profile)
-    return print_spec(settings) if profile.is_digital else profile.print_spec()
+    return PrintSpec.from_settings(settings, printer=True)
 
 
 def picture_sizes(blobs: BlobStore, book: Book) -> dict[str, tuple[int, int]]:

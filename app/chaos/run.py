@@ -25,11 +25,12 @@ from pathlib import Path
 import psycopg
 from PIL import Image
 
-from app.catalog import demo_photo, load_demo_catalog, upload_photo
+from app.catalog import demo_photo, load_demo_catalog
 from app.chaos.fake_gemini import VALID_KEY, FakeGemini, Faults
 from app.chaos.invariants import SETTLED, ChaosItem, check_invariants
 from app.domain import Book, Personalization, Status
 from app.imageio import encode_jpeg
+from app.orders.place import upload_photo
 from app.store.embedded import EmbeddedOrderStore
 from app.store.folder import FolderBlobStore
 from app.store.ports import BlobStore, OrderStore

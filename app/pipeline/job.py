@@ -38,15 +38,14 @@ from app.domain import (
 )
 from app.events import EventBus, ProgressEvent
 from app.imageio import sha256
+from app.orders.place import checked_order
 from app.pipeline import checkpoints as ck
 from app.pipeline.calls import CallRunner
-from app.pipeline.order_checks import checked_order
 from app.pipeline.pdf_stage import pdf_stage
 from app.pipeline.print_stage import print_stage, with_preflight
 from app.pipeline.provenance import with_run
 from app.pipeline.publish import publish_item
 from app.pipeline.quality_stage import close_gate, open_gate, page_target
-from app.print.pdf import PrintSpec
 from app.print.profiles import print_side_px
 from app.quality.gate import Assessment, Target
 from app.redact import redact_data
@@ -74,11 +73,6 @@ class JobServices:
         return estimate_book(
             s.gemini_image_model, s.gemini_analysis_model, print_side_px(s)
         ).budget_usd
-
-    @property
-    def print_spec(self) -> PrintSpec:
-        s = self.settings
-        return PrintSpec(trim_mm=s.trim_mm, target_dpi=s.target_dpi, min_dpi=s.min_dpi)
 
 
 def cover_regions(book: Book, cover_a: CoverAnalysis) -> tuple[Box, ...]:

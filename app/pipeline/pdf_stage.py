@@ -12,7 +12,7 @@ from app.cpu import run_cpu, whole_book_slot
 from app.domain import Book, Stage
 from app.names import personalize_text
 from app.pipeline import checkpoints as ck
-from app.print.pdf import BookPage, compose_book
+from app.print.pdf import BookPage, PrintSpec, compose_book
 
 if TYPE_CHECKING:
     from app.pipeline.job import BookJob
@@ -44,7 +44,7 @@ async def pdf_stage(job: BookJob, book: Book) -> list[str]:
             compose_book,
             await job._io(job.ck.get, ck.COVER),
             pages,
-            job.s.print_spec,
+            PrintSpec.from_settings(job.s.settings),
             title=personalized_title(book, who),
             child_name=who.child_name,
         )

@@ -20,7 +20,9 @@ import pymupdf
 from PIL import Image
 
 from app.assets import TEXT_FONTS, font_bytes, font_runs, has_glyph
+from app.config import Settings
 from app.domain import BadInput
+from app.print.profiles import load_profile
 
 MM = 72 / 25.4  # points per millimetre
 SAFE_MARGIN_MM = 12.7  # text stays half an inch inside the trim
@@ -49,6 +51,24 @@ class PrintSpec:
     def page_size_in(self) -> tuple[float, float]:
         w, h = self.page_size_pt
         return w / 72, h / 72
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, printer: bool = False) -> PrintSpec:
+        """The reading PDF's page, from the print settings. With `printer`, the page the
+        chosen printer prints (its trim, its widest bleed, its resolution thresholds): what
+        a book's pictures must fill; the digital profile is the reading PDF's."""
+        profile = load_profile(settings.print_profile) if printer else None
+        if profile is None or profile.is_digital:
+            return cls(
+                trim_mm=settings.trim_mm, target_dpi=settings.target_dpi, min_dpi=settings.min_dpi
+            )
+        b = profile.interior.bleed
+        return cls(
+            trim_mm=(profile.trim[0] * 25.4, profile.trim[1] * 25.4),
+            bleed_mm=max(b.top, b.bottom, b.outer, b.inner) * 25.4,
+            target_dpi=round(profile.min_ppi_warn),
+            min_dpi=round(profile.min_ppi_fail),
+        )
 
     def pixels_needed(self, dpi: int | None = None) -> tuple[int, int]:
         w, h = self.page_size_in

@@ -14,7 +14,6 @@ from pydantic import BaseModel, Field
 from app.assets import resource
 from app.config import Settings
 from app.domain import PressroomError
-from app.print.pdf import PrintSpec
 
 DIGITAL = "digital"
 PT = 72.0  # points per inch
@@ -156,17 +155,6 @@ class PrinterProfile(BaseModel):
     @property
     def is_digital(self) -> bool:
         return self.binding == "digital"
-
-    def print_spec(self) -> PrintSpec:
-        """The page this printer prints, as the checks on a book's pictures see it: trim,
-        the widest bleed, and the printer's resolution thresholds."""
-        b = self.interior.bleed
-        return PrintSpec(
-            trim_mm=(self.trim[0] * 25.4, self.trim[1] * 25.4),
-            bleed_mm=max(b.top, b.bottom, b.outer, b.inner) * 25.4,
-            target_dpi=round(self.min_ppi_warn),
-            min_dpi=round(self.min_ppi_fail),
-        )
 
 
 @cache

@@ -29,7 +29,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain import Book, BookStatus, OrderItem, PressroomError
-from app.pipeline.order_checks import OrderRefused, OrderRequest, place_checked_order
+from app.orders.checks import OrderRefused
+from app.orders.place import OrderRequest, place_checked_order
 from app.ui.flows import Flows
 
 if TYPE_CHECKING:

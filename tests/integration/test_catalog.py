@@ -20,7 +20,7 @@ from app.catalog.shelf import add_book, export_book
 from app.catalog.versions import NotReady, save_edit, set_status
 from app.domain import Book, BookStatus, Box, Personalization, PressroomError, Status
 from app.events import EventBus
-from app.pipeline.order_checks import print_spec
+from app.print.pdf import PrintSpec
 from app.runtime import build_services
 from tests.integration.conftest import Backend
 
@@ -37,7 +37,7 @@ def imported(tmp_path: Path, backend: Backend) -> Book:
         shutil.copy(source / f"page-{n:02d}.jpg", folder / f"page-{n:02d}.jpg")
     folder.joinpath("text.txt").write_text("\n\n".join(TEXTS))
     files = with_answers(
-        read_source(folder, print_spec(backend.settings)), hero=None, gender="girl"
+        read_source(folder, PrintSpec.from_settings(backend.settings)), hero=None, gender="girl"
     )
     return add_book(backend.store, backend.blobs, files)
 
@@ -60,7 +60,7 @@ def order(backend: Backend, book_id: str) -> str:
 
 
 def test_versions_are_pinned_and_only_live_books_sell(tmp_path: Path, backend: Backend) -> None:
-    spec = print_spec(backend.settings)
+    spec = PrintSpec.from_settings(backend.settings)
     draft = imported(tmp_path, backend)
     assert (draft.version, draft.status) == (1, BookStatus.DRAFT)
     with pytest.raises(PressroomError, match="not on sale"):  # the database refuses it
@@ -101,7 +101,7 @@ def test_versions_are_pinned_and_only_live_books_sell(tmp_path: Path, backend: B
 def test_export_then_import_gives_the_same_book(tmp_path: Path, backend: Backend) -> None:
     book = save_edit(backend.store, confirmed(imported(tmp_path, backend)))
     folder = export_book(backend.store, backend.blobs, book.id, tmp_path / "exported")
-    back = read_source(folder, print_spec(backend.settings))
+    back = read_source(folder, PrintSpec.from_settings(backend.settings))
     # the same folder over the same id: nothing changes, not even the version
     same = add_book(backend.store, backend.blobs, back)
     assert same == book

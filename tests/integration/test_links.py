@@ -15,10 +15,10 @@ import httpx
 import psycopg
 import pytest
 
-from app.catalog import upload_photo
 from app.domain import Personalization, Status
 from app.events import EventBus
 from app.monitor import Monitor
+from app.orders.place import upload_photo
 from app.pipeline.job import JobServices
 from app.pipeline.links import renew_due, resign, storage_object
 from app.runtime import build_services

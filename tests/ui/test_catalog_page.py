@@ -17,7 +17,7 @@ from app.assets import demo_root
 from app.catalog.importing import read_source, with_answers
 from app.catalog.shelf import add_book
 from app.domain import Book, BookStatus, Box, Status
-from app.pipeline.order_checks import print_spec
+from app.print.pdf import PrintSpec
 from app.ui.book_editor import COVER
 from app.ui.main_window import CATALOG_TAB, MainWindow
 from app.ui.region_view import RegionView
@@ -36,7 +36,7 @@ def draft_book(window: MainWindow, tmp_path: Path) -> Book:
         shutil.copy(source / name, folder / name)
     folder.joinpath("text.txt").write_text("Nora ran to the sea.\n\nNora met a crab.\n")
     services = window.services
-    files = read_source(folder, print_spec(services.settings))
+    files = read_source(folder, PrintSpec.from_settings(services.settings))
     return add_book(services.store, services.blobs, with_answers(files, hero=None, gender="girl"))
 
 

@@ -20,6 +20,7 @@ FORBIDDEN = {
     "app.quality": ("app.monitor", "app.cli", "app.ui"),
     "app.notify": ("app.pipeline", "app.monitor", "app.cli", "app.ui"),
     "app.catalog": ("app.cli", "app.ui"),
+    "app.orders": ("app.catalog", "app.pipeline", "app.monitor", "app.cli", "app.ui"),
     "app.print": ("app.monitor", "app.cli", "app.ui"),
     "app.chaos": ("app.ui",),
 }
@@ -54,3 +55,74 @@ def test_module_respects_the_layers(name: str, path: Path) -> None:
         if name == prefix or name.startswith(prefix + "."):
             bad = {m for m in found for b in banned if m == b or m.startswith(b + ".")}
             assert not bad, f"{name} imports {sorted(bad)}"
+
+
+def _type_checking_only(tree: ast.Module) -> set[int]:
+    """The line numbers of imports under `if TYPE_CHECKING:` (they run no code)."""
+    lines: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            for child in node.body:
+                for inner in ast.walk(child):
+                    if isinstance(inner, ast.Import | ast.ImportFrom):
+                        lines.add(inner.lineno)
+    return lines
+
+
+def import_graph() -> dict[str, set[str]]:
+    """module -> the app modules it imports when it runs, imports inside functions too: a
+    `from package import name` ties to the submodule where one is called so, else to the
+    package's __init__."""
+    known = {name for name, _ in modules()}
+    graph: dict[str, set[str]] = {}
+    for name, path in modules():
+        tree = ast.parse(path.read_text(), str(path))
+        skip = _type_checking_only(tree)
+        targets: set[str] = set()
+        for node in ast.walk(tree):
+            if getattr(node, "lineno", None) in skip:
+                continue
+            if isinstance(node, ast.Import):
+                targets.update(a.name for a in node.names if a.name in known)
+            elif isinstance(node, ast.ImportFrom) and node.module in known:
+                for alias in node.names:
+                    sub = f"{node.module}.{alias.name}"
+                    targets.add(sub if sub in known else node.module)
+        graph[name] = targets - {name}
+    return graph
+
+
+def circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected groups of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                top = stack.pop()
+                group.append(top)
+                if top == node:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_import_circles() -> None:
+    assert circles(import_graph()) == []

@@ -7,7 +7,7 @@ import asyncio
 import time
 from pathlib import Path
 
-from app.catalog import demo_photo, upload_photo
+from app.catalog import demo_photo
 from app.domain import (
     Personalization,
     QuotaExhausted,
@@ -17,6 +17,7 @@ from app.domain import (
 )
 from app.events import EventBus, StatusEvent
 from app.monitor import Monitor
+from app.orders.place import upload_photo
 from app.pipeline import checkpoints as ck
 from app.pipeline.job import JobServices
 from app.runtime import build_services

@@ -129,8 +129,9 @@ def test_the_gate_can_be_switched_off(tmp_path: Path) -> None:
 def test_names_in_other_scripts_go_through_the_whole_pipeline_and_the_gate(
     tmp_path: Path, name: str
 ) -> None:
-    from app.catalog import demo_photo, upload_photo
+    from app.catalog import demo_photo
     from app.domain import Personalization
+    from app.orders.place import upload_photo
 
     services = build_services(make_settings(tmp_path), EventBus())
     services.provider = ScriptedProvider()

@@ -18,20 +18,18 @@ from app.config import Settings
 from app.domain import Book, OrderItem, Personalization, Status
 from app.events import EventBus
 from app.monitor import Monitor
-from app.pipeline.job import JobServices
-from app.pipeline.order_checks import (
+from app.orders.checks import (
     OrderRefused,
-    OrderRequest,
     Problem,
     age_range,
     check_order,
     clean_name,
     longest_name_that_fits,
     min_photo_side,
-    place_checked_order,
-    print_spec,
     raise_if_refused,
 )
+from app.orders.place import OrderRequest, place_checked_order
+from app.pipeline.job import JobServices
 from app.print.pdf import MM, SAFE_MARGIN_MM, BookPage, PrintSpec, compose_book
 from app.runtime import build_services
 from app.store.codec import book_from_dict
@@ -39,7 +37,7 @@ from tests.conftest import make_settings, save_small_book
 from tests.fakes.provider import ScriptedProvider
 
 DEFAULTS = Settings(data_dir=Path("unused"))  # 8x8 in trim, 150 DPI minimum
-SPEC = print_spec(DEFAULTS)
+SPEC = PrintSpec.from_settings(DEFAULTS)
 
 
 def demo_books() -> dict[str, Book]:
@@ -122,7 +120,7 @@ def test_a_5000_character_name_is_refused_in_one_sentence() -> None:
 
 
 def test_the_limit_follows_the_print_size() -> None:
-    a5 = print_spec(Settings(data_dir=Path("unused"), trim_size="a5"))
+    a5 = PrintSpec.from_settings(Settings(data_dir=Path("unused"), trim_size="a5"))
     assert longest_name_that_fits(MOON, "Anna Maria " * 20, a5) < 46
 
 
@@ -200,7 +198,7 @@ def test_characters_no_shipped_font_can_draw_are_named(name: str, listed: str) -
 def test_the_drawable_check_follows_the_fonts_that_ship(monkeypatch: pytest.MonkeyPatch) -> None:
     """Without the Noto fallbacks an Arabic name would print as boxes: it is refused."""
     from app.assets import FONT_BOLD, FONT_REGULAR
-    from app.pipeline import order_checks
+    from app.orders import checks as order_checks
 
     monkeypatch.setattr(order_checks, "NAME_FONTS", ((FONT_BOLD,), (FONT_REGULAR,)))
     assert problems("ليلى") == [
@@ -258,8 +256,10 @@ def test_age_ranges_are_read_from_the_books_text() -> None:
 # -- the photo -------------------------------------------------------------------------------
 def test_the_smallest_photo_follows_the_print_size() -> None:
     assert min_photo_side(SPEC) == 480  # 0.2 x 8 in x 150 DPI / 0.5
-    assert min_photo_side(print_spec(Settings(data_dir=Path("u"), trim_size="a5"))) == 350
-    assert min_photo_side(print_spec(Settings(data_dir=Path("u"), min_dpi=300))) == 960
+    assert (
+        min_photo_side(PrintSpec.from_settings(Settings(data_dir=Path("u"), trim_size="a5"))) == 350
+    )
+    assert min_photo_side(PrintSpec.from_settings(Settings(data_dir=Path("u"), min_dpi=300))) == 960
 
 
 def test_a_photo_too_small_for_a_face_at_print_size_is_refused() -> None:

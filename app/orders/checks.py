@@ -4,8 +4,8 @@ checks and refuses a bad order with one sentence per problem, before any AI call
 for and before a book is printed wrong.
 
 `check_order` returns the problems (empty: accepted); `raise_if_refused` turns them into an
-`OrderRefused` (a `BadInput`: permanent, never retried); `place_checked_order` is what the
-CLI and the console do to place a paid order. The limits come from the print settings and
+`OrderRefused` (a `BadInput`: permanent, never retried); app/orders/place.py places and
+claims orders through them. The limits come from the print settings and
 the book's own layout, not from guesses:
 
 - the child's name must fit the book's cover title (lettered in DejaVu Serif Bold, with
@@ -22,33 +22,22 @@ the book's own layout, not from guesses:
 
 from __future__ import annotations
 
-import asyncio
 import math
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from pathlib import Path
 
 from app.assets import TEXT_FONTS, TITLE_FONTS, text_width
 from app.assets import undrawable as undrawable_in
-from app.catalog import upload_photo
 from app.config import Settings
-from app.cpu import run_cpu
 from app.domain import (
     BadInput,
     Book,
-    BookStatus,
-    OrderItem,
     Personalization,
-    PressroomError,
-    QueuePaused,
-    TransientError,
 )
-from app.imageio import decode_image, read_file
+from app.imageio import decode_image
 from app.names import personalize_text, replace_hero_name
 from app.print.pdf import MM, SAFE_MARGIN_MM, PrintSpec
-from app.store.ports import BlobNotFound, BlobStore, OrderStore
 
 # The fonts a name is printed in: the title is lettered in the bold faces, page text in the
 # regular ones; each family falls back from DejaVu Serif to Noto for Arabic and Hebrew.
@@ -116,12 +105,6 @@ def clean_name(name: str) -> str:
     return unicodedata.normalize("NFC", name).strip()
 
 
-def print_spec(settings: Settings) -> PrintSpec:
-    return PrintSpec(
-        trim_mm=settings.trim_mm, target_dpi=settings.target_dpi, min_dpi=settings.min_dpi
-    )
-
-
 def min_photo_side(spec: PrintSpec) -> int:
     """The smallest short side, in pixels, of a photo that can give a face at print size
     (see FACE_SHARE_OF_PAGE above)."""
@@ -145,7 +128,7 @@ def check_order(
 
     `book` is None when `book_id` is not in the catalog. `photo` None: not checked here (the
     caller says why there is none). `customer_id` None: no customer to check."""
-    spec = print_spec(settings)
+    spec = PrintSpec.from_settings(settings)
     problems: list[Problem] = []
     if book is None:
         hint = (
@@ -321,107 +304,3 @@ def photo_problems(photo: bytes, name: str, spec: PrintSpec, max_pixels: int) ->
             )
         ]
     return []
-
-
-# -- finding the book, placing an order ----------------------------------------------------
-def find_book(store: OrderStore, book_id: str, item_id: str | None = None) -> Book | None:
-    """The catalog's book (with `item_id`: the version that item was ordered in), or None
-    when there is no such book. An outage is not an answer: it is raised."""
-    try:
-        return store.item_book(item_id) if item_id else store.get_book(book_id)
-    except (TransientError, QueuePaused):
-        raise
-    except PressroomError:
-        return None
-
-
-@dataclass(frozen=True)
-class OrderRequest:
-    """A paid order as the CLI and the console's dialog take it."""
-
-    book_id: str
-    child_name: str
-    photo_path: Path | None  # None: no photo was chosen
-    age: int | None = None
-    gender: str | None = None
-    customer_id: str = "walk-in"
-    customer_name: str | None = None
-    customer_email: str | None = None
-
-
-def place_checked_order(
-    store: OrderStore,
-    blobs: BlobStore,
-    settings: Settings,
-    request: OrderRequest,
-) -> OrderItem:
-    """Check the order, then upload the photo and place it paid; raises OrderRefused with
-    every problem when it cannot be made."""
-    problems: list[Problem] = []
-    photo: bytes | None = None
-    if request.photo_path is None:
-        problems.append(Problem("photo", "no photo of the child was given"))
-    else:
-        try:
-            photo = read_file(request.photo_path, "photo")
-        except BadInput as exc:
-            problems.append(Problem("photo", str(exc)))
-    books = [b for b in store.list_books() if b.status is BookStatus.LIVE]
-    book = next((b for b in books if b.id == request.book_id), None)
-    who = Personalization(clean_name(request.child_name), request.age, request.gender or None)
-    problems += check_order(
-        book,
-        who,
-        photo,
-        settings,
-        book_id=request.book_id,
-        customer_id=request.customer_id,
-        photo_name=str(request.photo_path or "the photo"),
-        known_books=[b.id for b in books],
-    )
-    raise_if_refused(problems)
-    assert book is not None and photo is not None and request.photo_path is not None
-    suffix = request.photo_path.suffix.lower() or ".jpg"
-    key = upload_photo(blobs, request.customer_id, photo, suffix)
-    _, items = store.place_order(
-        request.customer_id,
-        [(book.id, replace(who, photo=key))],
-        paid=True,
-        customer_name=request.customer_name or None,
-        customer_email=request.customer_email or None,
-    )
-    return items[0]
-
-
-async def checked_order(
-    store: OrderStore, blobs: BlobStore, item: OrderItem, settings: Settings
-) -> tuple[Book, bytes]:
-    """A claimed item's book and photo, after the checks every order passes at the door:
-    a row the app wrote can be as bad as any input, and is refused here, before any AI
-    call, with one sentence per problem (no retry)."""
-    book = await asyncio.to_thread(find_book, store, item.book_id, item.id)
-    key = item.personalization.photo
-    problems: list[str] = []
-    photo: bytes | None = None
-    if not key:
-        problems.append("the order has no child photo")
-    else:
-        try:
-            photo = await asyncio.to_thread(blobs.get, key)
-        except BlobNotFound:
-            problems.append(f"child photo {key}: not found in storage")
-        except ValueError:  # the folder store refuses keys that would leave its folder
-            problems.append(f"child photo {key!r}: not a valid storage key")
-    problems += await run_cpu(
-        check_order,
-        book,
-        item.personalization,
-        photo,
-        settings,
-        book_id=item.book_id,
-        customer_id=item.customer_id,
-        photo_name="the child's photo",  # the stored file name is a key, not words
-    )
-    raise_if_refused(problems)
-    assert book is not None and photo is not None
-    return book, photo
