@@ -1,6 +1,6 @@
 import multiprocessing
 
-from app.cli import main
+from app.cli.main import main
 
 if __name__ == "__main__":
     multiprocessing.freeze_support()  # the console's process pool, in a bundled build

@@ -237,7 +237,7 @@ def test_without_a_display_the_console_explains_itself(tmp_path: Path) -> None:
 
 def test_headless_commands_never_load_qt(tmp_path: Path) -> None:
     code = (
-        "import sys; from app.cli import main; "
+        "import sys; from app.cli.main import main; "
         f"rc = main(['status', '--data-dir', {str(tmp_path / 'd')!r}]); "
         "assert rc == 0; assert not [m for m in sys.modules if m.startswith('PySide6')]"
     )

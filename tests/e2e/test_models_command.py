@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from app import cpu
-from app.cli import main
+from app.cli.main import main
 from app.domain import TransientError
 from app.events import EventBus
 from app.runtime import build_services, demo_refusal, first_run_demo

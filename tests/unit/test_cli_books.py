@@ -10,7 +10,7 @@ from pathlib import Path
 import pymupdf
 import pytest
 
-from app.cli import main
+from app.cli.main import main
 from tests.unit.catalog.pdfs import PdfPage, make_book_pdf
 
 TEXTS = ["Nora flew her kite.", "The kite took Nora up high.", "Nora waved at the town."]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from app.catalog import demo_photo
-from app.cli import main
+from app.cli.main import main
 from app.domain import Claim, Stage, Status
 from app.store.embedded import EmbeddedOrderStore
 from tests.conftest import seed_demo_books
@@ -80,7 +80,7 @@ def test_order_keeps_the_customer_and_status_shows_finished_items_as_done(
 def test_the_check_column_lines_up_when_only_some_items_were_checked() -> None:
     from datetime import UTC, datetime
 
-    from app.cli_records import _row, _status_line
+    from app.cli.records import _row, _status_line
     from app.domain import OrderItem, Personalization
 
     def made(n: int) -> OrderItem:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from app.cli import main
+from app.cli.main import main
 from app.domain import PressroomError, Status
 from app.events import EventBus, MessageEvent
 from app.logs import setup_logging

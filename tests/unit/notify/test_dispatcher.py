@@ -217,7 +217,7 @@ def test_status_shows_each_delivery_and_resend_sends_again(
     inbox: tuple[Inbox, int],
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from app.cli import main
+    from app.cli.main import main
 
     _, port = inbox
     item_id = completed_item(store, email=REFUSED)

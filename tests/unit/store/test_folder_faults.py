@@ -95,7 +95,7 @@ def test_a_read_only_store_still_answers_what_only_reads(
     which is what SQLite meets on a read-only folder): status works, a change says why not."""
     import sqlite3
 
-    from app.cli import main
+    from app.cli.main import main
     from app.domain import PressroomError
     from app.store import embedded
     from app.store.embedded import EmbeddedOrderStore

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from app.cli_common import settings_from as _settings
+from app.cli.common import settings_from as _settings
 
 Adder = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser]
 
@@ -55,7 +55,7 @@ def cmd_chaos(args: argparse.Namespace) -> int:
 
 
 def cmd_models(args: argparse.Namespace) -> int:
-    from app.model_trial import list_models, try_model
+    from app.cli.model_trial import list_models, try_model
 
     settings = _settings(args)
     if args.action == "try":

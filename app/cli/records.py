@@ -9,8 +9,8 @@ import asyncio
 from typing import Any
 
 from app.ai.provider import Provider
-from app.cli_common import EXIT_FAILED, EXIT_OK
-from app.cli_common import settings_from as _settings
+from app.cli.common import EXIT_FAILED, EXIT_OK
+from app.cli.common import settings_from as _settings
 from app.config import Settings
 from app.domain import STAGE_WORDS, OrderItem, PressroomError, Status
 

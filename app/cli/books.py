@@ -11,8 +11,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from app.cli_common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
-from app.cli_common import settings_from as _settings
+from app.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
+from app.cli.common import settings_from as _settings
 from app.domain import BookStatus
 from app.pipeline.job import JobServices
 

@@ -15,17 +15,17 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from app import __version__
-from app.cli_books import add_book_commands
-from app.cli_common import (
+from app.cli.books import add_book_commands
+from app.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
     EXIT_OK,
     EXIT_UNEXPECTED,
 )
-from app.cli_common import settings_from as _settings
-from app.cli_print import add_print_commands
-from app.cli_records import cmd_check, cmd_links, cmd_migrate, cmd_resend, cmd_status
-from app.cli_tools import add_tool_commands
+from app.cli.common import settings_from as _settings
+from app.cli.printing import add_print_commands
+from app.cli.records import cmd_check, cmd_links, cmd_migrate, cmd_resend, cmd_status
+from app.cli.tools import add_tool_commands
 from app.config import TRIM_SIZES_MM, Settings
 from app.domain import PressroomError, Status
 from app.events import Event, MessageEvent, ProgressEvent
@@ -382,7 +382,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.self_check:
-        from app.selfcheck import run_self_check
+        from app.cli.selfcheck import run_self_check
 
         return run_self_check()
     if args.command is None:

@@ -9,7 +9,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from app.cli_common import EXIT_FAILED, EXIT_OK
+from app.cli.common import EXIT_FAILED, EXIT_OK
 from app.domain import BadInput
 
 Adder = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser]
