@@ -31,7 +31,7 @@ from app.domain import PressroomError, Status
 from app.events import Event, MessageEvent, ProgressEvent
 from app.logs import setup_logging
 from app.redact import redact
-from app.signals import on_stop_signals
+from app.worker.signals import on_stop_signals
 
 log = logging.getLogger("pressroom")
 
@@ -52,7 +52,7 @@ def _print_events(event: Event) -> None:
 
 
 async def _run_monitor(services: object, until: set[str] | None) -> None:
-    from app.monitor import Monitor
+    from app.worker.monitor import Monitor
 
     monitor = Monitor(services)  # type: ignore[arg-type]
     on_stop_signals(asyncio.get_running_loop(), monitor.stop)
@@ -194,7 +194,7 @@ def cmd_cover(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from app.runtime import build_services, describe_setup
-    from app.service import serve
+    from app.worker.service import serve
 
     settings = _settings(args)
     token = settings.api_token.get_secret_value() if settings.api_token else ""
@@ -375,7 +375,7 @@ def _drop_broken_cert_path() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from app.memory import cap_malloc_arenas
+    from app.proving.memory import cap_malloc_arenas
 
     cap_malloc_arenas()  # before any thread starts
     _drop_broken_cert_path()

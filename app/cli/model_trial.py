@@ -24,10 +24,10 @@ from app.catalog import load_demo_catalog, place_demo_orders
 from app.config import Settings
 from app.domain import PressroomError, Status
 from app.events import EventBus
-from app.monitor import Monitor
 from app.pipeline import checkpoints as ck
 from app.quality.calibration_judge import judge_calibration, judge_lines
 from app.runtime import build_services, make_provider
+from app.worker.monitor import Monitor
 
 ROLE_SETTING = {"image": "gemini_image_model", "analysis": "gemini_analysis_model"}
 

@@ -26,8 +26,8 @@ MODULES = (
     "app.ai.prompt",
     "app.pipeline.job",
     "app.print.pdf",
-    "app.monitor",
-    "app.service",
+    "app.worker.monitor",
+    "app.worker.service",
     "app.catalog",
     "app.migrations",
     "app.resources",
@@ -163,7 +163,7 @@ def _cover(tmp: Path) -> str:
 
 
 def _monitor(tmp: Path) -> str:
-    from app.monitor import Monitor
+    from app.worker.monitor import Monitor
 
     services = _services(tmp)
 

@@ -13,19 +13,19 @@ Adder = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.Argum
 
 def cmd_bench(args: argparse.Namespace) -> int:
     if args.print:
-        from app.print.bench import run_print_bench
+        from app.proving.bench_print import run_print_bench
 
         return run_print_bench()
     if args.quality:
-        from app.quality.bench import run_quality_bench
+        from app.proving.bench_quality import run_quality_bench
 
         return run_quality_bench(_settings(args))
     if args.database_url:
-        from app.bench_pickup_pg import run_pickup_bench_pg
+        from app.proving.bench_pickup_pg import run_pickup_bench_pg
 
         return run_pickup_bench_pg(args.database_url, args.pickups)
     if args.ai_latency:
-        from app.bench_ai import run_ai_bench
+        from app.proving.bench_ai import run_ai_bench
 
         try:
             analysis, image = (float(v) for v in args.ai_latency.split(":"))
@@ -36,13 +36,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
         from app.ui.bench_ui import run_ui_bench
 
         return run_ui_bench(books=args.books or 5)
-    from app.bench import run_bench
+    from app.proving.bench import run_bench
 
     return run_bench(pages=args.pages, books=args.books or 20, rounds=args.pickups)
 
 
 def cmd_chaos(args: argparse.Namespace) -> int:
-    from app.chaos.run import ChaosPlan, run_chaos
+    from app.proving.chaos import ChaosPlan, run_chaos
 
     plan = ChaosPlan(
         books=args.books,

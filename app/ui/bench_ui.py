@@ -38,8 +38,8 @@ def run_ui_bench(books: int = 5) -> int:
     from PySide6.QtCore import QElapsedTimer, Qt, QTimer
 
     from app import cpu
-    from app.bench import make_bench_book, place
     from app.events import EventBus
+    from app.proving.bench import make_bench_book, place
     from app.runtime import build_services
     from app.ui.app import make_app
     from app.ui.main_window import MainWindow

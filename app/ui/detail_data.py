@@ -15,8 +15,8 @@ from app.pipeline import checkpoints as ck
 from app.pipeline.job import JobServices
 from app.pipeline.publish import storage_keys
 from app.quality.report import QualityReport
+from app.reports.timeline import Timeline, item_timeline
 from app.store.ports import BlobNotFound
-from app.timeline import Timeline, item_timeline
 from app.ui.images import preview_png
 
 

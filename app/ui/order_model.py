@@ -26,7 +26,7 @@ from PySide6.QtGui import QColor
 
 from app.domain import STAGE_ORDER, STAGE_WORDS, OrderItem, Stage, Status
 from app.events import Event, ProgressEvent, StatusEvent
-from app.timeline import duration
+from app.reports.timeline import duration
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 

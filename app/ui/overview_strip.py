@@ -11,9 +11,9 @@ from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QWidget
 
 from app.domain import Status
-from app.monitor import MonitorStatus
-from app.overview import Overview, shop_overview
+from app.reports.overview import Overview, shop_overview
 from app.store.ports import OrderStore
+from app.worker.monitor import MonitorStatus
 
 CHIPS = (
     (Status.PENDING, "waiting", "#5b6b82"),

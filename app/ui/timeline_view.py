@@ -10,7 +10,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from app.domain import STAGE_WORDS
-from app.timeline import Timeline, duration
+from app.reports.timeline import Timeline, duration
 
 COLUMNS = ("Started", "Attempt", "Stage / event", "Took", "Outcome")
 BAD = QColor(170, 30, 30)

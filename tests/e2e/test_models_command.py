@@ -14,10 +14,10 @@ from app import cpu
 from app.cli.main import main
 from app.domain import TransientError
 from app.events import EventBus
+from app.proving import fake_gemini as fakes
+from app.proving.fake_gemini import FakeGemini
 from app.runtime import build_services, demo_refusal, first_run_demo
 from tests.conftest import make_settings, save_small_book
-from tests.fakes import gemini as fakes
-from tests.fakes.gemini import FakeGemini
 
 
 @pytest.fixture

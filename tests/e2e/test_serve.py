@@ -16,11 +16,11 @@ import httpx
 
 from app.domain import Stage, Status
 from app.events import EventBus
-from app.monitor import Monitor
+from app.proving import fake_gemini as fakes
+from app.proving.fake_gemini import FakeGemini
 from app.runtime import build_services
+from app.worker.monitor import Monitor
 from tests.conftest import make_settings, order_book, save_small_book
-from tests.fakes import gemini as fakes
-from tests.fakes.gemini import FakeGemini
 from tests.fakes.provider import ScriptedProvider
 
 

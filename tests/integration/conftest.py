@@ -10,10 +10,10 @@ import psycopg
 import pytest
 
 from app.config import Settings
+from app.proving.fake_supabase import SERVICE_KEY, FakeSupabase
 from app.store import open_stores
 from app.store.ports import BlobStore, OrderStore
 from tests.conftest import make_settings
-from tests.fakes.supabase import SERVICE_KEY, FakeSupabase
 
 
 @dataclass

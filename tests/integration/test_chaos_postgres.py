@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from app.chaos.fake_gemini import Faults
-from app.chaos.run import ChaosPlan, run_chaos
+from app.proving.chaos import ChaosPlan, run_chaos
+from app.proving.fake_gemini import Faults
 
 
 @pytest.mark.timeout(1200)  # no wall budget: the run waits for the work, stopping if it stalls

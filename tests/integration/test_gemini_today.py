@@ -1,7 +1,7 @@
 """Gemini as Google serves it today, on both stores: the configured models checked at start,
 a retired model or a refused parameter pausing the queue (not failing the items), an
 outage paused and probed, and the queue resuming by itself when the model is served again
-or Gemini answers. The real google-genai SDK against the fake Gemini (app/chaos)."""
+or Gemini answers. The real google-genai SDK against the fake Gemini (app/proving)."""
 
 from __future__ import annotations
 
@@ -12,15 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from app import monitor as monitor_module
 from app.domain import OrderItem, Status
 from app.events import EventBus, PausedEvent
-from app.monitor import Monitor
 from app.pipeline.job import JobServices
+from app.proving import fake_gemini as fakes
+from app.proving.fake_gemini import FakeGemini, Latency
 from app.runtime import build_services
+from app.worker import monitor as monitor_module
+from app.worker.monitor import Monitor
 from tests.conftest import make_settings, order_book, save_small_book
-from tests.fakes import gemini as fakes
-from tests.fakes.gemini import FakeGemini, Latency
 from tests.integration.conftest import supabase_settings
 
 IMAGE, TEXT = "gemini-3.1-flash-image", "gemini-3.8-flash"

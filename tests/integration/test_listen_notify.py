@@ -19,13 +19,13 @@ import pytest
 
 from app.domain import Book, Status
 from app.events import Event, EventBus, MessageEvent, StatusEvent
-from app.monitor import Monitor
 from app.pipeline.job import JobServices
+from app.proving.fake_supabase import FakeSupabase
 from app.runtime import build_services
 from app.store import pg_listen
 from app.store.migrate import migrations
+from app.worker.monitor import Monitor
 from tests.conftest import order_book, save_small_book
-from tests.fakes.supabase import FakeSupabase
 from tests.integration.conftest import supabase_settings
 
 SETTLED = {Status.COMPLETED, Status.FAILED, Status.AWAITING_REVIEW}

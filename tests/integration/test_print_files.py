@@ -13,8 +13,8 @@ import pymupdf
 from app.catalog import load_demo_catalog, place_demo_orders
 from app.domain import Status
 from app.events import EventBus
-from app.monitor import Monitor
 from app.runtime import build_services
+from app.worker.monitor import Monitor
 from tests.integration.conftest import Backend
 
 

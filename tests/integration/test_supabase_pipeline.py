@@ -18,12 +18,12 @@ import pytest
 from app.catalog import load_demo_catalog, place_demo_orders
 from app.domain import CredentialsRejected, PressroomError, Status, TransientError
 from app.events import EventBus, MessageEvent
-from app.monitor import Monitor
+from app.proving.fake_supabase import FakeSupabase
 from app.runtime import build_services
 from app.store import open_stores
 from app.store.migrate import migrations
 from app.store.supabase_connection import SupabaseConnection
-from tests.fakes.supabase import FakeSupabase
+from app.worker.monitor import Monitor
 from tests.integration.conftest import supabase_settings
 from tests.pg import fresh_database
 

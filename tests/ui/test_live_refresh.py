@@ -12,10 +12,10 @@ import pytest
 from PySide6.QtCore import QTimer
 
 from app.events import EventBus
+from app.proving.fake_supabase import FakeSupabase
 from app.runtime import build_services
 from app.ui.live_refresh import LIVE_FALLBACK_MS, LiveRefresh
 from tests.conftest import make_settings, order_book, save_small_book
-from tests.fakes.supabase import FakeSupabase
 from tests.integration.conftest import supabase_settings
 
 

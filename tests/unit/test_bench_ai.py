@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.bench_ai import ANALYSIS, IMAGE, ai_bound, book_calls
+from app.proving.bench_ai import ANALYSIS, IMAGE, ai_bound, book_calls
 
 CAPS = {ANALYSIS: 4, IMAGE: 4}
 

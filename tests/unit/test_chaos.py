@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from app.chaos import invariants
-from app.chaos.fake_gemini import Faults
-from app.chaos.run import ChaosPlan, run_chaos
+from app.proving import invariants
+from app.proving.chaos import ChaosPlan, run_chaos
+from app.proving.fake_gemini import Faults
 
 
 @pytest.mark.timeout(1200)  # no wall budget: the run waits for the work, stopping if it stalls
@@ -61,7 +61,7 @@ def test_the_checker_catches_each_planted_violation(
         found.append(problems)
         return problems
 
-    monkeypatch.setattr("app.chaos.run.check_invariants", plant)
+    monkeypatch.setattr("app.proving.chaos.check_invariants", plant)
     plan = ChaosPlan(
         books=4, workers=2, seconds=None, kill_every=60, faults=Faults(0, 0, 0, 0, seed=1)
     )

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app.domain import Book, Claim, Page, Personalization, Status
-from app.overview import NO_REASON, local_midnight, shop_overview
+from app.reports.overview import NO_REASON, local_midnight, shop_overview
 from app.store.embedded import EmbeddedOrderStore
 
 

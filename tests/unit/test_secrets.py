@@ -15,9 +15,9 @@ from app.cli.main import main
 from app.domain import PressroomError, Status
 from app.events import EventBus, MessageEvent
 from app.logs import setup_logging
-from app.monitor import Monitor
 from app.redact import MASK, redact_data, secrets_in_url
 from app.runtime import build_services
+from app.worker.monitor import Monitor
 from tests.conftest import make_settings, order_book, save_small_book
 from tests.fakes.provider import ScriptedProvider
 

@@ -17,7 +17,7 @@ from app.assets import demo_root
 from app.catalog import demo_photo
 from app.events import EventBus
 from app.runtime import build_services
-from app.service import Service
+from app.worker.service import Service
 from tests.conftest import make_settings, order_book, save_small_book
 
 TOKEN = "test-token-0123456789"

@@ -12,11 +12,18 @@ import pytest
 from app.ai.usage import current_ledger
 from app.domain import Book, Claim, Page, Personalization, Stage, Status, TransientError
 from app.events import EventBus
-from app.monitor import Monitor
 from app.pipeline.job import JobServices
+from app.reports.timeline import (
+    LEASE_LOST,
+    Failure,
+    StageSpan,
+    duration,
+    item_timeline,
+    worker_words,
+)
 from app.store.embedded import EmbeddedOrderStore
 from app.store.folder import FolderBlobStore
-from app.timeline import LEASE_LOST, Failure, StageSpan, duration, item_timeline, worker_words
+from app.worker.monitor import Monitor
 from tests.conftest import make_settings, order_book, save_small_book
 from tests.fakes.provider import ScriptedProvider
 

@@ -9,8 +9,8 @@ import time
 import pytest
 
 from app.ai.gemini import GeminiProvider
-from app.chaos.fake_gemini import VALID_KEY, FakeGemini, Latency
 from app.domain import TransientError
+from app.proving.fake_gemini import VALID_KEY, FakeGemini, Latency
 from tests.unit.ai.test_gemini import ANALYSIS, COVER, IMAGE, PHOTO, task
 
 

@@ -25,8 +25,8 @@ from app.domain import (
     SafetyBlocked,
     TransientError,
 )
-from tests.fakes import gemini as fakes
-from tests.fakes.gemini import FakeGemini
+from app.proving import fake_gemini as fakes
+from app.proving.fake_gemini import FakeGemini
 
 ANALYSIS, IMAGE = "gemini-3.8-flash", "gemini-3.1-flash-image"
 COVER = demo_root().joinpath("moon-boat", "cover.jpg").read_bytes()

@@ -24,10 +24,10 @@ from app.assets import demo_root
 from app.catalog import demo_catalog, demo_photo
 from app.domain import Box, PermanentError, QuotaExhausted, SafetyBlocked
 from app.pipeline.calls import CallRunner
+from app.proving import fake_gemini as fakes
+from app.proving.fake_gemini import FakeGemini
 from app.quality.judge import run_judge
 from tests.conftest import make_settings
-from tests.fakes import gemini as fakes
-from tests.fakes.gemini import FakeGemini
 from tests.fakes.provider import ScriptedProvider
 
 ANALYSIS = "gemini-3.8-flash"

@@ -19,8 +19,8 @@ from app.ai.template import TemplateProvider
 from app.ai.usage import UsageLedger, current_ledger
 from app.assets import demo_root
 from app.domain import Box, PermanentError, SafetyBlocked
-from tests.fakes import gemini as fakes
-from tests.fakes.gemini import FakeGemini
+from app.proving import fake_gemini as fakes
+from app.proving.fake_gemini import FakeGemini
 from tests.fakes.provider import ScriptedProvider
 
 ANALYSIS = "gemini-3.8-flash"

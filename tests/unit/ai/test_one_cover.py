@@ -19,8 +19,8 @@ from app.assets import demo_root
 from app.catalog import demo_photo
 from app.domain import Book, Box, Personalization, QuotaExhausted, TransientError
 from app.pipeline.calls import CallRunner
-from tests.fakes import gemini as fakes
-from tests.fakes.gemini import FakeGemini
+from app.proving import fake_gemini as fakes
+from app.proving.fake_gemini import FakeGemini
 
 COVER = Path(str(demo_root().joinpath("moon-boat", "cover.jpg"))).read_bytes()
 PHOTO = demo_photo("child-ada.jpg")

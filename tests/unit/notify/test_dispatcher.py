@@ -177,8 +177,8 @@ def test_the_monitor_e_mails_a_finished_book_with_its_cover(
     import email.policy
 
     from app.events import EventBus
-    from app.monitor import Monitor
     from app.runtime import build_services
+    from app.worker.monitor import Monitor
     from tests.conftest import save_small_book, upload_photo
 
     box, port = inbox

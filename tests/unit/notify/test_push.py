@@ -8,10 +8,10 @@ import json
 from pathlib import Path
 
 from app.notify.dispatcher import Dispatcher, configured_channels
+from app.proving.fake_fcm import PROJECT, FakeFcm
 from app.store.embedded import EmbeddedOrderStore
 from app.store.folder import FolderBlobStore
 from tests.conftest import complete_an_order, make_settings
-from tests.fakes.fcm import PROJECT, FakeFcm
 
 
 def completed_item(store: EmbeddedOrderStore) -> str:

@@ -17,7 +17,6 @@ from app.catalog import demo_catalog, demo_photo
 from app.config import Settings
 from app.domain import Book, OrderItem, Personalization, Status
 from app.events import EventBus
-from app.monitor import Monitor
 from app.orders.checks import (
     OrderRefused,
     Problem,
@@ -33,6 +32,7 @@ from app.pipeline.job import JobServices
 from app.print.pdf import MM, SAFE_MARGIN_MM, BookPage, PrintSpec, compose_book
 from app.runtime import build_services
 from app.store.codec import book_from_dict
+from app.worker.monitor import Monitor
 from tests.conftest import make_settings, save_small_book
 from tests.fakes.provider import ScriptedProvider
 

@@ -9,8 +9,8 @@ from pathlib import Path
 from app.ai.provider import ImageTask, JudgeTask, JudgeVerdict
 from app.domain import Status
 from app.events import EventBus
-from app.monitor import Monitor
 from app.runtime import build_services
+from app.worker.monitor import Monitor
 from tests.conftest import make_settings, order_book, save_small_book
 from tests.fakes.provider import ScriptedProvider
 

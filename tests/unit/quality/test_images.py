@@ -22,13 +22,13 @@ from app.assets import demo_root
 from app.catalog import demo_catalog, demo_photo
 from app.config import Settings
 from app.domain import Box
+from app.proving import fake_gemini as fakes
+from app.proving.fake_gemini import FakeGemini
 from app.quality.calibration_images import image_samples, ranges_text, rows, score_ranges
 from app.quality.images import image_checks, native_ppi, resolution_check
 from app.quality.measure import measure_images
 from app.quality.report import Check
 from tests.conftest import make_settings
-from tests.fakes import gemini as fakes
-from tests.fakes.gemini import FakeGemini
 
 ROOT = demo_root()
 CATALOG = demo_catalog()

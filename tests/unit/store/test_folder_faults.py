@@ -56,10 +56,10 @@ def test_a_book_whose_pdf_cannot_be_written_is_retried_not_failed(
 
     from app.domain import Claim, Status
     from app.events import EventBus
-    from app.monitor import Monitor
     from app.pipeline import checkpoints as ck
     from app.runtime import build_services
     from app.store import folder
+    from app.worker.monitor import Monitor
     from tests.conftest import make_settings, order_book, save_small_book
     from tests.fakes.provider import ScriptedProvider
 

@@ -22,11 +22,11 @@ from app.catalog import DEMO_CHILDREN, demo_photo, load_demo_catalog
 from app.config import Settings
 from app.domain import Book, Page, Personalization, Status
 from app.events import Event, EventBus, ProgressEvent, StatusEvent
-from app.monitor import Monitor
 from app.orders.place import upload_photo
 from app.pipeline import checkpoints as ck
 from app.pipeline.job import JobServices
 from app.runtime import build_services
+from app.worker.monitor import Monitor
 
 TARGETS = {"overhead": 2.0, "pdf": 1.0, "rss": 500.0, "pickup": 1.0}
 
@@ -123,7 +123,7 @@ def rss_child(data_dir: Path, pages: int, books: int) -> None:
 
 def measure_rss(data_dir: Path, pages: int, books: int) -> dict[str, float]:
     out = subprocess.run(
-        [sys.executable, "-m", "app.bench", str(data_dir), str(pages), str(books)],
+        [sys.executable, "-m", "app.proving.bench", str(data_dir), str(pages), str(books)],
         capture_output=True,
         text=True,
         check=True,
@@ -220,7 +220,7 @@ def run_bench(pages: int = 24, books: int = 5, rounds: int = 7) -> int:
 
 
 if __name__ == "__main__":
-    from app.memory import cap_malloc_arenas
+    from app.proving.memory import cap_malloc_arenas
 
     cap_malloc_arenas()  # as `pressroom` does
     rss_child(Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]))

@@ -28,11 +28,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.ai.one_cover import personalize_cover
 from app.domain import BadInput, Book, Personalization, PressroomError
 from app.imageio import decode_image, encode_jpeg
-from app.monitor import Monitor
 from app.orders.checks import check_order, clean_name
 from app.pipeline.calls import runner_for
 from app.pipeline.job import JobServices
-from app.signals import on_stop_signals
+from app.worker.monitor import Monitor
+from app.worker.signals import on_stop_signals
 
 log = logging.getLogger(__name__)
 

@@ -13,9 +13,9 @@ import pymupdf
 from google.genai import types
 
 from app.ai.gemini import GeminiProvider
-from app.chaos.fake_gemini import FakeGemini
 from app.domain import Book, Status
 from app.pipeline import checkpoints as ck
+from app.proving.fake_gemini import FakeGemini
 from app.store.ports import BlobStore, OrderStore
 
 # words in an item's reason that name each injected fault kind

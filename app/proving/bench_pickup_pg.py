@@ -1,5 +1,5 @@
 """Pickup latency on PostgreSQL: paid -> processing through Supabase's path (PostgREST, here
-the fake of app/chaos/fake_supabase.py, on a real PostgreSQL), with a monitor idle at the
+the fake of app/proving/fake_supabase.py, on a real PostgreSQL), with a monitor idle at the
 default 10 s poll and the database's change notifications on (app/store/pg_listen.py).
 
 `run_pickup_bench_pg(url, rounds)` makes a fresh database on the server at `url`, migrates
@@ -18,9 +18,9 @@ from pathlib import Path
 
 import psycopg
 
-from app.bench import TARGETS, pickup_rounds
 from app.config import Settings
 from app.events import EventBus, MessageEvent
+from app.proving.bench import TARGETS, pickup_rounds
 from app.runtime import build_services
 from app.store.migrate import apply_migrations
 
@@ -44,7 +44,7 @@ def _fresh_database(server_url: str) -> Iterator[str]:
 def run_pickup_bench_pg(database_url: str, rounds: int) -> int:
     """Place `rounds` paid orders one at a time; print the median and max paid -> processing
     latency. 0 when the median is under the target (1 s)."""
-    from app.chaos.fake_supabase import SERVICE_KEY, FakeSupabase
+    from app.proving.fake_supabase import SERVICE_KEY, FakeSupabase
 
     warnings: list[str] = []
     events = EventBus()

@@ -1,4 +1,4 @@
-"""The fake Supabase's Storage half (app/chaos/fake_supabase.py serves it): objects kept in
+"""The fake Supabase's Storage half (app/proving/fake_supabase.py serves it): objects kept in
 memory; upload (multipart, x-upsert), download, info, list, remove, signed URLs (and
 downloads through them), get/create bucket; errors as `{"statusCode","error","message"}`.
 """

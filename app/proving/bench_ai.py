@@ -1,6 +1,6 @@
 """`pressroom bench --ai-latency A:I`: how close Pressroom gets to the AI's own limits.
 
-Books run through the project's fake Gemini (app/chaos/fake_gemini.py, the real HTTP
+Books run through the project's fake Gemini (app/proving/fake_gemini.py, the real HTTP
 protocol) answering every analysis in A seconds and every image in I seconds:
 
 - **latency**: the two demo books with a fixed cap of calls at once per model. The bound
@@ -28,13 +28,13 @@ from typing import Any
 from pydantic import SecretStr
 
 from app.catalog import DEMO_CHILDREN, demo_photo, load_demo_catalog, place_demo_orders
-from app.chaos.fake_gemini import VALID_KEY, Call, FakeGemini, Latency
 from app.config import Settings
 from app.domain import OrderItem, Personalization, Status
 from app.events import EventBus
-from app.monitor import Monitor
 from app.orders.place import upload_photo
+from app.proving.fake_gemini import VALID_KEY, Call, FakeGemini, Latency
 from app.runtime import build_services
+from app.worker.monitor import Monitor
 
 SETTLED = {Status.COMPLETED, Status.FAILED, Status.AWAITING_REVIEW}
 ANALYSIS, IMAGE = "analysis", "image"
@@ -201,7 +201,7 @@ def run_ai_bench(
 ) -> int:
     # the rate cases' 429s are retried on purpose and counted below, not logged one by one
     logging.getLogger("app.events").setLevel(logging.ERROR)
-    print("Pressroom AI bench: demo books through the fake Gemini (app/chaos/fake_gemini.py)")
+    print("Pressroom AI bench: demo books through the fake Gemini (app/proving/fake_gemini.py)")
     with tempfile.TemporaryDirectory(prefix="pressroom-ai-bench-") as tmp:
         root = Path(tmp)
         latency_case(root / "latency", analysis_s, image_s, cap)

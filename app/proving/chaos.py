@@ -1,7 +1,7 @@
 """`pressroom chaos`: a bad night at the shop, on purpose. N books on a fresh embedded
 store, W worker processes against the fake Gemini injecting faults (503s, per-minute 429s
 with a retry hint, malformed answers, answers slower than the client waits), a random
-worker SIGKILLed every few seconds and replaced; then the invariants (app/chaos/invariants.py)
+worker SIGKILLed every few seconds and replaced; then the invariants (app/proving/invariants.py)
 and the figures. Kills and the connection cut wait for the model to have answered since the
 last one, so a slow or busy machine is attacked as often per unit of work as a quiet one;
 the run ends when every item settled, after `seconds` (if set), or when nothing was
@@ -26,11 +26,11 @@ import psycopg
 from PIL import Image
 
 from app.catalog import demo_photo, load_demo_catalog
-from app.chaos.fake_gemini import VALID_KEY, FakeGemini, Faults
-from app.chaos.invariants import SETTLED, ChaosItem, check_invariants
 from app.domain import Book, Personalization, Status
 from app.imageio import encode_jpeg
 from app.orders.place import upload_photo
+from app.proving.fake_gemini import VALID_KEY, FakeGemini, Faults
+from app.proving.invariants import SETTLED, ChaosItem, check_invariants
 from app.store.embedded import EmbeddedOrderStore
 from app.store.folder import FolderBlobStore
 from app.store.ports import BlobStore, OrderStore
@@ -105,8 +105,8 @@ def _embedded(data: Path) -> Backend:
 
 
 def _postgres(data: Path, server_url: str, stack: contextlib.ExitStack) -> Backend:
-    from app.chaos.fake_supabase import SERVICE_KEY, FakeSupabase
     from app.config import Settings
+    from app.proving.fake_supabase import SERVICE_KEY, FakeSupabase
     from app.store import open_stores
     from app.store.migrate import apply_migrations
 

@@ -10,7 +10,7 @@ many-to-one embeds such as `*,orders(*)` on GET and on rpc), filters
 function's declared types. Errors come back as PostgREST shapes them
 (`{"code","message","details","hint"}` with its status codes).
 
-Storage: app/chaos/fake_storage.py (the same server answers both).
+Storage: app/proving/fake_storage.py (the same server answers both).
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from urllib.parse import parse_qsl, urlsplit
 import psycopg
 from psycopg import sql
 
-from app.chaos.fake_gemini import QuietServer
-from app.chaos.fake_storage import BadRequest, FakeStorage
+from app.proving.fake_gemini import QuietServer
+from app.proving.fake_storage import BadRequest, FakeStorage
 
 SERVICE_KEY = "sb_secret_test_service_key_0123456789"
 IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")

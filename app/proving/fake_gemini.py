@@ -42,9 +42,9 @@ from typing import Any
 from PIL import Image, ImageDraw, ImageOps
 
 from app.ai.imaging import face_region
-from app.chaos.fake_gemini_models import NOT_FOR_GENERATION, SERVED, model_entry
-from app.chaos.fake_gemini_replies import *  # noqa: F403 (the replies tests script)
-from app.chaos.fake_gemini_replies import (
+from app.proving.fake_gemini_models import NOT_FOR_GENERATION, SERVED, model_entry
+from app.proving.fake_gemini_replies import *  # noqa: F403 (the replies tests script)
+from app.proving.fake_gemini_replies import (
     JUDGE_PASS,
     LOCATE_BOX,
     Reply,
