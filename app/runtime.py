@@ -3,21 +3,43 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from pydantic import SecretStr
 
 from app import cpu
+from app.ai.models import estimate_book
 from app.ai.provider import Provider
 from app.ai.template import TemplateProvider
 from app.config import Settings
 from app.domain import ConfigurationError, PressroomError
 from app.events import EventBus
-from app.pipeline.job import JobServices
 from app.print.profiles import print_side_px
 from app.redact import register
 from app.store import open_stores
+from app.store.ports import BlobStore, OrderStore
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class JobServices:
+    store: OrderStore
+    blobs: BlobStore
+    provider: Provider
+    settings: Settings
+    events: EventBus
+
+    @property
+    def item_budget_usd(self) -> float | None:
+        """PRESSROOM_BUDGET_PER_ITEM_USD (0: no ceiling), or by default twice what a clean
+        12-page book costs on the configured models at the printer's size (app/ai/models.py)."""
+        s = self.settings
+        if s.budget_per_item_usd is not None:
+            return s.budget_per_item_usd or None
+        return estimate_book(
+            s.gemini_image_model, s.gemini_analysis_model, print_side_px(s)
+        ).budget_usd
 
 
 def _secret(value: SecretStr | None) -> str:

@@ -16,8 +16,7 @@ from app.config import Settings
 from app.domain import Book, Claim, OrderItem, Page, Personalization, Status
 from app.events import EventBus
 from app.orders.place import upload_photo
-from app.pipeline.job import JobServices
-from app.runtime import build_services
+from app.runtime import JobServices, build_services
 from app.store.ports import OrderStore
 
 ENV_TO_CLEAR = (

@@ -17,8 +17,7 @@ from app.catalog.demo import DEMO_CHILDREN, DemoChild, demo_photo, upload_photo
 from app.domain import Book, BookStatus, Personalization, PressroomError, Stage, Status
 from app.events import Event, EventBus, ProgressEvent
 from app.pipeline import checkpoints as ck
-from app.pipeline.job import JobServices
-from app.runtime import build_services
+from app.runtime import JobServices, build_services
 from app.worker.monitor import Monitor
 
 ProgressCallback = Callable[[Stage, int, int], None]

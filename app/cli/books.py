@@ -14,7 +14,7 @@ from pathlib import Path
 from app.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 from app.cli.common import settings_from as _settings
 from app.domain import BookStatus
-from app.pipeline.job import JobServices
+from app.runtime import JobServices
 
 Adder = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser]
 

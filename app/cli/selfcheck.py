@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from app.pipeline.job import JobServices
+    from app.runtime import JobServices
 
 MODULES = (
     "app.domain",

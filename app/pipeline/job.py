@@ -11,20 +11,17 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from app.ai.models import estimate_book
 from app.ai.prompt import build_cover_prompt, build_page_prompt, personalized_title
-from app.ai.provider import ChildAnalysis, CoverAnalysis, ImageTask, Provider
+from app.ai.provider import ChildAnalysis, CoverAnalysis, ImageTask
 from app.ai.usage import (
     Prices,
     UsageLedger,
     current_ledger,
 )
-from app.config import Settings
 from app.domain import (
     Book,
     Box,
@@ -32,11 +29,10 @@ from app.domain import (
     LeaseLost,
     OrderItem,
     Page,
-    PermanentError,
     Stage,
     Status,
 )
-from app.events import EventBus, ProgressEvent
+from app.events import ProgressEvent
 from app.imageio import sha256
 from app.orders.place import checked_order
 from app.pipeline import checkpoints as ck
@@ -46,33 +42,13 @@ from app.pipeline.print_stage import print_stage, with_preflight
 from app.pipeline.provenance import with_run
 from app.pipeline.publish import publish_item
 from app.pipeline.quality_stage import close_gate, open_gate, page_target
-from app.print.profiles import print_side_px
+from app.pipeline.stage import StageContext
 from app.quality.gate import Assessment, Target
 from app.redact import redact_data
-from app.store.ports import BlobNotFound, BlobStore, OrderStore
+from app.runtime import JobServices
 
 log = logging.getLogger(__name__)
 AnalysisT = TypeVar("AnalysisT", bound=BaseModel)
-
-
-@dataclass
-class JobServices:
-    store: OrderStore
-    blobs: BlobStore
-    provider: Provider
-    settings: Settings
-    events: EventBus
-
-    @property
-    def item_budget_usd(self) -> float | None:
-        """PRESSROOM_BUDGET_PER_ITEM_USD (0: no ceiling), or by default twice what a clean
-        12-page book costs on the configured models at the printer's size (app/ai/models.py)."""
-        s = self.settings
-        if s.budget_per_item_usd is not None:
-            return s.budget_per_item_usd or None
-        return estimate_book(
-            s.gemini_image_model, s.gemini_analysis_model, print_side_px(s)
-        ).budget_usd
 
 
 def cover_regions(book: Book, cover_a: CoverAnalysis) -> tuple[Box, ...]:
@@ -93,20 +69,20 @@ class BookJob:
             base_seconds=services.settings.retry_base_seconds,
             on_retry=self._on_retry,
         )
-        self.timings: dict[str, float] = {}
+        self.ctx = StageContext(item, services, self.ck, self.calls, self._progress)
+        self.timings = self.ctx.timings
         self.generated_pages = 0
         self.warnings: list[str] = []
         self.inputs: dict[str, Any] = {}
         self.ledger = UsageLedger()
-        self._previous: dict[str, Any] = {}
         self.gate: Assessment | None = None
 
     # -- the whole job -----------------------------------------------------------------
     async def run(self) -> OrderItem:
         """Run every stage not yet checkpointed; returns the item in its new state.
         Whatever happens, the run (timings, usage, outcome) is added to the provenance."""
-        previous = await self._io(self.ck.get_json, ck.PROVENANCE, {}) or {}
-        self._previous = previous
+        previous = await self.ctx.read_json(ck.PROVENANCE) or {}
+        self.ctx.earlier_runs = previous
         settings = self.s.settings
         self.ledger = UsageLedger(
             prices=Prices(
@@ -133,7 +109,7 @@ class BookJob:
     async def _run_stages(self) -> OrderItem:
         started = time.perf_counter()
         book, photo = await checked_order(self.s.store, self.s.blobs, self.item, self.s.settings)
-        cover_src = await self._load_blob(book.cover_image, "the book's cover")
+        cover_src = await self.ctx.load_blob(book.cover_image, "the book's cover")
         self.inputs = {
             "book_id": book.id,
             "cover_sha256": sha256(cover_src),
@@ -142,23 +118,23 @@ class BookJob:
         }
         cover_a, child_a = await self._analyses(cover_src, photo)
         prompts = await self._prompts(book, cover_a, child_a)
-        self.gate = await open_gate(self, book, photo, child_a)
+        self.gate = await open_gate(self.ctx, book, photo, child_a)
         try:
             # the pages get ready (sources loaded, references made) while the cover is drawn
             cover_task = asyncio.create_task(
                 self._cover(book, cover_src, photo, cover_a, child_a, prompts)
             )
             cover = await self._pages(book, photo, cover_task, cover_a, child_a, prompts)
-            self.warnings = await pdf_stage(self, book)
-            printed = await print_stage(self, book)
+            self.warnings = await pdf_stage(self.ctx, book)
+            printed = await print_stage(self.ctx, book)
             cover_target = self._cover_target(book, cover_src, cover, cover_a)
-            report = await close_gate(self, self.gate, book, cover_target)
+            report = await close_gate(self.ctx, self.gate, book, cover_target)
         finally:
             if self.gate is not None:
                 await self.gate.close()
         if printed is not None:  # preflight's verdicts join the gate's
             merged = with_preflight(report, printed)
-            await self._io(self.ck.put_json, ck.QUALITY, merged.to_json())
+            await self.ctx.write_json(ck.QUALITY, merged.to_json())
             await asyncio.to_thread(
                 self.s.store.save_quality,
                 self.item.id,
@@ -168,7 +144,7 @@ class BookJob:
             )
             report = merged
         self.timings["total"] = time.perf_counter() - started
-        approved = await self._io(self.ck.has, ck.APPROVED)
+        approved = await self.ctx.has(ck.APPROVED)
         if report is not None and not report.passed and not approved:
             # doubtful: a person looks, even in auto mode
             return await self._to_review(
@@ -177,13 +153,6 @@ class BookJob:
         if self.s.settings.review_mode and not approved:
             return await self._to_review(None, "ready for review")
         return await self._publish(book)
-
-    # -- inputs ------------------------------------------------------------------------
-    async def _load_blob(self, key: str, what: str) -> bytes:
-        try:
-            return await asyncio.to_thread(self.s.blobs.get, key)
-        except BlobNotFound:
-            raise PermanentError(f"{what} is missing from storage ({key})") from None
 
     # -- stages ------------------------------------------------------------------------
     async def _analyses(self, cover: bytes, photo: bytes) -> tuple[CoverAnalysis, ChildAnalysis]:
@@ -214,22 +183,22 @@ class BookJob:
         model: type[AnalysisT],
         call: Callable[[], Awaitable[AnalysisT]],
     ) -> AnalysisT:
-        cached = await self._io(self.ck.get_json, checkpoint)
+        cached = await self.ctx.read_json(checkpoint)
         if cached is not None:
             return model.model_validate(cached)
         await self._progress(stage, 0, 1)
         result = await self._timed(stage, self.calls.call(label, call))
-        await self._io(self.ck.put_json, checkpoint, result.model_dump())
+        await self.ctx.write_json(checkpoint, result.model_dump())
         await self._progress(stage, 1, 1)
         return result
 
     async def _prompts(
         self, book: Book, cover_a: CoverAnalysis, child_a: ChildAnalysis
     ) -> dict[str, Any]:
-        cached = await self._io(self.ck.get_json, ck.PROMPTS)
+        cached = await self.ctx.read_json(ck.PROMPTS)
         if cached is not None:
             return dict(cached)
-        notes = await self._io(self.ck.get_json, ck.INSTRUCTIONS, {}) or {}
+        notes = await self.ctx.read_json(ck.INSTRUCTIONS) or {}
         page_notes = notes.get("pages", {})
         who = self.item.personalization
         prompts = {
@@ -241,7 +210,7 @@ class BookJob:
                 for p in book.pages
             },
         }
-        await self._io(self.ck.put_json, ck.PROMPTS, prompts)
+        await self.ctx.write_json(ck.PROMPTS, prompts)
         await self._progress(Stage.PROMPT, 1, 1)
         return prompts
 
@@ -254,8 +223,8 @@ class BookJob:
         child_a: ChildAnalysis,
         prompts: dict[str, Any],
     ) -> bytes:
-        if await self._io(self.ck.has, ck.COVER):
-            image = await self._io(self.ck.get, ck.COVER)
+        if await self.ctx.has(ck.COVER):
+            image = await self.ctx.read(ck.COVER)
             if self.gate is not None:
                 self.gate.add(self._cover_target(book, source, image, cover_a))
             return bytes(image)
@@ -276,7 +245,7 @@ class BookJob:
         image = await self._timed(
             Stage.COVER, self.calls.call("cover", lambda: self.s.provider.generate_cover(task))
         )
-        await self._io(self.ck.put, ck.COVER, image, "image/jpeg")
+        await self.ctx.write(ck.COVER, image, "image/jpeg")
         if self.gate is not None:
             self.gate.add(self._cover_target(book, source, image, cover_a))
         await self._progress(Stage.COVER, 1, 1)
@@ -308,7 +277,7 @@ class BookJob:
             nonlocal done
             label = f"page {page.index}"
             async with slots:
-                source = await self._load_blob(page.image, f"page {page.index} of the book")
+                source = await self.ctx.load_blob(page.image, f"page {page.index} of the book")
                 if page.hero_absent:  # the operator's word: nothing to redraw, no call paid
                     await cover_ready
                     image = source
@@ -329,17 +298,17 @@ class BookJob:
                         label, lambda: self.s.provider.personalize_page(task)
                     )
                     self.generated_pages += 1
-            await self._io(self.ck.put, ck.page_name(page.index), image, "image/jpeg")
+            await self.ctx.write(ck.page_name(page.index), image, "image/jpeg")
             del source, image
             if self.gate is not None and not page.hero_absent:
-                self.gate.add_later(label, lambda: page_target(self, page))
+                self.gate.add_later(label, lambda: page_target(self.ctx, page))
             done += 1
             await self._progress(Stage.PAGES, done, total)
 
         tasks: list[asyncio.Task[None]] = []
         try:
             for page in book.pages:
-                if await self._io(self.ck.has, ck.page_name(page.index)):
+                if await self.ctx.has(ck.page_name(page.index)):
                     done += 1
                 else:
                     tasks.append(asyncio.create_task(one(page)))
@@ -386,11 +355,6 @@ class BookJob:
         return item
 
     # -- bookkeeping -------------------------------------------------------------------
-    @staticmethod
-    async def _io(fn: Any, *args: Any) -> Any:
-        """Blob I/O goes to a thread: on Supabase Storage it is a network call."""
-        return await asyncio.to_thread(fn, *args)
-
     async def _timed(self, stage: Stage, awaitable: Any) -> Any:
         started = time.perf_counter()
         try:

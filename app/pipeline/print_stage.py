@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from app.ai.prompt import personalized_title
 from app.ai.usage import native_size_of, native_sizes_in
@@ -15,32 +15,30 @@ from app.cpu import run_cpu, whole_book_slot
 from app.domain import Book, Stage
 from app.pipeline import checkpoints as ck
 from app.pipeline.pdf_stage import book_pages
+from app.pipeline.stage import StageContext
 from app.print.outputs import make_print_outputs
 from app.print.profiles import PrinterProfile, load_profile
 from app.quality.report import Check, QualityReport
 
-if TYPE_CHECKING:
-    from app.pipeline.job import BookJob
-
 TARGETS = {"interior": "interior", "cover": "cover spread"}
 
 
-def profile_for(job: BookJob) -> PrinterProfile:
+def profile_for(ctx: StageContext) -> PrinterProfile:
     """The item's own printer (when the order names one), else the shop's setting."""
-    return load_profile(job.item.personalization.print_profile or job.s.settings.print_profile)
+    return load_profile(ctx.item.personalization.print_profile or ctx.settings.print_profile)
 
 
-async def print_stage(job: BookJob, book: Book) -> dict[str, Any] | None:
+async def print_stage(ctx: StageContext, book: Book) -> dict[str, Any] | None:
     """Make the print files (once: a resumed job reuses them); their preflight as JSON."""
-    profile = profile_for(job)
+    profile = profile_for(ctx)
     if profile.is_digital:
         return None
-    saved: dict[str, Any] | None = await job._io(job.ck.get_json, ck.PREFLIGHT)
+    saved: dict[str, Any] | None = await ctx.read_json(ck.PREFLIGHT)
     if saved and saved.get("profile") == profile.name:
         return saved
-    await job._progress(Stage.PDF, 0, 1)
-    who = job.item.personalization
-    earlier = native_sizes_in(job._previous)
+    await ctx.progress(Stage.PDF, 0, 1)
+    who = ctx.item.personalization
+    earlier = native_sizes_in(ctx.earlier_runs)
 
     def native(label: str) -> tuple[int, int] | None:
         return native_size_of(label) or earlier.get(label)
@@ -50,22 +48,22 @@ async def print_stage(job: BookJob, book: Book) -> dict[str, Any] | None:
         started = time.perf_counter()
         outputs = await run_cpu(
             make_print_outputs,
-            await job._io(job.ck.get, ck.COVER),
-            await book_pages(job, book),
+            await ctx.read(ck.COVER),
+            await book_pages(ctx, book),
             profile,
             title=personalized_title(book, who),
             child_name=who.child_name,
             blurb=book.blurb,
-            cmyk_icc=job.s.settings.cmyk_icc,
+            cmyk_icc=ctx.settings.cmyk_icc,
             native_sizes=natives,
             cover_native=native("cover"),
         )
-    job.timings["print"] = time.perf_counter() - started
-    await job._io(job.ck.put, ck.PRINT_INTERIOR, outputs.interior, "application/pdf")
-    await job._io(job.ck.put, ck.PRINT_COVER, outputs.cover, "application/pdf")
+    ctx.timings["print"] = time.perf_counter() - started
+    await ctx.write(ck.PRINT_INTERIOR, outputs.interior, "application/pdf")
+    await ctx.write(ck.PRINT_COVER, outputs.cover, "application/pdf")
     data = outputs.preflight_json()
-    await job._io(job.ck.put_json, ck.PREFLIGHT, data)
-    await job._progress(Stage.PDF, 1, 1)
+    await ctx.write_json(ck.PREFLIGHT, data)
+    await ctx.progress(Stage.PDF, 1, 1)
     return data
 
 

@@ -8,33 +8,30 @@ from __future__ import annotations
 import asyncio
 import functools
 import time
-from typing import TYPE_CHECKING
 
 from app.ai.provider import ChildAnalysis
 from app.ai.usage import native_size_of, native_sizes_in
 from app.domain import Book, Page, Stage
 from app.pipeline import checkpoints as ck
+from app.pipeline.stage import StageContext
 from app.quality.gate import Assessment, Target
 from app.quality.report import QualityReport
 
-if TYPE_CHECKING:
-    from app.pipeline.job import BookJob
-
 
 async def open_gate(
-    job: BookJob, book: Book, photo: bytes, child_a: ChildAnalysis
+    ctx: StageContext, book: Book, photo: bytes, child_a: ChildAnalysis
 ) -> Assessment | None:
     """The gate for this book, or None when it is switched off or already reported."""
-    if not job.s.settings.quality_gate or await job._io(job.ck.get_json, ck.QUALITY):
+    if not ctx.settings.quality_gate or await ctx.read_json(ck.QUALITY):
         return None
-    earlier = native_sizes_in(job._previous)  # pages drawn by an earlier run
-    judged = await job._io(job.ck.get_json, ck.QUALITY_TARGETS, {}) or {}
+    earlier = native_sizes_in(ctx.earlier_runs)  # pages drawn by an earlier run
+    judged = await ctx.read_json(ck.QUALITY_TARGETS) or {}
     return Assessment(
-        provider=job.s.provider,
-        call=job.calls.call,
-        settings=job.s.settings,
+        provider=ctx.services.provider,
+        call=ctx.calls.call,
+        settings=ctx.settings,
         book=book,
-        who=job.item.personalization,
+        who=ctx.item.personalization,
         photo=photo,
         child_analysis=child_a,
         native_size=lambda label: native_size_of(label) or earlier.get(label),
@@ -42,25 +39,25 @@ async def open_gate(
     )
 
 
-async def page_target(job: BookJob, page: Page) -> Target:
+async def page_target(ctx: StageContext, page: Page) -> Target:
     """A page as drawn and as made, read from storage when the gate gets to it."""
-    original = await job._load_blob(page.image, f"page {page.index} of the book")
-    generated = await job._io(job.ck.get, ck.page_name(page.index))
+    original = await ctx.load_blob(page.image, f"page {page.index} of the book")
+    generated = await ctx.read(ck.page_name(page.index))
     return Target(f"page {page.index}", original, generated, page.hero_regions)
 
 
 async def close_gate(
-    job: BookJob,
+    ctx: StageContext,
     gate: Assessment | None,
     book: Book,
     cover: Target,
 ) -> QualityReport | None:
     """The quality gate's report, kept with the item's artifacts and in the store; the
     saved one for a resumed job; None when the gate is switched off."""
-    if not job.s.settings.quality_gate:
+    if not ctx.settings.quality_gate:
         return None
     if gate is None:
-        saved = await job._io(job.ck.get_json, ck.QUALITY)
+        saved = await ctx.read_json(ck.QUALITY)
         return QualityReport.from_json(saved) if saved else None
     gate.add(cover)
     order = ["cover"]
@@ -69,18 +66,18 @@ async def close_gate(
             continue
         label = f"page {page.index}"
         order.append(label)
-        gate.add_later(label, functools.partial(page_target, job, page))  # if not yet added
+        gate.add_later(label, functools.partial(page_target, ctx, page))  # if not yet added
     started = time.perf_counter()
     report = await gate.report(
         order,
-        lambda: job._io(job.ck.get, ck.PDF),
-        lambda done, total: job._progress(Stage.CHECK, done, total),
+        lambda: ctx.read(ck.PDF),
+        lambda done, total: ctx.progress(Stage.CHECK, done, total),
     )
-    await job._io(job.ck.put_json, ck.QUALITY_TARGETS, gate.earlier)
-    job.timings[Stage.CHECK.value] = time.perf_counter() - started
+    await ctx.write_json(ck.QUALITY_TARGETS, gate.earlier)
+    ctx.timings[Stage.CHECK.value] = time.perf_counter() - started
     data = report.to_json()
-    await job._io(job.ck.put_json, ck.QUALITY, data)
+    await ctx.write_json(ck.QUALITY, data)
     await asyncio.to_thread(
-        job.s.store.save_quality, job.item.id, report.summary(), report.passed, data
+        ctx.services.store.save_quality, ctx.item.id, report.summary(), report.passed, data
     )
     return report

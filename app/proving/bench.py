@@ -24,8 +24,7 @@ from app.domain import Book, Page, Personalization, Status
 from app.events import Event, EventBus, ProgressEvent, StatusEvent
 from app.orders.place import upload_photo
 from app.pipeline import checkpoints as ck
-from app.pipeline.job import JobServices
-from app.runtime import build_services
+from app.runtime import JobServices, build_services
 from app.worker.monitor import Monitor
 
 TARGETS = {"overhead": 2.0, "pdf": 1.0, "rss": 500.0, "pickup": 1.0}

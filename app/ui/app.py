@@ -16,8 +16,7 @@ from app import cpu
 from app.assets import resource
 from app.domain import ConfigurationError
 from app.events import EventBus
-from app.pipeline.job import JobServices
-from app.runtime import build_services, describe_setup, first_run_demo
+from app.runtime import JobServices, build_services, describe_setup, first_run_demo
 from app.ui.main_window import MainWindow
 from app.user_settings import load_settings
 

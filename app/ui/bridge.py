@@ -21,7 +21,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QThread, Signal
 
 from app.events import Event
-from app.pipeline.job import JobServices
+from app.runtime import JobServices
 from app.worker.monitor import Monitor, MonitorStatus
 
 log = logging.getLogger(__name__)

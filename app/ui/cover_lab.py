@@ -34,7 +34,7 @@ from app.ui.flows import Flows
 from app.ui.images import CompareView, pixmap, preview_png
 
 if TYPE_CHECKING:
-    from app.pipeline.job import JobServices
+    from app.runtime import JobServices
     from app.ui.bridge import MonitorBridge
 
 IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.webp)"

@@ -21,7 +21,7 @@ from app.ui.orders_page import ELIGIBLE
 from app.ui.regenerate_dialog import RegenerateDialog
 
 if TYPE_CHECKING:
-    from app.pipeline.job import JobServices
+    from app.runtime import JobServices
     from app.ui.bridge import MonitorBridge
     from app.ui.detail import ItemDetail
     from app.ui.flows import Flows

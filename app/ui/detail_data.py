@@ -12,10 +12,10 @@ from PIL import Image
 from app.domain import OrderItem, Stage
 from app.notify.dispatcher import delivery_line
 from app.pipeline import checkpoints as ck
-from app.pipeline.job import JobServices
 from app.pipeline.publish import storage_keys
 from app.quality.report import QualityReport
 from app.reports.timeline import Timeline, item_timeline
+from app.runtime import JobServices
 from app.store.ports import BlobNotFound
 from app.ui.images import preview_png
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from app.pipeline.job import JobServices
+from app.runtime import JobServices
 from app.store.pg_listen import ITEMS, start_listening
 
 log = logging.getLogger(__name__)

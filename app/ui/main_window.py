@@ -30,8 +30,13 @@ from PySide6.QtWidgets import (
 from app.config import Settings
 from app.domain import ConfigurationError, Status
 from app.events import Event, MessageEvent, PausedEvent, StatusEvent
-from app.pipeline.job import JobServices
-from app.runtime import build_services, check_configuration, describe_setup, uses_supabase
+from app.runtime import (
+    JobServices,
+    build_services,
+    check_configuration,
+    describe_setup,
+    uses_supabase,
+)
 from app.ui import menus
 from app.ui.attention import Attention
 from app.ui.bridge import MonitorBridge

@@ -35,9 +35,10 @@ from app.domain import (
 )
 from app.events import PausedEvent, StatusEvent
 from app.notify.dispatcher import Dispatcher, configured_channels
-from app.pipeline.job import BookJob, JobServices
+from app.pipeline.job import BookJob
 from app.pipeline.links import renew_due
 from app.redact import redact
+from app.runtime import JobServices
 from app.store.pg_listen import CLAIMABLE, on_loop, start_listening
 
 log = logging.getLogger(__name__)

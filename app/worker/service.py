@@ -30,7 +30,7 @@ from app.domain import BadInput, Book, Personalization, PressroomError
 from app.imageio import decode_image, encode_jpeg
 from app.orders.checks import check_order, clean_name
 from app.pipeline.calls import runner_for
-from app.pipeline.job import JobServices
+from app.runtime import JobServices
 from app.worker.monitor import Monitor
 from app.worker.signals import on_stop_signals
 

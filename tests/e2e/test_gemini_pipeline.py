@@ -17,10 +17,9 @@ import pytest
 from app.domain import Status
 from app.events import EventBus
 from app.pipeline import checkpoints as ck
-from app.pipeline.job import JobServices
 from app.proving import fake_gemini as fakes
 from app.proving.fake_gemini import FakeGemini
-from app.runtime import build_services
+from app.runtime import JobServices, build_services
 from app.worker.monitor import Monitor
 from tests.conftest import make_settings, order_book, save_small_book
 

@@ -14,10 +14,9 @@ import pytest
 
 from app.domain import OrderItem, Status
 from app.events import EventBus, PausedEvent
-from app.pipeline.job import JobServices
 from app.proving import fake_gemini as fakes
 from app.proving.fake_gemini import FakeGemini, Latency
-from app.runtime import build_services
+from app.runtime import JobServices, build_services
 from app.worker import monitor as monitor_module
 from app.worker.monitor import Monitor
 from tests.conftest import make_settings, order_book, save_small_book

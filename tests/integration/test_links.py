@@ -18,10 +18,9 @@ import pytest
 from app.domain import Personalization, Status
 from app.events import EventBus
 from app.orders.place import upload_photo
-from app.pipeline.job import JobServices
 from app.pipeline.links import renew_due, resign, storage_object
 from app.proving.fake_supabase import FakeSupabase
-from app.runtime import build_services
+from app.runtime import JobServices, build_services
 from app.store.bucket import bucket_note, make_books_private
 from app.store.migrate import apply_migrations
 from app.worker.monitor import Monitor

@@ -19,9 +19,8 @@ import pytest
 
 from app.domain import Book, Status
 from app.events import Event, EventBus, MessageEvent, StatusEvent
-from app.pipeline.job import JobServices
 from app.proving.fake_supabase import FakeSupabase
-from app.runtime import build_services
+from app.runtime import JobServices, build_services
 from app.store import pg_listen
 from app.store.migrate import migrations
 from app.worker.monitor import Monitor

@@ -21,8 +21,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 from app.events import EventBus
-from app.pipeline.job import JobServices
-from app.runtime import build_services
+from app.runtime import JobServices, build_services
 from app.ui.app import make_app
 from app.ui.main_window import MainWindow
 from tests.conftest import make_settings

@@ -16,9 +16,8 @@ from PySide6.QtWidgets import QMessageBox
 
 from app.domain import PermanentError, Personalization, Status
 from app.events import EventBus, StatusEvent
-from app.pipeline.job import JobServices
 from app.reports.timeline import worker_words
-from app.runtime import build_services
+from app.runtime import JobServices, build_services
 from app.ui.main_window import MainWindow
 from tests.conftest import make_settings, order_book, save_small_book
 from tests.fakes.provider import ScriptedProvider

@@ -18,8 +18,7 @@ from app.domain import (
 from app.events import EventBus, StatusEvent
 from app.orders.place import upload_photo
 from app.pipeline import checkpoints as ck
-from app.pipeline.job import JobServices
-from app.runtime import build_services
+from app.runtime import JobServices, build_services
 from app.worker.monitor import Monitor
 from tests.conftest import make_settings, order_book, save_small_book
 from tests.fakes.provider import ScriptedProvider

@@ -12,7 +12,6 @@ import pytest
 from app.ai.usage import current_ledger
 from app.domain import Book, Claim, Page, Personalization, Stage, Status, TransientError
 from app.events import EventBus
-from app.pipeline.job import JobServices
 from app.reports.timeline import (
     LEASE_LOST,
     Failure,
@@ -21,6 +20,7 @@ from app.reports.timeline import (
     item_timeline,
     worker_words,
 )
+from app.runtime import JobServices
 from app.store.embedded import EmbeddedOrderStore
 from app.store.folder import FolderBlobStore
 from app.worker.monitor import Monitor

@@ -28,9 +28,8 @@ from app.orders.checks import (
     raise_if_refused,
 )
 from app.orders.place import OrderRequest, place_checked_order
-from app.pipeline.job import JobServices
 from app.print.pdf import MM, SAFE_MARGIN_MM, BookPage, PrintSpec, compose_book
-from app.runtime import build_services
+from app.runtime import JobServices, build_services
 from app.store.codec import book_from_dict
 from app.worker.monitor import Monitor
 from tests.conftest import make_settings, save_small_book

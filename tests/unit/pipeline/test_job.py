@@ -12,7 +12,8 @@ import pytest
 from app.domain import Claim, Stage, Status
 from app.events import EventBus, ProgressEvent
 from app.pipeline import checkpoints as ck
-from app.pipeline.job import BookJob, JobServices
+from app.pipeline.job import BookJob
+from app.runtime import JobServices
 from app.store.embedded import EmbeddedOrderStore
 from app.store.folder import FolderBlobStore
 from tests.conftest import make_settings, order_book, save_small_book

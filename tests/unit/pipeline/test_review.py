@@ -11,9 +11,8 @@ import pytest
 from app.domain import LeaseLost, Status
 from app.events import EventBus
 from app.pipeline import checkpoints as ck
-from app.pipeline.job import JobServices
 from app.pipeline.review import approve, regenerate, reject, retry
-from app.runtime import build_services
+from app.runtime import JobServices, build_services
 from app.worker.monitor import Monitor
 from tests.conftest import make_settings, order_book, save_small_book
 from tests.fakes.provider import ScriptedProvider

@@ -15,9 +15,8 @@ from app.domain import SafetyBlocked, Status
 from app.events import EventBus
 from app.pipeline import checkpoints as ck
 from app.pipeline import review
-from app.pipeline.job import JobServices
 from app.quality.report import QualityReport
-from app.runtime import build_services
+from app.runtime import JobServices, build_services
 from app.worker.monitor import Monitor
 from tests.conftest import make_settings, order_book, save_small_book
 from tests.fakes.provider import ScriptedProvider

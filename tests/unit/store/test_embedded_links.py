@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from app.domain import Claim, Status
-from app.pipeline.job import JobServices
 from app.pipeline.links import renew_due, resign
+from app.runtime import JobServices
 from app.store.ports import ItemLinks
 from tests.conftest import order_book, save_small_book
 
