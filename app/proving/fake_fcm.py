@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from google.auth import jwt
+
+from app.proving.fake_server import FakeServer
 
 PROJECT = "pressroom-test"
 # google-auth signs the assertion for Google's token endpoint whatever token_uri it posts to
@@ -23,7 +24,7 @@ FCM_ERROR = "type.googleapis.com/google.firebase.fcm.v1.FcmError"
 SEND = re.compile(r"^/v1/projects/([^/]+)/messages:send$")
 
 
-class FakeFcm:
+class FakeFcm(FakeServer):
     def __init__(self) -> None:
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self._private_pem = key.private_bytes(
@@ -43,12 +44,7 @@ class FakeFcm:
         self.sent: list[dict[str, Any]] = []
         self.unregistered: set[str] = set()
         self.unavailable = 0  # answer this many sends with 503
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        self.serve(self._handler())
 
     def service_account(self) -> dict[str, Any]:
         return {
@@ -60,14 +56,6 @@ class FakeFcm:
             "client_id": "1",
             "token_uri": f"{self.url}/token",
         }
-
-    def __enter__(self) -> FakeFcm:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self

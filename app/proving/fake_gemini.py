@@ -31,12 +31,11 @@ import io
 import json
 import math
 import random
-import sys
 import threading
 import time
 from collections import Counter, deque
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from PIL import Image, ImageDraw, ImageOps
@@ -57,6 +56,7 @@ from app.proving.fake_gemini_replies import (
     rate_limited,
     unavailable,
 )
+from app.proving.fake_server import FakeServer
 
 VALID_KEY = "test-gemini-key"
 
@@ -142,15 +142,6 @@ def _asks_image(recorded: Recorded) -> bool:
     return "IMAGE" in [m.upper() for m in recorded.config.get("responseModalities", [])]
 
 
-class QuietServer(ThreadingHTTPServer):
-    """A client that hangs up (a worker killed mid-call) is no error worth a traceback."""
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        if isinstance(sys.exc_info()[1], ConnectionError):
-            return
-        super().handle_error(request, client_address)
-
-
 @dataclass(frozen=True)
 class Latency:
     """Seconds before a structured (analysis, judge, locate) and an image call answer."""
@@ -185,7 +176,7 @@ class Faults:
 MEET_SECONDS = 30.0
 
 
-class FakeGemini:
+class FakeGemini(FakeServer):
     def __init__(
         self,
         faults: Faults | None = None,
@@ -215,22 +206,7 @@ class FakeGemini:
         self.lock = threading.Condition()
         self.concurrent: dict[str, int] = {}
         self.max_concurrent: dict[str, int] = {}
-        self._server = QuietServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def __enter__(self) -> FakeGemini:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self.serve(self._handler())
 
     def script(self, model_or_any: str, *replies: Reply) -> None:
         """Queue replies for a model (or "*" for any); later calls get the default."""

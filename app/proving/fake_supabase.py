@@ -28,7 +28,7 @@ from urllib.parse import parse_qsl, urlsplit
 import psycopg
 from psycopg import sql
 
-from app.proving.fake_gemini import QuietServer
+from app.proving.fake_server import FakeServer
 from app.proving.fake_storage import BadRequest, FakeStorage
 
 SERVICE_KEY = "sb_secret_test_service_key_0123456789"
@@ -81,7 +81,7 @@ class Injected:
     body: dict[str, Any]
 
 
-class FakeSupabase(FakeStorage):
+class FakeSupabase(FakeStorage, FakeServer):
     def __init__(self, database_url: str, service_key: str = SERVICE_KEY) -> None:
         self.database_url = database_url
         self.service_key = service_key
@@ -92,22 +92,7 @@ class FakeSupabase(FakeStorage):
         self.injected: deque[Injected] = deque()
         self.lock = threading.Lock()
         self._secret = uuid.uuid4().bytes
-        self._server = QuietServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def __enter__(self) -> FakeSupabase:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self.serve(self._handler())
 
     def inject(self, path_prefix: str, status: int, body: dict[str, Any]) -> None:
         """Answer the next request under `path_prefix` with this status and body."""
