@@ -7,14 +7,16 @@ import json
 import uuid
 from dataclasses import dataclass
 from importlib.resources import as_file
-from typing import Any
+from typing import Any, NamedTuple
 
 from app.assets import demo_root
 from app.catalog.bundle import MANIFEST
 from app.catalog.importing import read_folder
 from app.catalog.shelf import add_book
 from app.domain import Book, BookStatus, OrderItem, Personalization
+from app.names import personalize_text
 from app.orders.place import upload_photo
+from app.print.pdf import BookPage
 from app.store.ports import BlobStore, OrderStore
 
 
@@ -79,3 +81,26 @@ def place_demo_orders(
         )
         items.extend(placed)
     return items
+
+
+class DemoPages(NamedTuple):
+    title: str  # the title with the child's name
+    cover: bytes
+    pages: list[BookPage]  # every page's picture with its text personalized
+
+
+def demo_pages(book_id: str = "moon-boat", name: str = "Ada") -> DemoPages:
+    """A demo book's pictures with the text as it is printed for `name` (a girl): what the
+    print bench and the print tests compose, without a pipeline run."""
+    spec = next(b for b in demo_catalog()["books"] if b["id"] == book_id)
+    root = demo_root().joinpath(book_id)
+    pages = [
+        BookPage(
+            root.joinpath(p["image"]).read_bytes(),
+            personalize_text(p["text"], spec["hero_name"], spec["hero_gender"], name, "girl"),
+            f"page {p['index']}",
+        )
+        for p in spec["pages"]
+    ]
+    title = spec["title"].replace(spec["hero_name"], name)
+    return DemoPages(title, root.joinpath(spec["cover_image"]).read_bytes(), pages)

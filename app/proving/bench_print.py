@@ -5,27 +5,9 @@ from __future__ import annotations
 
 import time
 
-from app.assets import demo_root
-from app.catalog import demo_catalog
-from app.names import personalize_text
+from app.catalog.demo import demo_pages
 from app.print.outputs import make_print_outputs
-from app.print.pdf import BookPage
 from app.print.profiles import load_profile, profile_names
-
-
-def _demo(book_id: str, name: str) -> tuple[str, bytes, list[BookPage]]:
-    spec = next(b for b in demo_catalog()["books"] if b["id"] == book_id)
-    root = demo_root().joinpath(book_id)
-    pages = [
-        BookPage(
-            root.joinpath(p["image"]).read_bytes(),
-            personalize_text(p["text"], spec["hero_name"], spec["hero_gender"], name, "girl"),
-            f"page {p['index']}",
-        )
-        for p in spec["pages"]
-    ]
-    title = spec["title"].replace(spec["hero_name"], name)
-    return title, root.joinpath(spec["cover_image"]).read_bytes(), pages
 
 
 def run_print_bench() -> int:
@@ -38,7 +20,7 @@ def run_print_bench() -> int:
         if profile.is_digital:
             continue
         for book_id in ("moon-boat", "giant-garden"):
-            title, cover, pages = _demo(book_id, "Ada")
+            title, cover, pages = demo_pages(book_id, "Ada")
             started = time.perf_counter()
             made = make_print_outputs(cover, pages, profile, title=title, child_name="Ada")
             seconds = time.perf_counter() - started

@@ -14,11 +14,8 @@ import pymupdf
 import pytest
 from PIL import Image
 
-from app.assets import demo_root
-from app.catalog import demo_catalog
-from app.names import personalize_text
+from app.catalog.demo import demo_pages
 from app.print.outputs import PrintOutputs, make_print_outputs
-from app.print.pdf import BookPage
 from app.print.preflight import preflight
 from app.print.profiles import load_profile
 
@@ -38,23 +35,9 @@ def need_ghostscript() -> None:
         pytest.skip(f"SKIPPED LOUDLY: {reason}; the CMYK tests run in CI")
 
 
-def demo_pages(book_id: str = "moon-boat", name: str = "Ada") -> tuple[bytes, list[BookPage]]:
-    spec = next(b for b in demo_catalog()["books"] if b["id"] == book_id)
-    root = demo_root().joinpath(book_id)
-    pages = [
-        BookPage(
-            root.joinpath(p["image"]).read_bytes(),
-            personalize_text(p["text"], spec["hero_name"], spec["hero_gender"], name, "girl"),
-            f"page {p['index']}",
-        )
-        for p in spec["pages"]
-    ]
-    return root.joinpath(spec["cover_image"]).read_bytes(), pages
-
-
 @cache
 def outputs(profile: str, book_id: str = "moon-boat") -> PrintOutputs:
-    cover, pages = demo_pages(book_id)
+    _, cover, pages = demo_pages(book_id)
     return make_print_outputs(
         cover, pages, load_profile(profile), title="Ada and the Moon Boat", child_name="Ada"
     )
