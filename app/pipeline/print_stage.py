@@ -11,8 +11,9 @@ from typing import Any
 
 from app.ai.prompt import personalized_title
 from app.ai.usage import native_size_of, native_sizes_in
+from app.config import Settings
 from app.cpu import run_cpu, whole_book_slot
-from app.domain import Book, Stage
+from app.domain import Book, Personalization, Stage
 from app.pipeline import checkpoints as ck
 from app.pipeline.pdf_stage import book_pages
 from app.pipeline.stage import StageContext
@@ -23,14 +24,14 @@ from app.quality.report import Check, QualityReport
 TARGETS = {"interior": "interior", "cover": "cover spread"}
 
 
-def profile_for(ctx: StageContext) -> PrinterProfile:
+def profile_for(who: Personalization, settings: Settings) -> PrinterProfile:
     """The item's own printer (when the order names one), else the shop's setting."""
-    return load_profile(ctx.item.personalization.print_profile or ctx.settings.print_profile)
+    return load_profile(who.print_profile or settings.print_profile)
 
 
 async def print_stage(ctx: StageContext, book: Book) -> dict[str, Any] | None:
     """Make the print files (once: a resumed job reuses them); their preflight as JSON."""
-    profile = profile_for(ctx)
+    profile = profile_for(ctx.item.personalization, ctx.settings)
     if profile.is_digital:
         return None
     saved: dict[str, Any] | None = await ctx.read_json(ck.PREFLIGHT)

@@ -17,6 +17,7 @@ from app.print.colour import output_intents
 from app.print.cover import spread_geometry
 from app.print.interior import page_rects
 from app.print.profiles import PT, PrinterProfile
+from app.quality.pdf_text import overrun, printed_spans, read_page
 
 Status = Literal["pass", "warn", "fail"]
 Kind = Literal["interior", "cover"]
@@ -268,17 +269,12 @@ def _text(
         _, _, safe = _expected(profile, kind, page.number + 1, pages)
         if kind == "cover":
             safe = page.trimbox  # the cover's text may stand on the spine and both panels
-        for block in page.get_text("dict")["blocks"]:
-            for line in block.get("lines", ()):
-                for span in line["spans"]:
-                    if not span["text"].strip():
-                        continue
-                    where = f"page {page.number + 1}"
-                    if span["size"] < profile.min_type_pt - 0.05:
-                        small.append(f"{where}: {span['size']:.1f} pt “{span['text'][:20]}”")
-                    box = pymupdf.Rect(span["bbox"])
-                    if box & safe != box and not _inside(box, safe):
-                        outside.append(f"{where}: “{span['text'][:20]}”")
+        where = f"page {page.number + 1}"
+        for span in printed_spans(read_page(doc, page)):  # as the quality gate reads text
+            if span.size < profile.min_type_pt - 0.05:
+                small.append(f"{where}: {span.size:.1f} pt “{span.text[:20]}”")
+            if overrun(span, safe) > 1:
+                outside.append(f"{where}: “{span.text[:20]}”")
     report.add(
         "type_size",
         "fail" if small else "pass",

@@ -47,6 +47,8 @@ from app.quality.pdf_text import (
     backwards,
     count_name,
     count_name_spelled,
+    overrun,
+    printed_spans,
     read_pdf,
     span_glyph_faults,
 )
@@ -277,15 +279,8 @@ def safe_area_check(text: PdfText, settings: Settings) -> Check:
             page.trimbox.y1 - inset,
         )
         outside: list[str] = []
-        for span in page.spans:
-            if not span.printed:
-                continue
-            beyond = 0.0
-            for glyph in span.glyphs:
-                if glyph.char.isspace():
-                    continue
-                x0, y0, x1, y1 = glyph.bbox
-                beyond = max(beyond, safe.x0 - x0, safe.y0 - y0, x1 - safe.x1, y1 - safe.y1)
+        for span in printed_spans(page):
+            beyond = overrun(span, safe)
             if beyond > TOLERANCE_PT:
                 worst = max(worst, beyond)
                 outside.append(f"{_quote(_clip(span.text, 40))} by {beyond / MM:.1f} mm")
@@ -310,9 +305,7 @@ def type_size_check(text: PdfText, settings: Settings) -> Check:
     found: list[str] = []
     smallest: float | None = None
     for page in text.pages:
-        for span in page.spans:
-            if not span.printed or not span.text.strip():
-                continue
+        for span in printed_spans(page):
             smallest = span.size if smallest is None else min(smallest, span.size)
             if span.size < MIN_TYPE_PT - 0.01:
                 found.append(f"{page.label}: {_quote(_clip(span.text, 40))} in {span.size:.1f} pt")

@@ -76,6 +76,22 @@ class PageText:
         return "the cover" if self.number == 0 else f"page {self.number}"
 
 
+def printed_spans(page: PageText) -> list[Span]:
+    """The spans a reader sees: printed (not invisible) and with letters."""
+    return [s for s in page.spans if s.printed and s.text.strip()]
+
+
+def overrun(span: Span, area: pymupdf.Rect) -> float:
+    """How far, in points, the span's letters reach past `area` (0: all inside)."""
+    beyond = 0.0
+    for glyph in span.glyphs:
+        if glyph.char.isspace():
+            continue
+        x0, y0, x1, y1 = glyph.bbox
+        beyond = max(beyond, area.x0 - x0, area.y0 - y0, x1 - area.x1, y1 - area.y1)
+    return beyond
+
+
 @dataclass
 class PdfText:
     pages: list[PageText]
@@ -84,7 +100,7 @@ class PdfText:
 
 def read_pdf(pdf: bytes) -> PdfText:
     with pymupdf.open(stream=pdf, filetype="pdf") as doc:
-        pages = [_read_page(doc, page) for page in doc]
+        pages = [read_page(doc, page) for page in doc]
         metadata = {k: v for k, v in (doc.metadata or {}).items() if isinstance(v, str) and v}
         xmp = doc.get_xml_metadata()
         if xmp:
@@ -95,7 +111,7 @@ def read_pdf(pdf: bytes) -> PdfText:
     return PdfText(pages, metadata)
 
 
-def _read_page(doc: pymupdf.Document, page: pymupdf.Page) -> PageText:
+def read_page(doc: pymupdf.Document, page: pymupdf.Page) -> PageText:
     spans = [
         Span(
             font=str(trace["font"]),

@@ -96,17 +96,11 @@ def test_a_book_is_checked_against_the_chosen_printers_page(tmp_path: Path) -> N
 
 
 def test_an_order_can_name_its_own_printer(tmp_path: Path) -> None:
-    from types import SimpleNamespace
-
     from app.domain import Personalization
     from app.pipeline.print_stage import profile_for
     from tests.conftest import make_settings
 
     settings = make_settings(tmp_path, print_profile="kdp-paperback-8.5x8.5")
     own = Personalization("Ada", print_profile="gelato-hardcover-8x8")
-    job = SimpleNamespace(
-        item=SimpleNamespace(personalization=own), s=SimpleNamespace(settings=settings)
-    )
-    assert profile_for(job).name == "gelato-hardcover-8x8"  # type: ignore[arg-type]
-    job.item.personalization = Personalization("Ada")
-    assert profile_for(job).name == "kdp-paperback-8.5x8.5"  # type: ignore[arg-type]
+    assert profile_for(own, settings).name == "gelato-hardcover-8x8"
+    assert profile_for(Personalization("Ada"), settings).name == "kdp-paperback-8.5x8.5"
