@@ -1,5 +1,6 @@
 """The shop's books: import (a folder or the book's PDF), export, validation, versions,
-proofs, and the demo catalog. The console's Catalog page and `pressroom book` use it."""
+and the demo catalog (proofs are made by app/worker/proof.py). The console's Catalog page
+and `pressroom book` use it."""
 
 from app.catalog.demo import (
     DEMO_BOOKS,

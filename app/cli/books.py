@@ -129,8 +129,8 @@ def cmd_book_status(args: argparse.Namespace) -> int:
 
 def cmd_book_proof(args: argparse.Namespace) -> int:
     from app.catalog.demo import DEMO_CHILDREN, DemoChild
-    from app.catalog.proof import make_proof
     from app.imageio import read_file
+    from app.worker.proof import make_proof
 
     services = _services(args)
     child: DemoChild = DEMO_CHILDREN[0]

@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
 from app.catalog.bundle import BookFiles, content_of
 from app.catalog.importing import read_source, with_answers
 from app.catalog.locate import locate_regions
-from app.catalog.proof import Proof, make_proof
 from app.catalog.shelf import add_book
 from app.catalog.validate import GENDERS, catalog_spec, picture_sizes
 from app.catalog.versions import save_edit, set_status
@@ -41,6 +40,7 @@ from app.ui.cover_lab import DropZone
 from app.ui.flows import Flows
 from app.ui.images import pixmap, preview_png
 from app.ui.pdf_preview import PdfPreview
+from app.worker.proof import Proof, make_proof
 
 if TYPE_CHECKING:
     from app.ui.bridge import MonitorBridge

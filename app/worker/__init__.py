@@ -1,2 +1,3 @@
 """The worker: the monitor that claims and runs paid items, the HTTP service that runs it
-headless, and the signals that stop it cleanly."""
+headless, proofs (a book made for a sample child without an order), and the signals that
+stop it cleanly."""

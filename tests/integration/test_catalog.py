@@ -15,13 +15,13 @@ import pytest
 from app.assets import demo_root
 from app.catalog import load_demo_catalog
 from app.catalog.importing import read_source, with_answers
-from app.catalog.proof import make_proof
 from app.catalog.shelf import add_book, export_book
 from app.catalog.versions import NotReady, save_edit, set_status
 from app.domain import Book, BookStatus, Box, Personalization, PressroomError, Status
 from app.events import EventBus
 from app.print.pdf import PrintSpec
 from app.runtime import build_services
+from app.worker.proof import make_proof
 from tests.integration.conftest import Backend
 
 TEXTS = ["Nora ran to the sea.", "Nora met a crab.", "The crab waved at Nora."]

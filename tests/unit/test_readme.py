@@ -71,3 +71,14 @@ def test_the_list_covers_what_the_qt_platform_plugins_link_against() -> None:
     assert needed, "objdump found no dependencies"
     outside = {n for n in needed if n not in bundled and not n.startswith(base)}
     assert outside - set(table()) == set()
+
+
+def test_the_code_map_names_every_package_of_the_app() -> None:
+    """README's "How it works" map follows the layout: a new room is named there."""
+    text = (ROOT / "README.md").read_text()
+    packages = {
+        f"app/{p.parent.name}/"
+        for p in (ROOT / "app").glob("*/__init__.py")
+        if p.parent.name not in {"resources", "migrations"}
+    }
+    assert {p for p in packages if p not in text} == set()
