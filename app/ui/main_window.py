@@ -48,6 +48,7 @@ from app.ui.detail_data import load_detail
 from app.ui.flows import Flows
 from app.ui.live_refresh import LiveRefresh
 from app.ui.log_view import LogView
+from app.ui.order_dialog import open_order_dialog
 from app.ui.order_model import OrderFilterModel, OrderTableModel
 from app.ui.orders_page import OrdersPage
 from app.ui.overview_strip import OverviewStrip, load_overview
@@ -180,7 +181,7 @@ class MainWindow(DecisionsMixin, QMainWindow):
             self.catalog.reload()
 
     def _build_actions(self) -> None:
-        a = self.actions_by_name = menus.window_actions(self)
+        a = self.actions_by_name = menus.window_actions(self, self)
         a["open"].setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         self.table.addAction(a["open"])
         menus.install(self, a, self.log_dock)
@@ -369,17 +370,17 @@ class MainWindow(DecisionsMixin, QMainWindow):
         self.detail.tabs.setCurrentIndex(0)
         self.detail.setFocus()
 
-    def _open_current(self) -> None:
+    def open_current(self) -> None:
         item = self.model.item_at(self.proxy.mapToSource(self.table.currentIndex()).row())
         if item is not None:
             self.open_item(item.id)
 
-    def _focus_search(self) -> None:
+    def focus_search(self) -> None:
         self.tabs.setCurrentIndex(ORDERS_TAB)
         self.search.setFocus()
         self.search.selectAll()
 
-    def _on_selected(self, fn: Callable[[str], Any]) -> None:
+    def on_selected(self, fn: Callable[[str], Any]) -> None:
         if self._selected:
             fn(self._selected)
 
@@ -432,7 +433,10 @@ class MainWindow(DecisionsMixin, QMainWindow):
             self.bridge.start_monitor()
         self.statusBar().showMessage("Settings saved and applied.", 5000)
 
-    def _about(self) -> None:
+    def new_order(self) -> None:
+        open_order_dialog(self)
+
+    def about(self) -> None:
         QMessageBox.about(
             self,
             "About Pressroom",

@@ -4,13 +4,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow
 
 if TYPE_CHECKING:
-    from app.ui.main_window import MainWindow
+    from PySide6.QtWidgets import QTabWidget
+
+    from app.ui.bridge import MonitorBridge
+    from app.ui.detail import ItemDetail
+    from app.ui.orders_page import OrdersPage
 
 MENUS: dict[str, list[str | None]] = {  # None: a separator
     "&File": ["new_order", "demo", "settings", None, "quit"],
@@ -64,16 +68,42 @@ def install(window: QMainWindow, actions: dict[str, QAction], log_dock: QDockWid
         toolbar.addAction(actions[name])
 
 
-def window_actions(w: MainWindow) -> dict[str, QAction]:
+class ConsoleSlots(Protocol):
+    """The main window's public slots and parts, all that its actions call."""
+
+    bridge: MonitorBridge
+    orders: OrdersPage
+    detail: ItemDetail
+    tabs: QTabWidget
+
+    def new_order(self) -> None: ...
+    def place_demo_orders(self) -> Any: ...
+    def open_settings(self) -> None: ...
+    def close(self) -> bool: ...
+    def bridge_start(self) -> None: ...
+    def bridge_stop(self) -> None: ...
+    def refresh(self, full: bool = False) -> Any: ...
+    def focus_search(self) -> None: ...
+    def open_current(self) -> None: ...
+    def on_selected(self, fn: Callable[[str], Any]) -> None: ...
+    def approve(self, item_id: str) -> Any: ...
+    def reject(self, item_id: str, reason: str | None = None) -> Any: ...
+    def regenerate(self, item_id: str, page_count: int) -> Any: ...
+    def retry(self, item_id: str) -> Any: ...
+    def bulk(self, action: str, everything: bool) -> Any: ...
+    def retry_all_failed(self) -> Any: ...
+    def about(self) -> None: ...
+
+
+def window_actions(window: QMainWindow, w: ConsoleSlots) -> dict[str, QAction]:
     """Every action of the main window, by name (MENUS says where each goes); the tabs
     are Orders, Item, Cover Lab and Catalog, in that order."""
-    from app.ui.order_dialog import open_order_dialog
 
     def act(text: str, slot: Callable[[], Any], shortcut: Any = None) -> QAction:
-        return make_action(w, text, slot, shortcut)
+        return make_action(window, text, slot, shortcut)
 
     return {
-        "new_order": act("&New order…", lambda: open_order_dialog(w), "Ctrl+N"),
+        "new_order": act("&New order…", w.new_order, "Ctrl+N"),
         "demo": act("Place &demo orders", w.place_demo_orders, "Ctrl+D"),
         "settings": act("&Settings…", w.open_settings, "Ctrl+,"),
         "quit": act("&Quit", w.close, "Ctrl+Q"),
@@ -81,18 +111,18 @@ def window_actions(w: MainWindow) -> dict[str, QAction]:
         "stop": act("S&top monitor", w.bridge_stop, "Ctrl+Shift+R"),
         "resume": act("&Resume paused queue", lambda: w.bridge.resume()),
         "refresh": act("Re&fresh", lambda: w.refresh(full=True), "F5"),
-        "find": act("&Find…", w._focus_search, "Ctrl+F"),
-        "open": act("&Open item", w._open_current, "Return"),
+        "find": act("&Find…", w.focus_search, "Ctrl+F"),
+        "open": act("&Open item", w.open_current, "Return"),
         "save_view": act("Save &view…", w.orders.save_view, "Ctrl+S"),
-        "approve": act("&Approve && publish", lambda: w._on_selected(w.approve)),
-        "reject": act("&Reject…", lambda: w._on_selected(w.reject)),
+        "approve": act("&Approve && publish", lambda: w.on_selected(w.approve)),
+        "reject": act("&Reject…", lambda: w.on_selected(w.reject)),
         "regenerate": act(
             "Re&generate…",
-            lambda: w._on_selected(
+            lambda: w.on_selected(
                 lambda i: w.regenerate(i, w.detail.data.page_count if w.detail.data else 0)
             ),
         ),
-        "retry": act("Re&try", lambda: w._on_selected(w.retry)),
+        "retry": act("Re&try", lambda: w.on_selected(w.retry)),
         "bulk_approve": act("Approve && publish all &shown…", lambda: w.bulk("approve", True)),
         "bulk_reject": act("Reject all sho&wn…", lambda: w.bulk("reject", True)),
         "bulk_retry": act("Retry all s&hown…", lambda: w.bulk("retry", True)),
@@ -101,5 +131,5 @@ def window_actions(w: MainWindow) -> dict[str, QAction]:
         "item_tab": act("&Item", lambda: w.tabs.setCurrentIndex(1), "Ctrl+2"),
         "lab_tab": act("Cover &Lab", lambda: w.tabs.setCurrentIndex(2), "Ctrl+3"),
         "catalog_tab": act("&Catalog", lambda: w.tabs.setCurrentIndex(3), "Ctrl+4"),
-        "about": act("&About Pressroom", w._about),
+        "about": act("&About Pressroom", w.about),
     }

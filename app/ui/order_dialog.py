@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSpinBox,
+    QStatusBar,
     QVBoxLayout,
     QWidget,
 )
@@ -35,7 +36,6 @@ from app.ui.flows import Flows
 
 if TYPE_CHECKING:
     from app.ui.bridge import MonitorBridge
-    from app.ui.main_window import MainWindow
 
 IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.webp)"
 NO_AGE = -1
@@ -182,9 +182,19 @@ class OrderDialog(QDialog):
         return item
 
 
-def open_order_dialog(window: MainWindow) -> OrderDialog:
+class OrderHost(Protocol):
+    """What the dialog needs of the window it opens over."""
+
+    bridge: MonitorBridge
+    flows: Flows
+
+    def refresh(self, full: bool = False) -> Any: ...
+    def statusBar(self) -> QStatusBar: ...
+
+
+def open_order_dialog(window: OrderHost) -> OrderDialog:
     """Open New order… over the window; a placed order wakes the monitor and is shown."""
-    dialog = OrderDialog(window.bridge, window.flows, window)
+    dialog = OrderDialog(window.bridge, window.flows, cast(QWidget, window))
 
     def placed(item: OrderItem) -> None:
         window.bridge.wake()
