@@ -97,7 +97,7 @@ def build_page_prompt(
         f"Wherever {book.hero_name} appears, draw {describe_child(child, who)} instead, looking "
         "the same as on the personalized cover (third reference) and like the photo (second).",
         "Change nothing else; add no text to the picture.",
-        f'The page\'s text, for context: "{text}"',
+        f"The page's text, for context: “{text}”",  # curly: the text has its own quotes
     ]
     if instruction:
         lines.append(f"Operator's note: {instruction}")
