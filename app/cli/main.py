@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app import __version__
 from app.cli.books import add_book_commands
@@ -27,11 +28,14 @@ from app.cli.printing import add_print_commands
 from app.cli.records import cmd_check, cmd_links, cmd_migrate, cmd_resend, cmd_status
 from app.cli.tools import add_tool_commands
 from app.config import TRIM_SIZES_MM, Settings
-from app.domain import PressroomError, Status
+from app.domain import OrderItem, PressroomError, Status
 from app.events import Event, MessageEvent, ProgressEvent
 from app.logs import setup_logging
 from app.redact import redact
 from app.worker.signals import on_stop_signals
+
+if TYPE_CHECKING:  # built lazily: the command starts without the pipeline
+    from app.runtime import JobServices
 
 log = logging.getLogger("pressroom")
 
@@ -51,10 +55,10 @@ def _print_events(event: Event) -> None:
         print(f"{prefix}{logging.getLevelName(event.level).lower()}: {event.text}", flush=True)
 
 
-async def _run_monitor(services: object, until: set[str] | None) -> None:
+async def _run_monitor(services: JobServices, until: set[str] | None) -> None:
     from app.worker.monitor import Monitor
 
-    monitor = Monitor(services)  # type: ignore[arg-type]
+    monitor = Monitor(services)
     on_stop_signals(asyncio.get_running_loop(), monitor.stop)
     if until is None:
         await monitor.run()
@@ -84,22 +88,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return _summarize([services.store.get_item(i.id) for i in items], services)
 
 
-def _summarize(items: Sequence[object], services: object) -> int:
+def _summarize(items: Sequence[OrderItem], services: JobServices) -> int:
     from app.pipeline.checkpoints import PDF, Checkpoints
 
     status = EXIT_OK
     print()
     for item in items:
-        who = item.personalization.child_name  # type: ignore[attr-defined]
-        book = item.book_id  # type: ignore[attr-defined]
-        state = item.pressroom_status  # type: ignore[attr-defined]
+        who = item.personalization.child_name
+        book = item.book_id
+        state = item.pressroom_status
         if state is Status.COMPLETED:
-            print(f"{book} for {who}: {item.pdf_url}")  # type: ignore[attr-defined]
+            print(f"{book} for {who}: {item.pdf_url}")
         elif state is Status.AWAITING_REVIEW:
-            draft = Checkpoints(services.blobs, item.id).key(PDF)  # type: ignore[attr-defined]
-            print(f"{book} for {who}: awaiting review (draft {services.blobs.url(draft)})")  # type: ignore[attr-defined]
+            draft = Checkpoints(services.blobs, item.id).key(PDF)
+            print(f"{book} for {who}: awaiting review (draft {services.blobs.url(draft)})")
         else:
-            print(f"{book} for {who}: {state.value}: {item.last_error}")  # type: ignore[attr-defined]
+            print(f"{book} for {who}: {state.value}: {item.last_error}")
             status = EXIT_FAILED
     return status
 
