@@ -16,8 +16,8 @@ import pymupdf
 from app.print.colour import output_intents
 from app.print.cover import spread_geometry
 from app.print.interior import page_rects
+from app.print.pdf_text import overrun, printed_spans, read_page
 from app.print.profiles import PT, PrinterProfile
-from app.quality.pdf_text import overrun, printed_spans, read_page
 
 Status = Literal["pass", "warn", "fail"]
 Kind = Literal["interior", "cover"]

@@ -16,11 +16,11 @@ from app.config import Settings
 from app.domain import Book, Personalization
 from app.names import personalize_text
 from app.print.pdf import MM, SAFE_MARGIN_MM, BookPage, PrintSpec, compose_book
+from app.print.pdf_text import (
+    CHECKS,
+)
 from app.quality.pdf_checks import (
     pdf_checks,
-)
-from app.quality.pdf_text import (
-    CHECKS,
 )
 from app.quality.report import Check
 from app.store.codec import book_from_dict

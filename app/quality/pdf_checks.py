@@ -32,7 +32,7 @@ import pymupdf
 from app.config import Settings
 from app.domain import Book
 from app.print.pdf import MM, SAFE_MARGIN_MM
-from app.quality.pdf_text import (
+from app.print.pdf_text import (
     CHECKS,
     MIN_TYPE_PT,
     TOLERANCE_PT,

@@ -15,6 +15,7 @@ from app.assets import FONT_REGULAR, TEXT_FONTS, font_bytes
 from app.config import Settings
 from app.domain import Book
 from app.print.pdf import MM
+from app.print.pdf_text import CHECKS, count_name, count_name_spelled
 from app.quality.calibration_pdfs import (
     FAULT_CHECKS,
     GOOD_NAMES,
@@ -26,7 +27,6 @@ from app.quality.calibration_pdfs import (
     rows_text,
 )
 from app.quality.pdf_checks import check_pdf_file, pdf_checks
-from app.quality.pdf_text import CHECKS, count_name, count_name_spelled
 from app.quality.report import Check
 
 SETTINGS = Settings(data_dir=Path("unused"))

@@ -1,7 +1,8 @@
-"""The composed PDF read back for the quality checks: every printed span with its font,
-size, box and glyph ids (PyMuPDF's text trace), and whole-word name matching that sees
-through case, possessives and the glyphs a font's ToUnicode map cannot spell; and how a
-span's script is drawn (boxes, unjoined Arabic, right-to-left letters laid out backwards)."""
+"""A composed PDF read back, for the quality gate's PDF checks and for preflight: every
+printed span with its font, size, box and glyph ids (PyMuPDF's text trace), and whole-word
+name matching that sees through case, possessives and the glyphs a font's ToUnicode map
+cannot spell; and how a span's script is drawn (boxes, unjoined Arabic, right-to-left
+letters laid out backwards)."""
 
 from __future__ import annotations
 
