@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from google.auth import jwt
 
-from app.proving.fake_server import FakeServer
+from app.proving.fake_server import FakeServer, QuietHandler
 
 PROJECT = "pressroom-test"
 # google-auth signs the assertion for Google's token endpoint whatever token_uri it posts to
@@ -60,10 +60,7 @@ class FakeFcm(FakeServer):
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 if self.path == "/token":

@@ -56,7 +56,7 @@ from app.proving.fake_gemini_replies import (
     rate_limited,
     unavailable,
 )
-from app.proving.fake_server import FakeServer
+from app.proving.fake_server import FakeServer, QuietHandler
 
 VALID_KEY = "test-gemini-key"
 
@@ -328,11 +328,8 @@ class FakeGemini(FakeServer):
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: object) -> None:
-                pass
 
             def _drop(self) -> bool:
                 """An outage: the connection ends without an answer."""

@@ -19,6 +19,13 @@ class QuietServer(ThreadingHTTPServer):
         super().handle_error(request, client_address)
 
 
+class QuietHandler(BaseHTTPRequestHandler):
+    """A request handler that does not print a line per request."""
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
 class FakeServer:
     """Subclasses build their state, then call `serve(handler)`; `with fake:` runs it."""
 

@@ -28,7 +28,7 @@ from urllib.parse import parse_qsl, urlsplit
 import psycopg
 from psycopg import sql
 
-from app.proving.fake_server import FakeServer
+from app.proving.fake_server import FakeServer, QuietHandler
 from app.proving.fake_storage import BadRequest, FakeStorage
 
 SERVICE_KEY = "sb_secret_test_service_key_0123456789"
@@ -310,11 +310,8 @@ class FakeSupabase(FakeStorage, FakeServer):
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: object) -> None:
-                pass
 
             def _serve(self) -> None:
                 parts = urlsplit(self.path)
