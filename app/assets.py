@@ -5,7 +5,7 @@ Names are printed in DejaVu Serif (Latin with Vietnamese and the rest of Latin E
 Greek, Cyrillic). DejaVu has no Arabic or Hebrew, so those letters are drawn in Noto Naskh
 Arabic and Noto Serif Hebrew (resources/fonts/LICENSE-Noto.txt): each run of text goes to
 the first font of its family that has every one of its letters (`font_runs`). The PDF's
-page text (app/print/pdf.py) and the cover's lettering (app/ai/imaging.py) both set text
+page text (app/print/pdf.py) and the cover's lettering (app/ai/lettering.py) both set text
 this way, and the order checks refuse a name with a letter none of them has.
 """
 

@@ -14,7 +14,7 @@ import io
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
-from app.ai import imaging
+from app.ai import imaging, lettering
 from app.ai.provider import (
     ChildAnalysis,
     CoverAnalysis,
@@ -186,7 +186,7 @@ class TemplateProvider:
         else:
             self._place_inset(page, photo, face_box, page_palette)
         if task.title and task.title_box:
-            imaging.letter_title(page, task.title, task.title_box)
+            lettering.letter_title(page, task.title, task.title_box)
         return encode_jpeg(page, self.jpeg_quality, dpi=300)
 
     def _place_face(

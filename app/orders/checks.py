@@ -47,7 +47,7 @@ NAME_FONTS = (TITLE_FONTS, TEXT_FONTS)
 # (max(11 pt, ...)). The cover lettering's own floor (8 px on a 300 DPI cover, about 2 pt) is
 # smaller than anything readable, so a title may shrink to this size and no further.
 MIN_TEXT_PT = 11.0
-# The cover lettering (app/ai/imaging.py letter_title) keeps the title within 90 % of the
+# The cover lettering (app/ai/lettering.py letter_title) keeps the title within 90 % of the
 # title box's width.
 TITLE_WIDTH_SHARE = 0.9
 

@@ -84,13 +84,13 @@ def test_bad_files_get_a_clear_message_in_the_panel(
 def test_a_catalog_cover_gets_its_title_lettered_with_the_childs_name(
     make_window: Factory, qtbot: Any, tmp_path: Path, monkeypatch: Any
 ) -> None:
-    from app.ai import imaging
+    from app.ai import lettering
     from app.catalog import load_demo_catalog
 
     lettered: list[str] = []
-    real = imaging.letter_title
+    real = lettering.letter_title
     monkeypatch.setattr(
-        imaging,
+        lettering,
         "letter_title",
         lambda img, title, box: lettered.append(title) or real(img, title, box),
     )

@@ -1,4 +1,4 @@
-"""The cover's title lettering (app/ai/imaging.py): the shipped fonts for every script a
+"""The cover's title lettering (app/ai/lettering.py): the shipped fonts for every script a
 name is written in, right-to-left names in their place inside a left-to-right title, and
 Latin titles lettered exactly as before."""
 
@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from app.ai import imaging
-from app.ai.imaging import Piece, letter_title, pieces
+from app.ai import lettering
+from app.ai.lettering import Piece, letter_title, pieces
 from app.assets import FONT_BOLD, TITLE_FONTS, demo_root, font_bytes, has_glyph
 from app.catalog import demo_catalog
 from app.domain import Box
@@ -127,7 +127,7 @@ def test_the_arabic_name_is_drawn_in_its_own_font_not_as_boxes() -> None:
     letter_title(cover, title, box)
     left, top, right, bottom = box.to_pixels(*cover.size)
     draw = ImageDraw.Draw(cover)
-    size = imaging.fit_title_size(draw, title, right - left, bottom - top)
+    size = lettering.fit_title_size(draw, title, right - left, bottom - top)
     naskh = ImageFont.truetype(io.BytesIO(font_bytes(NASKH)), size)
     width = naskh.getlength("ليلى", direction="rtl")
     inner = left + (bottom - top) // 5  # past the banner's rounded corner
@@ -149,10 +149,10 @@ def test_without_raqm_a_hebrew_name_is_still_drawn_right_to_left(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Some Pillow builds lack libraqm: the letters of a right-to-left piece are reversed by
-    hand, so Hebrew reads the same (Arabic then stays unjoined; see imaging.py)."""
+    hand, so Hebrew reads the same (Arabic then stays unjoined; see lettering.py)."""
     with_raqm, box = demo_cover()
     letter_title(with_raqm, "שירה and the Moon Boat", box)
-    monkeypatch.setattr(imaging, "_raqm", lambda: False)
+    monkeypatch.setattr(lettering, "_raqm", lambda: False)
     without, _ = demo_cover()
     letter_title(without, "שירה and the Moon Boat", box)
     a = np.asarray(with_raqm.convert("L")).astype(int)
