@@ -217,7 +217,7 @@ class TemplateProvider:
         border = max(4, diameter // 24)
         ImageDraw.Draw(page).ellipse(
             (x - border, y - border, x + diameter + border, y + diameter + border),
-            fill=_contrast(frame),
+            fill=lettering.contrast(frame),
         )
         face = stylized_face(photo, face_box, (diameter, diameter), page_palette)
         page.paste(face, (x, y), face)
@@ -282,8 +282,3 @@ def _ellipse_mask(size: tuple[int, int], scale: int = 4, inset: int = 0) -> Imag
     edge = inset * scale
     ImageDraw.Draw(big).ellipse((edge, edge, big.width - 1 - edge, big.height - 1 - edge), fill=255)
     return big.resize(size, Image.Resampling.LANCZOS)
-
-
-def _contrast(rgb: tuple[int, int, int]) -> tuple[int, int, int]:
-    luminance = 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2]
-    return (30, 30, 30) if luminance > 140 else (250, 250, 245)
