@@ -64,6 +64,7 @@ class LiveRefresh(QObject):
         self._stopped = True
         if self.listener is not None:
             self.listener.stop(wait=False)  # its thread closes the connection by itself
+            self.listener = None  # its callback holds self: no cycle left for the collector
         self._window.stop()
         self._on_live(False)
 

@@ -51,6 +51,7 @@ def test_changes_refresh_the_table_at_most_every_quarter_second(
         assert 3 <= len(refreshes) <= 4  # not one per change (4: a slow machine's burst)
     finally:
         live.stop()
+        timer.stop()
         services.store.close()
     assert timer.interval() == 2000  # back to the timer's own pace
 
@@ -63,6 +64,7 @@ def test_without_a_database_url_the_timer_keeps_its_pace(qtbot: Any, tmp_path: P
     assert live.listener is None and not live.is_live
     live.stop()
     assert timer.interval() == 2000
+    timer.stop()
     services.store.close()
 
 
@@ -70,7 +72,8 @@ def test_a_change_during_a_running_refresh_is_read_after_it(qtbot: Any, tmp_path
     services = build_services(make_settings(tmp_path), EventBus())
     refreshes: list[int] = []
     busy = [True]
-    live = LiveRefresh(services, QTimer(), lambda: refreshes.append(1), lambda: busy[0])
+    timer = QTimer()
+    live = LiveRefresh(services, timer, lambda: refreshes.append(1), lambda: busy[0])
     try:
         live._changed.emit()  # as the listener's thread does
         qtbot.wait(600)
@@ -79,4 +82,5 @@ def test_a_change_during_a_running_refresh_is_read_after_it(qtbot: Any, tmp_path
         qtbot.waitUntil(lambda: refreshes == [1], timeout=15_000)
     finally:
         live.stop()
+        timer.stop()
         services.store.close()
