@@ -5,7 +5,6 @@ store they are blob keys (see app.catalog.shelf)."""
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from collections.abc import Mapping
@@ -13,22 +12,20 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from PIL import Image, UnidentifiedImageError
-
+from app.catalog.intake import FolderImages, IntakeLimits, picture_format
 from app.domain import BadInput, Book, BookStatus
 from app.store.codec import book_from_dict, book_to_dict
 
 FORMAT = "pressroom-book/1"
 MANIFEST = "book.json"
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
-_SUFFIX_OF_FORMAT = {"JPEG": ".jpg", "MPO": ".jpg", "PNG": ".png", "WEBP": ".webp"}
 # What a bundle does not carry: the shop's own state for the book.
 _SHOP_STATE = ("version", "status")
 
 
 def slug(title: str) -> str:
     """A book id from its title: lower-case letters and digits joined by hyphens."""
-    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "book"
+    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:64].strip("-") or "book"
 
 
 @dataclass(frozen=True)
@@ -43,18 +40,12 @@ class BookFiles:
 
 def image_suffix(data: bytes, name: str) -> str:
     """The file suffix for an image's bytes (checked, so a renamed file is caught)."""
-    try:
-        fmt = Image.open(io.BytesIO(data)).format or ""
-    except (UnidentifiedImageError, OSError):
-        raise BadInput(f"{name}: not an image (expected JPEG, PNG or WebP)") from None
-    if fmt not in _SUFFIX_OF_FORMAT:
-        raise BadInput(f"{name}: {fmt} images are not supported (use JPEG, PNG or WebP)")
-    return _SUFFIX_OF_FORMAT[fmt]
+    return picture_format(data, name)[0]
 
 
-def image_size(data: bytes) -> tuple[int, int]:
+def image_size(data: bytes, name: str = "picture") -> tuple[int, int]:
     """Width and height from the header (no decoding)."""
-    return Image.open(io.BytesIO(data)).size
+    return picture_format(data, name)[1]
 
 
 def manifest_of(book: Book) -> dict[str, Any]:
@@ -88,34 +79,25 @@ def write_bundle(files: BookFiles, folder: Path) -> Path:
     return folder
 
 
-def read_manifest(folder: Path) -> dict[str, Any] | None:
-    path = folder / MANIFEST
-    if not path.is_file():
-        return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BadInput(f"{path}: not valid JSON ({exc})") from None
-    if not isinstance(data, dict):
-        raise BadInput(f"{path}: expected a JSON object")
-    return data
-
-
-def read_bundle(folder: Path, data: dict[str, Any]) -> BookFiles:
-    """A full manifest (an exported book): read exactly as written."""
+def read_bundle(folder: Path, data: dict[str, Any], limits: IntakeLimits) -> BookFiles:
+    """A full manifest (an exported book, checked by app.catalog.manifest): read exactly as
+    written, its pictures confined to the folder and read only when used."""
+    manifest = folder / MANIFEST
     if data.get("format") != FORMAT:
-        raise BadInput(f"{folder / MANIFEST}: format {data.get('format')!r}; expected {FORMAT!r}")
+        raise BadInput(f"{manifest}: format {data.get('format')!r}; expected {FORMAT!r}")
     try:
         book = book_from_dict({k: v for k, v in data.items() if k not in _SHOP_STATE})
-    except (KeyError, TypeError, ValueError) as exc:
-        raise BadInput(f"{folder / MANIFEST}: missing or wrong field ({exc})") from None
+    except KeyError as exc:
+        raise BadInput(f"{manifest}: the field {exc} is missing") from None
+    if not book.pages:
+        raise BadInput(f"{manifest}: a book needs a cover and at least one page")
     names = [book.cover_image, *(p.image for p in book.pages)]
-    images: dict[str, bytes] = {}
+    images = FolderImages(folder, names, limits, str(manifest))
     for name in names:
-        path = folder / name
-        if not path.is_file():
+        path = images.path_of(name)
+        if not path.exists() and not path.is_symlink():
             raise BadInput(f"{path}: named in {MANIFEST} but not in the folder")
-        images[name] = path.read_bytes()
+    images.check_all()  # each picture: a regular file, under its caps, a picture
     # a bundle is a book for this shop to look at first: it arrives as a draft
     draft = replace(book, status=BookStatus.DRAFT)
     return BookFiles(draft, images, notes=(f"read {MANIFEST} ({len(book.pages)} pages)",))

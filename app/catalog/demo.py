@@ -16,7 +16,7 @@ from app.catalog.shelf import add_book
 from app.domain import Book, BookStatus, OrderItem, Personalization
 from app.names import personalize_text
 from app.orders.place import upload_photo
-from app.print.pdf import BookPage
+from app.print.pdf import BookPage, PrintSpec
 from app.store.ports import BlobStore, OrderStore
 
 
@@ -38,6 +38,7 @@ DEMO_CHILDREN = (
 
 
 DEMO_BOOKS = ("moon-boat", "giant-garden")  # folders in resources/demo, in catalog order
+DEMO_SPEC = PrintSpec()  # the reading PDF's page: what the demo books are checked against
 
 
 def demo_catalog() -> dict[str, Any]:
@@ -47,13 +48,15 @@ def demo_catalog() -> dict[str, Any]:
     return {"books": [json.loads(root.joinpath(b, MANIFEST).read_text()) for b in DEMO_BOOKS]}
 
 
-def load_demo_catalog(store: OrderStore, blobs: BlobStore) -> list[Book]:
+def load_demo_catalog(
+    store: OrderStore, blobs: BlobStore, spec: PrintSpec = DEMO_SPEC
+) -> list[Book]:
     """Import the demo books (live) unless the store has them as they are; a shop's own
     changes to them (a retired demo book) are kept."""
     books = []
     for book_id in DEMO_BOOKS:
         with as_file(demo_root().joinpath(book_id)) as folder:
-            books.append(add_book(store, blobs, read_folder(folder), BookStatus.LIVE))
+            books.append(add_book(store, blobs, read_folder(folder), spec, BookStatus.LIVE))
     return books
 
 

@@ -6,22 +6,22 @@ file and the figures, before anything is stored."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from app.catalog.bundle import (
-    FORMAT,
-    IMAGE_SUFFIXES,
-    MANIFEST,
-    BookFiles,
-    image_size,
-    image_suffix,
-    read_bundle,
-    read_manifest,
-    slug,
-)
+from app.catalog.bundle import IMAGE_SUFFIXES, MANIFEST, BookFiles, read_bundle, slug
 from app.catalog.hero_name import propose_hero
+from app.catalog.intake import (
+    FolderImages,
+    IntakeLimits,
+    check_page_count,
+    inside,
+    picture_header,
+    read_capped,
+)
+from app.catalog.manifest import MAX_PAGE_TEXT, load_manifest
 from app.catalog.validate import resolution_problem
 from app.domain import BadInput, Book, BookStatus, Box, Page
 from app.print.pdf import PrintSpec
@@ -29,14 +29,22 @@ from app.print.pdf import PrintSpec
 TEXT_FILE = "text.txt"
 
 
-def read_source(path: Path, spec: PrintSpec) -> BookFiles:
-    """A folder or a PDF, checked for print."""
+def read_source(
+    path: Path,
+    spec: PrintSpec,
+    limits: IntakeLimits | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> BookFiles:
+    """A folder or a PDF, checked for print within `limits` (the chosen printer's: see
+    IntakeLimits.from_settings; Pressroom's own ceilings when not given). `progress(done,
+    total)` as a PDF's pages are rendered."""
+    limits = limits or IntakeLimits()
     if path.is_dir():
-        files = read_folder(path)
+        files = read_folder(path, limits)
     elif path.suffix.lower() == ".pdf":
         from app.catalog.pdf_import import read_pdf  # PyMuPDF only when a PDF comes in
 
-        files = read_pdf(path, spec)
+        files = read_pdf(path, spec, limits, progress)
     elif not path.exists():
         raise BadInput(f"{path}: no such folder or file")
     else:
@@ -51,36 +59,38 @@ def refuse_low_resolution(files: BookFiles, spec: PrintSpec) -> None:
     for where, name in [("cover", book.cover_image)] + [
         (f"page {p.index}", p.image) for p in book.pages
     ]:
-        problem = resolution_problem(image_size(files.images[name]), spec)
+        size = picture_header(files.images[name], f"{where} ({name})", spec.max_pixels)[1]
+        problem = resolution_problem(size, spec)
         if problem:
             problems.append(f"{where} ({name}): {problem}")
     if problems:
         raise BadInput("pictures below the print resolution: " + "; ".join(problems))
 
 
-def read_folder(folder: Path) -> BookFiles:
-    manifest = read_manifest(folder) or {}
-    if manifest.get("format") == FORMAT:
-        return read_bundle(folder, manifest)
+def read_folder(folder: Path, limits: IntakeLimits | None = None) -> BookFiles:
+    limits = limits or IntakeLimits()
+    manifest = load_manifest(folder, limits) or {}
+    if "format" in manifest:  # a bundle (read_bundle refuses a format it does not know)
+        return read_bundle(folder, manifest, limits)
     pictures = sorted(
         p.name
         for p in folder.iterdir()
-        if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith(".")
+        if p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith(".")
     )
     if len(pictures) < 2:
         raise BadInput(
             f"{folder}: expected a cover and at least one page picture (JPEG, PNG, WebP)"
         )
+    check_page_count(len(pictures) - 1, limits, str(folder))
     cover = next((n for n in pictures if Path(n).stem.lower() == "cover"), pictures[0])
     page_files = [n for n in pictures if n != cover]
-    images = {n: folder.joinpath(n).read_bytes() for n in pictures}
-    for name, data in images.items():
-        image_suffix(data, name)  # a renamed non-image is named here
-    texts = _page_texts(folder, manifest, len(page_files))
+    images = FolderImages(folder, pictures, limits, str(folder))
+    images.check_all()  # a renamed non-image, a link out of the folder, a bomb: named here
+    texts = _page_texts(folder, manifest, len(page_files), limits)
     title = str(manifest.get("title") or folder.name.replace("-", " ").replace("_", " ").title())
     book = Book(
         id=str(manifest.get("id") or slug(title)),
-        title=title,
+        title=title[:200],
         genre=str(manifest.get("genre", "")),
         age_range=str(manifest.get("age_range", "")),
         hero_name=str(manifest.get("hero_name", "")),
@@ -98,16 +108,28 @@ def read_folder(folder: Path) -> BookFiles:
     return BookFiles(book, images, propose_hero(texts), notes)
 
 
-def _page_texts(folder: Path, manifest: dict[str, Any], count: int) -> list[str]:
+def _page_texts(
+    folder: Path, manifest: dict[str, Any], count: int, limits: IntakeLimits
+) -> list[str]:
     if manifest.get("pages"):
         texts = [p.get("text", "") if isinstance(p, dict) else str(p) for p in manifest["pages"]]
         origin = f"{MANIFEST}'s pages"
-    elif folder.joinpath(TEXT_FILE).is_file():
-        raw = folder.joinpath(TEXT_FILE).read_text(encoding="utf-8-sig")
+    elif folder.joinpath(TEXT_FILE).exists():
+        path = inside(folder, TEXT_FILE, str(folder))
+        try:
+            raw = read_capped(path, limits.max_text_bytes, TEXT_FILE).decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise BadInput(f"{path}: not UTF-8 text") from None
         texts = [" ".join(p.split()) for p in re.split(r"\n\s*\n", raw.strip()) if p.strip()]
         origin = f"{TEXT_FILE} (paragraphs separated by a blank line)"
     else:
         return [""] * count
+    long = next((n for n, t in enumerate(texts, 1) if len(t) > MAX_PAGE_TEXT), None)
+    if long is not None:
+        raise BadInput(
+            f"{folder}: {origin}: page {long}'s text is {len(texts[long - 1]):,} characters; "
+            f"a page holds at most {MAX_PAGE_TEXT:,}"
+        )
     if len(texts) != count:
         raise BadInput(
             f"{folder}: {origin} has {len(texts)} texts for {count} page pictures; "

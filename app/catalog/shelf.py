@@ -5,13 +5,16 @@ app.catalog.versions, which decides version numbers)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 
 from app.catalog.bundle import BookFiles, image_suffix, write_bundle
-from app.catalog.versions import save_edit
-from app.domain import Book, BookStatus, PressroomError
+from app.catalog.manifest import BOOK_ID, ID_RULE
+from app.catalog.versions import refuse_unready, save_edit
+from app.domain import BadInput, Book, BookStatus, PressroomError
 from app.imageio import sha256
+from app.print.pdf import PrintSpec
 from app.store.ports import BlobStore, OrderStore
 
 _CONTENT_TYPES = {".jpg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
@@ -40,17 +43,26 @@ def store_pictures(blobs: BlobStore, files: BookFiles) -> Book:
 
 
 def add_book(
-    store: OrderStore, blobs: BlobStore, files: BookFiles, status: BookStatus = BookStatus.DRAFT
+    store: OrderStore,
+    blobs: BlobStore,
+    files: BookFiles,
+    spec: PrintSpec,
+    status: BookStatus = BookStatus.DRAFT,
 ) -> Book:
-    """A new book (as `status`), or, if the id is taken, the next version of that book."""
+    """A new book (as `status`; live only when its checks pass), or, if the id is taken,
+    the next version of that book (refused while it is live and the checks fail)."""
+    if not re.fullmatch(BOOK_ID, files.book.id):
+        raise BadInput(f"{files.book.id!r}: {ID_RULE}")
     book = store_pictures(blobs, files)
     try:
         store.get_book(book.id)
     except PressroomError:
         book = replace(book, version=1, status=status)
+        if status is BookStatus.LIVE:
+            refuse_unready(blobs, book, spec)
         store.save_book(book)
         return book
-    return save_edit(store, book)
+    return save_edit(store, book, blobs=blobs, spec=spec)
 
 
 def files_of(

@@ -4,11 +4,14 @@ lies inside its picture, and each picture has the pixels to print at the shop's 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from app.catalog.bundle import image_size
 from app.catalog.hero_name import mentions
+from app.catalog.intake import too_many_pixels
+from app.catalog.manifest import BOOK_ID, ID_RULE
 from app.config import Settings
 from app.domain import Book, Box
 from app.print.pdf import PrintSpec
@@ -59,6 +62,8 @@ def _region_problems(where: str, boxes: tuple[Box, ...], what: str) -> list[Find
 def validate(book: Book, sizes: Mapping[str, tuple[int, int]], spec: PrintSpec) -> list[Finding]:
     """Everything that stops `book` going live (empty: it may)."""
     found: list[Finding] = []
+    if not re.fullmatch(BOOK_ID, book.id):
+        found.append(Finding("book", ID_RULE))
     if not book.title.strip():
         found.append(Finding("book", "the title is empty"))
     if not book.hero_name.strip():
@@ -76,9 +81,17 @@ def validate(book: Book, sizes: Mapping[str, tuple[int, int]], spec: PrintSpec) 
         found += _region_problems("cover", (book.title_box,), "title box")
     pictures = [("cover", book.cover_image)] + [(f"page {p.index}", p.image) for p in book.pages]
     for where, key in pictures:
-        problem = resolution_problem(sizes[key], spec) if key in sizes else "picture missing"
+        size = sizes.get(key)
+        problem = (
+            (too_many_pixels(size, spec.max_pixels) or resolution_problem(size, spec))
+            if size
+            else "picture missing"
+        )
         if problem:
             found.append(Finding(where, problem))
+    indexes = [p.index for p in book.pages]
+    for index in sorted({i for i in indexes if indexes.count(i) > 1}):
+        found.append(Finding(f"page {index}", "appears more than once; each page once"))
     for page in book.pages:
         where = f"page {page.index}"
         if page.hero_absent:
@@ -109,7 +122,7 @@ def picture_sizes(blobs: BlobStore, book: Book) -> dict[str, tuple[int, int]]:
     sizes = {}
     for key in (book.cover_image, *(p.image for p in book.pages)):
         if blobs.exists(key):
-            sizes[key] = image_size(blobs.get(key))
+            sizes[key] = image_size(blobs.get(key), key)
     return sizes
 
 

@@ -23,16 +23,16 @@ class NotReady(PressroomError):
         self.findings = findings
 
 
-def save_edit(
-    store: OrderStore,
-    edited: Book,
-    *,
-    blobs: BlobStore | None = None,
-    spec: PrintSpec | None = None,
-) -> Book:
+def refuse_unready(blobs: BlobStore, book: Book, spec: PrintSpec) -> None:
+    findings = check_book(blobs, book, spec)
+    if findings:
+        raise NotReady(book, findings)
+
+
+def save_edit(store: OrderStore, edited: Book, *, blobs: BlobStore, spec: PrintSpec) -> Book:
     """Save `edited` over the book's current version. Returns what is stored now (the
-    current book unchanged when nothing changed). With `blobs` and `spec`, an edit of a
-    live book is validated first and refused with NotReady."""
+    current book unchanged when nothing changed). An edit of a live book is validated
+    first and refused with NotReady: no path makes a failing version live."""
     current = store.get_book(edited.id)
     if content_of(edited) == content_of(current):
         return current
@@ -40,10 +40,8 @@ def save_edit(
         saved = replace(edited, version=current.version, status=BookStatus.DRAFT)
     else:
         saved = replace(edited, version=current.version + 1, status=current.status)
-        if saved.status is BookStatus.LIVE and blobs is not None and spec is not None:
-            findings = check_book(blobs, saved, spec)
-            if findings:
-                raise NotReady(saved, findings)
+        if saved.status is BookStatus.LIVE:
+            refuse_unready(blobs, saved, spec)
     store.save_book(saved)
     return saved
 
@@ -57,9 +55,7 @@ def set_status(
     if book.status is status:
         return book
     if status is BookStatus.LIVE:
-        findings = check_book(blobs, book, spec)
-        if findings:
-            raise NotReady(book, findings)
+        refuse_unready(blobs, book, spec)
     if status is BookStatus.DRAFT:
         raise PressroomError(
             f"{book.title} has been on sale: edit it (that makes a new version) or retire it"

@@ -34,15 +34,31 @@ def _ask(question: str, default: str | None) -> str | None:
     return answer or default
 
 
+def _page_progress(done: int, total: int) -> None:
+    """A PDF's pages as they are rendered: on a terminal one line rewritten, in a log one
+    line every 25 pages (a long book is never silent)."""
+    if sys.stderr.isatty():
+        print(
+            f"\rrendering page {done} of {total}",
+            end="\n" if done == total else "",
+            file=sys.stderr,
+            flush=True,
+        )
+    elif done % 25 == 0 or done == total:
+        print(f"rendering page {done} of {total}", file=sys.stderr, flush=True)
+
+
 def cmd_book_import(args: argparse.Namespace) -> int:
     from app.catalog.importing import read_source, with_answers
+    from app.catalog.intake import IntakeLimits
     from app.catalog.locate import locate_regions
     from app.catalog.shelf import add_book
     from app.catalog.validate import GENDERS, catalog_spec, check_book
 
     services = _services(args)
     spec = catalog_spec(services.settings)
-    files = read_source(args.path, spec)
+    limits = IntakeLimits.from_settings(services.settings)
+    files = read_source(args.path, spec, limits, _page_progress)
     for note in files.notes:
         print(note)
     hero = args.hero or _ask("The hero's name in the text", files.proposed_hero)
@@ -65,7 +81,7 @@ def cmd_book_import(args: argparse.Namespace) -> int:
         files = asyncio.run(locate_regions(services.provider, files))
         for note in files.notes[-2:]:
             print(note)
-    book = add_book(services.store, services.blobs, files)
+    book = add_book(services.store, services.blobs, files, spec)
     findings = check_book(services.blobs, book, spec)
     print(f"{book.title}: {book.status.value}, version {book.version}, {len(book.pages)} pages")
     for finding in findings:
@@ -79,7 +95,7 @@ def cmd_book_list(args: argparse.Namespace) -> int:
     for book in services.store.list_books():
         print(
             f"{book.id:<24} v{book.version:<3} {book.status.value:<8} "
-            f"{len(book.pages):>3} pages  {book.title}"
+            f"{len(book.pages):>3} pages  {book.title[:60]}{'…' * (len(book.title) > 60)}"
         )
     return EXIT_OK
 

@@ -16,8 +16,7 @@ Adder = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.Argum
 
 
 def cmd_preflight(args: argparse.Namespace) -> int:
-    import pymupdf
-
+    from app.catalog.intake import MB, read_capped
     from app.print.preflight import Kind, preflight
     from app.print.profiles import load_profile, profile_names
 
@@ -29,17 +28,11 @@ def cmd_preflight(args: argparse.Namespace) -> int:
     if args.file is None or args.profile is None:
         raise BadInput("give a PDF and --profile NAME (pressroom preflight --list names them)")
     profile = load_profile(args.profile)
-    try:
-        data = args.file.read_bytes()
-    except OSError as exc:
-        raise BadInput(f"{args.file}: cannot read ({exc.strerror or exc})") from None
+    data = read_capped(args.file, round(profile.max_file_mb * MB), "the PDF")
     kind: Kind = "cover" if args.cover else "interior"
     if kind == "cover" and not args.pages:
         raise BadInput("a cover spread's spine depends on the interior: give --pages N")
-    try:
-        report = preflight(data, profile, kind, pages=args.pages)
-    except (pymupdf.FileDataError, RuntimeError) as exc:
-        raise BadInput(f"{args.file}: not a PDF that can be read ({exc})") from None
+    report = preflight(data, profile, kind, pages=args.pages, name=str(args.file))
     print(json.dumps(report.to_json(), indent=2) if args.json else report.text())
     return EXIT_OK if report.passed else EXIT_FAILED
 

@@ -16,6 +16,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
         from app.proving.bench_print import run_print_bench
 
         return run_print_bench()
+    if args.hostile_books:
+        from app.proving.hostile_books import run_hostile_bench
+
+        return run_hostile_bench()
     if args.quality:
         from app.proving.bench_quality import run_quality_bench
 
@@ -98,6 +102,11 @@ def add_tool_commands(add: Adder) -> None:
     )
     bench.add_argument(
         "--print", action="store_true", help="print files for every printer profile, preflight"
+    )
+    bench.add_argument(
+        "--hostile-books",
+        action="store_true",
+        help="import and preflight 42 hostile book files: each refusal, peak memory, time",
     )
     bench.add_argument(
         "--ai-latency",

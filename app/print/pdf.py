@@ -41,6 +41,7 @@ class PrintSpec:
     bleed_mm: float = 3.175
     target_dpi: int = 300
     min_dpi: int = 150
+    max_pixels: int = 60_000_000  # a picture may hold no more (Settings.max_image_pixels)
 
     @property
     def page_size_pt(self) -> tuple[float, float]:
@@ -60,7 +61,10 @@ class PrintSpec:
         profile = load_profile(settings.print_profile) if printer else None
         if profile is None or profile.is_digital:
             return cls(
-                trim_mm=settings.trim_mm, target_dpi=settings.target_dpi, min_dpi=settings.min_dpi
+                trim_mm=settings.trim_mm,
+                target_dpi=settings.target_dpi,
+                min_dpi=settings.min_dpi,
+                max_pixels=settings.max_image_pixels,
             )
         b = profile.interior.bleed
         return cls(
@@ -68,6 +72,7 @@ class PrintSpec:
             bleed_mm=max(b.top, b.bottom, b.outer, b.inner) * 25.4,
             target_dpi=round(profile.min_ppi_warn),
             min_dpi=round(profile.min_ppi_fail),
+            max_pixels=settings.max_image_pixels,
         )
 
     def pixels_needed(self, dpi: int | None = None) -> tuple[int, int]:

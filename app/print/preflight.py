@@ -16,6 +16,7 @@ import pymupdf
 from app.print.colour import output_intents
 from app.print.cover import spread_geometry
 from app.print.interior import page_rects
+from app.print.pdf_open import KDP_SECURITY, PdfFacts, open_pdf
 from app.print.pdf_text import overrun, printed_spans, read_page
 from app.print.profiles import PT, PrinterProfile
 
@@ -101,15 +102,19 @@ def preflight(
     *,
     pages: int | None = None,
     native_sizes: Mapping[int, tuple[int, int]] | None = None,
+    name: str = "the PDF",
 ) -> PreflightReport:
     """Check `pdf`, an interior or a cover spread. `pages`: for a cover, the interior's
     page count (the spine depends on it). `native_sizes`: page number -> the picture's
-    size as the model returned it, where known."""
+    size as the model returned it, where known. A file that cannot be checked at all (not
+    a PDF, locked with a password, more pages than the printer takes, objects too broken
+    to read) is refused with BadInput naming `name`."""
     report = PreflightReport(profile.name, kind)
-    with pymupdf.open(stream=pdf, filetype="pdf") as doc:
+    with open_pdf(pdf, name, max_pages=profile.pages.max) as (doc, facts):
         count = doc.page_count
         book_pages = count if kind == "interior" else (pages or 0)
         _page_count(report, profile, kind, count, book_pages)
+        _file(report, facts, profile, name)
         _geometry(report, doc, profile, kind, book_pages)
         _pictures(report, doc, profile, native_sizes or {})
         _fonts(report, doc)
@@ -118,6 +123,28 @@ def preflight(
         _forbidden(report, doc, profile)
         _standard(report, doc, profile)
     return report
+
+
+def _file(report: PreflightReport, facts: PdfFacts, profile: PrinterProfile, name: str) -> None:
+    """The file itself: intact, unlocked, nothing in it but its pages."""
+    damage = facts.damage(name)
+    report.add("damaged", "fail" if damage else "pass", damage or "the file is intact")
+    forbid = profile.forbid
+    found: list[str] = []
+    allowed: list[str] = []
+    for forbidden, there, said in (
+        (forbid.encryption, facts.encryption, f"encrypted ({facts.encryption})"),
+        (forbid.javascript, facts.scripts, f"JavaScript or actions in {facts.scripts} object(s)"),
+        (forbid.embedded_files, facts.embedded_files, f"{facts.embedded_files} embedded file(s)"),
+    ):
+        if there:
+            (found if forbidden else allowed).append(said)
+    if found:
+        why = f" ({KDP_SECURITY})" if facts.encryption and profile.forbid.encryption else ""
+        report.add("security", "fail", "; ".join(found) + why)
+    else:
+        also = f" ({'; '.join(allowed)}, which the profile allows)" if allowed else ""
+        report.add("security", "pass", "not encrypted, no JavaScript, no embedded files" + also)
 
 
 def _page_count(
@@ -200,7 +227,7 @@ def _pictures(
     worst: tuple[float, str] | None = None
     worst_native: tuple[float, str] | None = None
     for page in _pages(doc):
-        for info in page.get_image_info(xrefs=True):
+        for info in page.get_image_info():
             box = pymupdf.Rect(info["bbox"])
             if box.is_empty:
                 continue
@@ -305,7 +332,7 @@ def _colour(
 ) -> None:
     spaces: set[str] = set()
     for page in _pages(doc):
-        for info in page.get_image_info(xrefs=True):
+        for info in page.get_image_info():
             spaces.add(str(info.get("cs-name") or info.get("colorspace")))
     intents = output_intents(pdf)
     want = profile.colour.space

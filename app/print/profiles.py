@@ -71,6 +71,10 @@ class Forbid(BaseModel):
     forms: bool = True
     transparency: bool = False
     rgb_images: bool = False
+    # no printer takes a locked file, and none runs what a PDF may carry besides its pages
+    encryption: bool = True
+    javascript: bool = True
+    embedded_files: bool = True
 
 
 class PrinterProfile(BaseModel):
@@ -82,6 +86,7 @@ class PrinterProfile(BaseModel):
     interior: Interior
     min_type_pt: float = 6.0
     pages: Pages = Field(default_factory=Pages)
+    max_file_mb: float = 650.0
     paper: str = ""
     spine: Spine | None = None
     cover: Cover | None = None

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from app.catalog.bundle import BookFiles, content_of
 from app.catalog.importing import read_source, with_answers
+from app.catalog.intake import IntakeLimits
 from app.catalog.locate import locate_regions
 from app.catalog.shelf import add_book
 from app.catalog.validate import GENDERS, catalog_spec, picture_sizes
@@ -278,7 +279,8 @@ class CatalogPage(QWidget):
     async def _import(self, path: Path) -> Book | None:
         self._say(f"Reading {path.name}…")
         try:
-            files: BookFiles = await self.bridge.run_blocking(read_source, path, self.spec)
+            limits = IntakeLimits.from_settings(self.services.settings)
+            files: BookFiles = await self.bridge.run_blocking(read_source, path, self.spec, limits)
         except Exception as error:
             self._say(f"Not imported: {error}", error=True)
             QMessageBox.warning(self, "Not imported", str(error))
@@ -302,7 +304,9 @@ class CatalogPage(QWidget):
         self._say("Asking where the hero and the title are…")
         files = await self.bridge.on_monitor_loop(locate_regions(self.services.provider, files))
         services = self.services
-        book: Book = await self.bridge.run_blocking(add_book, services.store, services.blobs, files)
+        book: Book = await self.bridge.run_blocking(
+            add_book, services.store, services.blobs, files, self.spec
+        )
         self._say(f"Imported {book.title} as a {book.status.value}. " + " ".join(files.notes[1:]))
         self.reload(book.id)
         return book

@@ -26,6 +26,8 @@ from tests.integration.conftest import Backend
 
 TEXTS = ["Nora ran to the sea.", "Nora met a crab.", "The crab waved at Nora."]
 
+SPEC = PrintSpec()  # the reading PDF's page, as the backends' settings give it
+
 
 def imported(tmp_path: Path, backend: Backend) -> Book:
     """A three-page book imported from a folder of the demo's pictures, as a draft."""
@@ -39,7 +41,7 @@ def imported(tmp_path: Path, backend: Backend) -> Book:
     files = with_answers(
         read_source(folder, PrintSpec.from_settings(backend.settings)), hero=None, gender="girl"
     )
-    return add_book(backend.store, backend.blobs, files)
+    return add_book(backend.store, backend.blobs, files, PrintSpec.from_settings(backend.settings))
 
 
 def confirmed(book: Book) -> Book:
@@ -68,7 +70,9 @@ def test_versions_are_pinned_and_only_live_books_sell(tmp_path: Path, backend: B
     with pytest.raises(NotReady, match="mark where the hero stands"):
         set_status(backend.store, backend.blobs, draft.id, BookStatus.LIVE, spec)
 
-    edited = save_edit(backend.store, confirmed(draft))  # a draft is edited in place
+    edited = save_edit(
+        backend.store, confirmed(draft), blobs=backend.blobs, spec=SPEC
+    )  # a draft is edited in place
     assert edited.version == 1
     live = set_status(backend.store, backend.blobs, draft.id, BookStatus.LIVE, spec)
     assert live.status is BookStatus.LIVE
@@ -99,14 +103,18 @@ def test_versions_are_pinned_and_only_live_books_sell(tmp_path: Path, backend: B
 
 
 def test_export_then_import_gives_the_same_book(tmp_path: Path, backend: Backend) -> None:
-    book = save_edit(backend.store, confirmed(imported(tmp_path, backend)))
+    book = save_edit(
+        backend.store, confirmed(imported(tmp_path, backend)), blobs=backend.blobs, spec=SPEC
+    )
     folder = export_book(backend.store, backend.blobs, book.id, tmp_path / "exported")
     back = read_source(folder, PrintSpec.from_settings(backend.settings))
     # the same folder over the same id: nothing changes, not even the version
-    same = add_book(backend.store, backend.blobs, back)
+    same = add_book(backend.store, backend.blobs, back, SPEC)
     assert same == book
     # as another shop would take it in (another id): the same book, picture for picture
-    copy = add_book(backend.store, backend.blobs, replace(back, book=replace(back.book, id="copy")))
+    copy = add_book(
+        backend.store, backend.blobs, replace(back, book=replace(back.book, id="copy")), SPEC
+    )
     assert (copy.version, copy.status) == (1, BookStatus.DRAFT)
 
     def moved(key: str) -> str:
@@ -131,7 +139,9 @@ def test_demo_catalog_loads_through_the_import_once(backend: Backend) -> None:
 
 
 def test_a_proof_of_a_fresh_book_makes_the_whole_book(tmp_path: Path, backend: Backend) -> None:
-    book = save_edit(backend.store, confirmed(imported(tmp_path, backend)))
+    book = save_edit(
+        backend.store, confirmed(imported(tmp_path, backend)), blobs=backend.blobs, spec=SPEC
+    )
     services = build_services(backend.settings, EventBus())
     stages: list[str] = []
     try:
@@ -150,3 +160,42 @@ def test_a_proof_of_a_fresh_book_makes_the_whole_book(tmp_path: Path, backend: B
     # no order, no item, no notification in the shop
     assert backend.store.list_items() == []
     assert "Ada" in proof.describe() and "version 1" in proof.describe()
+
+
+def test_no_path_makes_a_failing_version_live(tmp_path: Path, backend: Backend) -> None:
+    """Import over a live book's id, a new book imported as live, an edit of a live book:
+    each is refused while the checks fail, and the live version stays as it was."""
+    [live, _] = load_demo_catalog(backend.store, backend.blobs)
+    folder = export_book(backend.store, backend.blobs, live.id, tmp_path / "export")
+    files = read_source(folder, SPEC)
+    no_regions = replace(
+        files,
+        book=replace(
+            files.book, pages=tuple(replace(p, hero_regions=()) for p in files.book.pages)
+        ),
+    )
+    with pytest.raises(NotReady, match="mark where the hero stands"):
+        add_book(backend.store, backend.blobs, no_regions, SPEC)  # over the live id
+    assert backend.store.get_book(live.id) == live
+    renamed = replace(no_regions, book=replace(no_regions.book, id="moon-boat-copy"))
+    with pytest.raises(NotReady):
+        add_book(backend.store, backend.blobs, renamed, SPEC, BookStatus.LIVE)
+    with pytest.raises(PressroomError):
+        backend.store.get_book("moon-boat-copy")  # nothing saved
+    fixed = replace(files.book, title="The Moon Boat, again")
+    again = add_book(backend.store, backend.blobs, replace(files, book=fixed), SPEC)
+    assert (again.version, again.status) == (2, BookStatus.LIVE)  # checks pass: it may
+
+
+def test_book_check_names_a_picture_too_large_and_a_repeated_page(backend: Backend) -> None:
+    from app.catalog.validate import validate
+
+    [live, _] = load_demo_catalog(backend.store, backend.blobs)
+    repeated = replace(live, pages=(live.pages[0], live.pages[0], *live.pages[2:]))
+    sizes = {k: (2475, 2475) for k in (live.cover_image, *(p.image for p in live.pages))}
+    sizes[live.pages[0].image] = (30_000, 30_000)
+    said = [str(f) for f in validate(repeated, sizes, SPEC)]
+    assert "page 1: 30000×30000 px is 900 MP; a picture may hold at most 60 MP" in said
+    assert "page 1: appears more than once; each page once" in said
+    unsafe = replace(live, id="../../x")
+    assert any("a book id is" in s for s in map(str, validate(unsafe, sizes, SPEC)))

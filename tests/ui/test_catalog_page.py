@@ -36,8 +36,9 @@ def draft_book(window: MainWindow, tmp_path: Path) -> Book:
         shutil.copy(source / name, folder / name)
     folder.joinpath("text.txt").write_text("Nora ran to the sea.\n\nNora met a crab.\n")
     services = window.services
-    files = read_source(folder, PrintSpec.from_settings(services.settings))
-    return add_book(services.store, services.blobs, with_answers(files, hero=None, gender="girl"))
+    spec = PrintSpec.from_settings(services.settings)
+    files = with_answers(read_source(folder, spec), hero=None, gender="girl")
+    return add_book(services.store, services.blobs, files, spec)
 
 
 def drag(view: RegionView, start: QPointF, end: QPointF) -> None:

@@ -147,7 +147,7 @@ def test_pdf_refusals(tmp_path: Path) -> None:
         read_source(mixed, SPEC)
     broken = tmp_path / "broken.pdf"
     broken.write_bytes(b"%PDF-1.7 not really")
-    with pytest.raises(BadInput, match="cannot be read as a PDF"):
+    with pytest.raises(BadInput, match="not a PDF that can be read"):
         read_source(broken, SPEC)
 
 
