@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from app.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
+from app.cli.common import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, terminal_safe
 from app.cli.common import settings_from as _settings
 from app.domain import BookStatus
 from app.runtime import JobServices
@@ -95,7 +95,8 @@ def cmd_book_list(args: argparse.Namespace) -> int:
     for book in services.store.list_books():
         print(
             f"{book.id:<24} v{book.version:<3} {book.status.value:<8} "
-            f"{len(book.pages):>3} pages  {book.title[:60]}{'…' * (len(book.title) > 60)}"
+            f"{len(book.pages):>3} pages  {terminal_safe(book.title[:60])}"
+            f"{'…' * (len(book.title) > 60)}"
         )
     return EXIT_OK
 

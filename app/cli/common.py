@@ -5,10 +5,26 @@ command's own options)."""
 from __future__ import annotations
 
 import argparse
+import unicodedata
 
 from app.config import Settings
 
 EXIT_OK, EXIT_UNEXPECTED, EXIT_BAD_INPUT, EXIT_FAILED = 0, 1, 2, 3
+
+
+def terminal_safe(text: str) -> str:
+    """`text` as one line a terminal only displays: line breaks and tabs become spaces, and
+    every other control or format character (ESC and the ANSI/OSC sequences it starts,
+    direction overrides) becomes U+FFFD. Names and errors come from customers' rows."""
+    out = []
+    for char in text:
+        if char in "\r\n\t\v\f":
+            out.append(" ")
+        elif unicodedata.category(char) in ("Cc", "Cf") and char not in "\u200c\u200d":
+            out.append("\ufffd")
+        else:
+            out.append(char)
+    return "".join(out)
 
 
 def settings_from(args: argparse.Namespace) -> Settings:

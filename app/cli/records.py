@@ -9,7 +9,7 @@ import asyncio
 from typing import Any
 
 from app.ai.provider import Provider
-from app.cli.common import EXIT_FAILED, EXIT_OK
+from app.cli.common import EXIT_FAILED, EXIT_OK, terminal_safe
 from app.cli.common import settings_from as _settings
 from app.config import Settings
 from app.domain import STAGE_WORDS, OrderItem, PressroomError, Status
@@ -17,7 +17,7 @@ from app.domain import STAGE_WORDS, OrderItem, PressroomError, Status
 
 def _customer(item: OrderItem) -> str:
     email = f"<{item.customer_email}>" if item.customer_email else ""
-    return " ".join(part for part in (item.customer_name, email) if part)
+    return terminal_safe(" ".join(part for part in (item.customer_name, email) if part))
 
 
 def _status_line(
@@ -57,7 +57,8 @@ def _row(
 ) -> str:
     """One line of `status`: item, book, child, status, stage, then the columns some items
     have (a width of 0: no item has it, no column)."""
-    item, book, child, status = first
+    item, book, child, status = (terminal_safe(f) for f in first)
+    error = terminal_safe(error)
     checked = f"{quality:<{quality_width}} " if quality_width else ""
     who = f"{customer:<{customer_width}} " if customer_width else ""
     return (
@@ -146,7 +147,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
             deliveries = services.store.deliveries(item.id)
             for d in deliveries:
-                print(f"{'':10}{delivery_line(d)}")
+                print(f"{'':10}{terminal_safe(delivery_line(d))}")
             for channel, setting in _unconfigured_channels(services.settings).items():
                 if all(d.channel != channel for d in deliveries):
                     print(f"{'':10}{channel}: not configured (set {setting})")

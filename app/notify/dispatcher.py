@@ -19,7 +19,14 @@ from app.customer_texts import BOOK_READY_BODY, text
 from app.domain import Delivery, OrderItem, PermanentError, PressroomError
 from app.events import EventBus
 from app.names import replace_hero_name
-from app.notify.email import BookReadyMail, SmtpServer, build_message, send, server_from
+from app.notify.email import (
+    BookReadyMail,
+    SmtpServer,
+    build_message,
+    email_problem,
+    send,
+    server_from,
+)
 from app.notify.push import FcmClient, PushMessage, Unregistered, load_service_account
 from app.store.ports import READY_TITLE, BlobNotFound, BlobStore, OrderStore
 
@@ -55,6 +62,9 @@ class EmailChannel:
         to = context.item.customer_email
         if not to:
             raise PermanentError("the order has no e-mail address")
+        wrong = email_problem(to)  # a row the app wrote: checked as the door checks
+        if wrong:
+            raise PermanentError(wrong)
         who = context.item.personalization
         mail = BookReadyMail(
             to=to,

@@ -37,6 +37,7 @@ from app.domain import (
 )
 from app.imageio import decode_image
 from app.names import personalize_text, replace_hero_name
+from app.notify.email import email_problem
 from app.print.pdf import MM, SAFE_MARGIN_MM, PrintSpec
 
 # The fonts a name is printed in: the title is lettered in the bold faces, page text in the
@@ -121,6 +122,7 @@ def check_order(
     *,
     book_id: str = "",
     customer_id: str | None = None,
+    customer_email: str | None = None,
     photo_name: str = "the photo",
     known_books: Sequence[str] = (),
 ) -> list[Problem]:
@@ -153,6 +155,10 @@ def check_order(
                 "and . _ @ + - (starting with a letter or digit), like the app's user ids",
             )
         )
+    if customer_email:
+        wrong = email_problem(customer_email)
+        if wrong:
+            problems.append(Problem("email", wrong))
     return problems
 
 
@@ -161,6 +167,9 @@ def name_problems(book: Book | None, who: Personalization, spec: PrintSpec) -> l
     name = clean_name(who.child_name)
     if not name:
         return [Problem("name", "the child's name is empty")]
+    unreadable = unreadable_name(name)
+    if unreadable:
+        return [Problem("name", unreadable)]
     missing = undrawable(name)
     if missing:
         listed = ", ".join(_describe_char(c) for c in missing)
@@ -184,6 +193,34 @@ def name_problems(book: Book | None, who: Personalization, spec: PrintSpec) -> l
             f"fit {where}",
         )
     ]
+
+
+# Joiners shape Arabic, Persian and Indic names; every other format character (zero-width
+# spaces, direction overrides and isolates, BOMs) prints as nothing or reorders the name.
+ALLOWED_FORMAT = frozenset("\u200c\u200d")
+MAX_MARKS = 3  # combining marks on one letter (Vietnamese needs 2 at most, composed fewer)
+
+
+def unreadable_name(name: str) -> str | None:
+    """Why `name` would not print as a name a parent can read, or None."""
+    hidden = [c for c in dict.fromkeys(name) if unicodedata.category(c) == "Cf"]
+    hidden = [c for c in hidden if c not in ALLOWED_FORMAT]
+    if hidden:
+        listed = ", ".join(
+            f"U+{ord(c):04X} {unicodedata.name(c, 'format character')}" for c in hidden
+        )
+        return f"the child's name has invisible or direction-changing characters: {listed}"
+    if not any(unicodedata.category(c).startswith("L") for c in name):
+        return "the child's name has no letters"
+    marks = 0
+    for c in name:
+        marks = marks + 1 if unicodedata.category(c).startswith("M") else 0
+        if marks > MAX_MARKS:
+            return (
+                f"the child's name stacks more than {MAX_MARKS} accents on one letter; "
+                "write it as it is spelled"
+            )
+    return None
 
 
 def undrawable(name: str) -> list[str]:

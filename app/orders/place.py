@@ -90,6 +90,7 @@ def place_checked_order(
         settings,
         book_id=request.book_id,
         customer_id=request.customer_id,
+        customer_email=request.customer_email,
         photo_name=str(request.photo_path or "the photo"),
         known_books=[b.id for b in books],
     )
