@@ -75,6 +75,23 @@ def test_a_refused_recipient_fails_at_once_with_the_reason(
     assert failed.last_error is not None and "refused the recipient" in failed.last_error
 
 
+@pytest.mark.parametrize(
+    "address", ["not-an-email", "x@y.example,second@example.com", "ada@example.com\r\nBcc: e@x.org"]
+)
+def test_a_stored_address_that_is_not_one_mailbox_fails_at_once_unsent(
+    tmp_path: Path, store: EmbeddedOrderStore, inbox: tuple[Inbox, int], address: str
+) -> None:
+    """A row the app wrote is not checked at any door: the delivery checks it, and fails
+    for good on the first try — no retries for a quarter of an hour, nothing sent."""
+    box, port = inbox
+    item_id = completed_item(store, email=address)
+    dispatcher(settings_for(tmp_path, port), store).run_once()
+    [failed] = store.deliveries(item_id)
+    assert failed.status == "failed" and failed.attempts == 1
+    assert failed.last_error is not None and "cannot receive the book" in failed.last_error
+    assert box.messages == []
+
+
 def test_a_server_that_is_down_is_retried_until_it_comes_back(
     tmp_path: Path, store: EmbeddedOrderStore
 ) -> None:
