@@ -10,6 +10,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import os
+import stat
 import warnings
 from pathlib import Path
 
@@ -17,22 +19,65 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from app.domain import BadInput
 
-ACCEPTED_FORMATS = frozenset({"JPEG", "PNG", "WEBP", "MPO"})
+ACCEPTED_FORMATS = frozenset({"JPEG", "PNG", "WEBP", "MPO", "HEIF"})
+HEIF_BRANDS = (b"ftypheic", b"ftypheix", b"ftyphevc", b"ftypmif1", b"ftypmsf1", b"ftypavif")
+
+try:  # HEIC is what iPhones upload; pillow-heif (libheif) decodes it
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+except ImportError:  # pragma: no cover - a build without it says what the file is
+    pass
 
 # Our own limit (checked before decoding) replaces Pillow's global one.
 Image.MAX_IMAGE_PIXELS = None
 
 
+MB = 1024 * 1024
+MAX_FILE_BYTES = 100 * MB  # a photo or a picture: 60 MP as a PNG fits, /dev/zero does not
+
+
 def read_file(path: Path | str, what: str = "image") -> bytes:
-    path = Path(path)
+    """A picture's bytes from a regular file of at most MAX_FILE_BYTES (a device, a pipe or
+    a file that never ends is refused before it is read)."""
+    return read_capped(Path(path), MAX_FILE_BYTES, what)
+
+
+def megabytes(size: int) -> str:
+    return f"{size / MB:,.1f} MB" if size < 10 * MB else f"{size / MB:,.0f} MB"
+
+
+def read_capped_size(path: Path, limit: int, what: str) -> int:
+    """The size of a regular file, refused when it is missing, not a regular file (a device,
+    a pipe: reading it could never end) or larger than `limit`."""
     try:
-        data = path.read_bytes()
+        info = os.stat(path)
     except FileNotFoundError:
         raise BadInput(f"{path}: {what} not found") from None
-    except IsADirectoryError:
-        raise BadInput(f"{path}: is a folder, not an {what}") from None
     except OSError as exc:
         raise BadInput(f"{path}: cannot read {what} ({exc.strerror or exc})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise BadInput(f"{path}: is a folder, not {what}")
+    if not stat.S_ISREG(info.st_mode):
+        raise BadInput(f"{path}: is not a regular file (a device, pipe or socket), not {what}")
+    if info.st_size > limit:
+        raise BadInput(
+            f"{path}: {what} is {megabytes(info.st_size)}; the limit is {megabytes(limit)}"
+        )
+    return info.st_size
+
+
+def read_capped(path: Path, limit: int, what: str) -> bytes:
+    """A regular file's bytes, refused when larger than `limit` (checked before reading, and
+    while reading, so a file that grows is still bounded)."""
+    read_capped_size(path, limit, what)
+    try:
+        with open(path, "rb") as f:
+            data = f.read(limit + 1)
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot read {what} ({exc.strerror or exc})") from None
+    if len(data) > limit:
+        raise BadInput(f"{path}: {what} is larger than the limit of {megabytes(limit)}")
     return data
 
 
@@ -45,11 +90,18 @@ def decode_image(data: bytes, name: str, max_pixels: int) -> Image.Image:
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             img: Image.Image = Image.open(io.BytesIO(data))
     except UnidentifiedImageError:
-        raise BadInput(f"{name}: not an image (expected JPEG, PNG or WebP)") from None
+        if data[4:12] in HEIF_BRANDS:
+            raise BadInput(
+                f"{name}: a HEIC/HEIF photo (as iPhones take), which this build cannot read; "
+                "send it as JPEG"
+            ) from None
+        raise BadInput(f"{name}: not an image (expected JPEG, PNG, WebP or HEIC)") from None
     except Exception as exc:
         raise BadInput(f"{name}: cannot read the image ({exc})") from None
     if img.format not in ACCEPTED_FORMATS:
-        raise BadInput(f"{name}: {img.format} images are not supported (use JPEG, PNG or WebP)")
+        raise BadInput(
+            f"{name}: {img.format} images are not supported (use JPEG, PNG, WebP or HEIC)"
+        )
     width, height = img.size
     if width * height > max_pixels:
         raise BadInput(
@@ -70,6 +122,8 @@ def decode_image(data: bytes, name: str, max_pixels: int) -> Image.Image:
 def to_rgb(img: Image.Image) -> Image.Image:
     if img.mode == "RGB":
         return img
+    if img.mode.startswith("I") or img.mode == "F":
+        return _deep_gray(img).convert("RGB")
     if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
         rgba = img.convert("RGBA")
         canvas = Image.new("RGB", rgba.size, (255, 255, 255))
@@ -79,6 +133,18 @@ def to_rgb(img: Image.Image) -> Image.Image:
         # Adobe CMYK JPEGs are stored inverted; Pillow handles it when converting.
         return img.convert("RGB")
     return img.convert("RGB")
+
+
+def _deep_gray(img: Image.Image) -> Image.Image:
+    """16-bit (or 32-bit, or float) grayscale as 8-bit: Pillow's own convert clips every
+    value above 255 to white, which would send an all-white picture of the child."""
+    import numpy as np
+
+    values = np.asarray(img, dtype=np.float64)
+    top = 65535.0 if img.mode.startswith("I;16") else max(float(values.max()), 1.0)
+    if img.mode == "I" and top <= 255:
+        top = 255.0
+    return Image.fromarray(np.clip(values * (255.0 / top), 0, 255).astype(np.uint8), "L")
 
 
 def sha256(data: bytes) -> str:

@@ -8,9 +8,7 @@ chosen printer takes. Each refusal is one sentence naming the file and the figur
 from __future__ import annotations
 
 import io
-import os
 import shutil
-import stat
 import tempfile
 import warnings
 import weakref
@@ -22,8 +20,8 @@ from PIL import Image, UnidentifiedImageError
 
 from app.config import Settings
 from app.domain import BadInput
+from app.imageio import MB, read_capped
 
-MB = 1024 * 1024
 _SUFFIX_OF_FORMAT = {"JPEG": ".jpg", "MPO": ".jpg", "PNG": ".png", "WEBP": ".webp"}
 
 
@@ -51,10 +49,6 @@ class IntakeLimits:
         )
 
 
-def megabytes(size: int) -> str:
-    return f"{size / MB:,.1f} MB" if size < 10 * MB else f"{size / MB:,.0f} MB"
-
-
 def inside(folder: Path, name: str, named_in: str) -> Path:
     """`name` (from `named_in`) as a path in `folder`, refused if it could leave it."""
     shown = name if len(name) <= 80 else name[:77] + "…"
@@ -74,40 +68,6 @@ def inside(folder: Path, name: str, named_in: str) -> Path:
     if not real.is_relative_to(root):
         raise BadInput(f"{path}: is a link that leaves the book's folder (to {real})")
     return path
-
-
-def read_capped_size(path: Path, limit: int, what: str) -> int:
-    """The size of a regular file, refused when it is missing, not a regular file (a device,
-    a pipe: reading it could never end) or larger than `limit`."""
-    try:
-        info = os.stat(path)
-    except FileNotFoundError:
-        raise BadInput(f"{path}: {what} not found") from None
-    except OSError as exc:
-        raise BadInput(f"{path}: cannot read {what} ({exc.strerror or exc})") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise BadInput(f"{path}: is a folder, not {what}")
-    if not stat.S_ISREG(info.st_mode):
-        raise BadInput(f"{path}: is not a regular file (a device, pipe or socket), not {what}")
-    if info.st_size > limit:
-        raise BadInput(
-            f"{path}: {what} is {megabytes(info.st_size)}; the limit is {megabytes(limit)}"
-        )
-    return info.st_size
-
-
-def read_capped(path: Path, limit: int, what: str) -> bytes:
-    """A regular file's bytes, refused when larger than `limit` (checked before reading, and
-    while reading, so a file that grows is still bounded)."""
-    read_capped_size(path, limit, what)
-    try:
-        with open(path, "rb") as f:
-            data = f.read(limit + 1)
-    except OSError as exc:
-        raise BadInput(f"{path}: cannot read {what} ({exc.strerror or exc})") from None
-    if len(data) > limit:
-        raise BadInput(f"{path}: {what} is larger than the limit of {megabytes(limit)}")
-    return data
 
 
 def picture_format(data: bytes, name: str) -> tuple[str, tuple[int, int]]:

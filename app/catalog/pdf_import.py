@@ -16,9 +16,10 @@ import pymupdf
 
 from app.catalog.bundle import BookFiles, slug
 from app.catalog.hero_name import propose_hero
-from app.catalog.intake import IntakeLimits, ScratchImages, read_capped_size, too_many_pixels
+from app.catalog.intake import IntakeLimits, ScratchImages, too_many_pixels
 from app.catalog.manifest import MAX_PAGE_TEXT
 from app.domain import BadInput, Book, BookStatus, Box, Page
+from app.imageio import read_capped_size
 from app.print.pdf import PrintSpec
 from app.print.pdf_open import image_pixels, open_pdf, page_of
 

@@ -16,7 +16,7 @@ Adder = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.Argum
 
 
 def cmd_preflight(args: argparse.Namespace) -> int:
-    from app.catalog.intake import MB, read_capped
+    from app.imageio import MB, read_capped
     from app.print.preflight import Kind, preflight
     from app.print.profiles import load_profile, profile_names
 

@@ -30,11 +30,18 @@ from app.orders.checks import (
 )
 from app.store.ports import BlobNotFound, BlobStore, OrderStore
 
+PHOTO_TYPES = {
+    ".png": "image/png",
+    ".webp": "image/webp",
+    ".heic": "image/heic",
+    ".heif": "image/heif",
+}
+
 
 def upload_photo(blobs: BlobStore, customer_id: str, data: bytes, suffix: str = ".jpg") -> str:
     """Store a child's photo under its customer; the key is what the order row keeps."""
     key = f"photos/{customer_id}/{uuid.uuid4().hex}{suffix}"
-    blobs.put(key, data, "image/png" if suffix == ".png" else "image/jpeg")
+    blobs.put(key, data, PHOTO_TYPES.get(suffix, "image/jpeg"))
     return key
 
 

@@ -400,8 +400,8 @@ def try_case(case: Case, path: Path, into: Path) -> tuple[bool, str]:
 
 
 def _preflight(path: Path) -> str:
-    from app.catalog.intake import MB, read_capped
     from app.domain import BadInput
+    from app.imageio import MB, read_capped
     from app.print.preflight import preflight
     from app.print.profiles import load_profile
 

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from app.runtime import JobServices
     from app.ui.bridge import MonitorBridge
 
-IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.webp)"
+IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.webp *.heic *.heif)"
 
 
 class DropZone(QLabel):

@@ -37,7 +37,7 @@ from app.ui.flows import Flows
 if TYPE_CHECKING:
     from app.ui.bridge import MonitorBridge
 
-IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.webp)"
+IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.webp *.heic *.heif)"
 NO_AGE = -1
 
 

@@ -73,7 +73,7 @@ def test_bad_files_get_a_clear_message_in_the_panel(
     empty.write_bytes(b"")
     drop(lab.photo_drop, notes)
     qtbot.waitUntil(lambda: "not an image" in lab.status.text(), timeout=10_000)
-    assert lab.status.text() == "notes.jpg: not an image (expected JPEG, PNG or WebP)"
+    assert lab.status.text() == "notes.jpg: not an image (expected JPEG, PNG, WebP or HEIC)"
     drop(lab.cover_drop, empty)
     qtbot.waitUntil(lambda: "empty" in lab.status.text(), timeout=10_000)
     assert "photo" not in lab.files and "cover" not in lab.files

@@ -86,3 +86,38 @@ def test_decompression_bomb_is_refused_before_decoding() -> None:
 def test_missing_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(BadInput, match=r"nope\.jpg: photo not found"):
         read_file(tmp_path / "nope.jpg", "photo")
+
+
+def test_a_16_bit_grayscale_png_keeps_its_tones() -> None:
+    """Pillow's own convert clips 16-bit values to white: the child would be sent blank."""
+    import numpy as np
+
+    ramp = (np.arange(256, dtype=np.uint16) * 257).reshape(16, 16)  # 0 … 65535
+    img = decode_image(encoded(Image.fromarray(ramp), "PNG"), "deep.png", LIMIT)
+    gray = np.asarray(img)[..., 0]
+    assert img.mode == "RGB" and gray.min() == 0 and gray.max() == 255
+    assert 120 <= int(np.median(gray)) <= 135  # the middle of the ramp stays the middle
+
+
+def test_a_heic_photo_from_an_iphone_is_read() -> None:
+    photo = encoded(Image.new("RGB", (64, 48), (200, 100, 50)), "HEIF")
+    assert photo[4:12] == b"ftypheic"
+    img = decode_image(photo, "IMG_0001.HEIC", LIMIT)
+    r, g, b = img.getpixel((32, 24))  # type: ignore[misc]
+    assert img.size == (64, 48) and abs(r - 200) < 12 and abs(g - 100) < 12 and abs(b - 50) < 12
+
+
+def test_a_file_that_never_ends_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    import os
+
+    with pytest.raises(BadInput, match="not a regular file"):
+        read_file("/dev/zero", "photo")
+    fifo = tmp_path / "photo.jpg"
+    os.mkfifo(fifo)
+    with pytest.raises(BadInput, match="not a regular file"):
+        read_file(fifo, "photo")  # opening it would wait for a writer for ever
+    big = tmp_path / "big.jpg"
+    with open(big, "wb") as f:
+        f.truncate(101 * 1024 * 1024)
+    with pytest.raises(BadInput, match="photo is 101 MB; the limit is 100 MB"):
+        read_file(big, "photo")

@@ -254,7 +254,7 @@ def test_generate_cover_names_every_problem(client: TestClient) -> None:
     response = client.post("/generate-cover", json=body, headers=AUTH)
     assert response.status_code == 422
     assert response.json()["error"].split("; ") == [
-        "originalCoverImage: not an image (expected JPEG, PNG or WebP)",
+        "originalCoverImage: not an image (expected JPEG, PNG, WebP or HEIC)",
         "childData.name: the child's name is empty",
         "childData.age: age 17 is outside this book's range (4-7)",
         "childImage: the photo is 1×1 px, but at least 160 px on the short side is needed to "

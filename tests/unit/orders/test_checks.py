@@ -276,7 +276,7 @@ def test_the_demo_photos_pass(name: str) -> None:
 
 
 def test_a_photo_that_is_not_an_image_is_refused_by_the_image_intake() -> None:
-    assert problems(photo=b"hello") == ["kid.png: not an image (expected JPEG, PNG or WebP)"]
+    assert problems(photo=b"hello") == ["kid.png: not an image (expected JPEG, PNG, WebP or HEIC)"]
 
 
 # -- the book and the customer ---------------------------------------------------------------
