@@ -10,7 +10,7 @@ import re
 import threading
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, quote, quote_plus, unquote, unquote_plus, urlsplit
 
 MASK = "***"
 _MIN_LENGTH = 4  # shorter values would mask ordinary words
@@ -31,15 +31,26 @@ def secrets_in_url(url: str | None) -> list[str]:
     except ValueError:
         return []
     found = [value for name, value in parse_qsl(parts.query) if _SECRET_PARAM.search(name)]
+    for pair in parts.query.split("&"):  # as written too: `?key=A%2BB%2FC` stays encoded in logs
+        name, _, raw = pair.partition("=")
+        if raw and _SECRET_PARAM.search(unquote_plus(name)):
+            found.append(raw)
     if parts.password:
-        found.append(parts.password)
-    return found
+        found += [parts.password, unquote(parts.password)]
+    return list(dict.fromkeys(found))
+
+
+def _spellings(value: str) -> set[str]:
+    """A secret as it may appear in text: as it is, and percent-encoded as a URL carries it."""
+    return {value, quote(value, safe=""), quote_plus(value, safe=""), quote(value)}
 
 
 def register(values: Iterable[str | None]) -> None:
     with _lock:
         known = set(_secrets)
-        known.update(v for v in values if v and len(v) >= _MIN_LENGTH)
+        for value in values:
+            if value and len(value) >= _MIN_LENGTH:
+                known.update(_spellings(value))
         _secrets[:] = sorted(known, key=len, reverse=True)  # longest first: no partial masks
 
 

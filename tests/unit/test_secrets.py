@@ -35,6 +35,18 @@ def test_secrets_are_found_inside_urls() -> None:
     assert {GATEWAY_KEY, "pw-9Zx4"} <= set(settings.secrets())
 
 
+def test_a_percent_encoded_key_is_masked_as_written_and_as_meant() -> None:
+    from app.redact import redact, register
+
+    url = "https://gw.example/v1?alt=json&key=Zq9%2BB%2FC%3Dxy"
+    assert secrets_in_url(url) == ["Zq9+B/C=xy", "Zq9%2BB%2FC%3Dxy"]
+    register(secrets_in_url(url))
+    said = redact(f"GET {url} failed; the key Zq9+B/C=xy")
+    assert "Zq9" not in said and said.count(MASK) == 2
+    register(["s3cr+t/pw"])  # a secret from a setting, met later inside a URL
+    assert redact("postgresql://u:s3cr%2Bt%2Fpw@h/db") == f"postgresql://u:{MASK}@h/db"
+
+
 def test_every_sink_masks_a_gateway_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     settings = make_settings(tmp_path, gemini_base_url=GATEWAY)
     events = EventBus()
