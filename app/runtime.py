@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 
@@ -141,6 +142,8 @@ def build_services(settings: Settings, events: EventBus | None = None) -> JobSer
     check_configuration(settings)
     register(settings.secrets())  # before anything can fail with a key in its text
     settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # private to the user
+    with contextlib.suppress(OSError):  # a folder made 0755 before: children's photos inside
+        settings.data_dir.chmod(0o700)
     cpu.configure(settings.cpu_workers)  # keeps the kind (threads or processes) chosen
     store, blobs = open_stores(settings)
     return JobServices(

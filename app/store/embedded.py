@@ -7,6 +7,7 @@ change is a compare-and-set on (status, claimed_by, attempts).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
@@ -54,6 +55,9 @@ def _new_id() -> str:
     return uuid.uuid4().hex
 
 
+WAL_FILES = ("-wal", "-shm", "-journal")
+
+
 class EmbeddedOrderStore(OutboxMixin):
     """OrderStore on SQLite. Safe to share between threads and processes."""
 
@@ -67,6 +71,10 @@ class EmbeddedOrderStore(OutboxMixin):
         try:
             self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             self.path.touch(mode=0o600, exist_ok=True)  # customers' names and e-mails: private
+            for made in (self.path, *(self.path.with_name(self.path.name + x) for x in WAL_FILES)):
+                with contextlib.suppress(FileNotFoundError):  # SQLite copies the db's mode
+                    if made.stat().st_mode & 0o077:  # into its -wal and -shm files
+                        made.chmod(0o600)
             self._create_schema()
         except (OSError, sqlite3.OperationalError) as exc:
             if not self.path.is_file():

@@ -30,12 +30,38 @@ def storage_error(exc: OSError, folder: Path) -> TransientError:
     return TransientError(f"cannot write to {folder} ({reason}): {remedy}; Pressroom retries")
 
 
+def make_private(root: Path) -> int:
+    """Folders 0700 and files 0600 under `root`, for what is already there (a data folder
+    made 0755 by hand or by an older Pressroom holds children's photos); how many changed."""
+    changed = 0
+    for folder, _dirs, files in os.walk(root):
+        for path, mode in [(folder, 0o700)] + [(os.path.join(folder, f), 0o600) for f in files]:
+            with contextlib.suppress(OSError):  # not ours to change: reading still works
+                if os.stat(path, follow_symlinks=False).st_mode & 0o077:
+                    os.chmod(path, mode, follow_symlinks=False)
+                    changed += 1
+    return changed
+
+
+def _private_folder(folder: Path) -> None:
+    """`folder` and its missing parents made 0700 (mkdir's mode skips the parents)."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for path in reversed(missing):
+        with contextlib.suppress(FileExistsError):
+            path.mkdir(mode=0o700)
+
+
 class FolderBlobStore:
-    """BlobStore on a local folder; writes are atomic (temp file, then rename)."""
+    """BlobStore on a local folder; writes are atomic (temp file, then rename) and private
+    to the user (folders 0700, files 0600, whatever the umask)."""
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
-        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _private_folder(self.root)
+        make_private(self.root)
 
     def _path(self, key: str) -> Path:
         parts = key.split("/")
@@ -47,8 +73,10 @@ class FolderBlobStore:
         path = self._path(key)
         tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_bytes(data)
+            _private_folder(path.parent)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
             os.replace(tmp, path)
         except OSError as exc:
             with contextlib.suppress(OSError):

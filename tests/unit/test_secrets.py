@@ -95,3 +95,35 @@ def test_stderr_masks_the_key(
     err = capsys.readouterr().err
     assert code != 0 and "cannot reach Gemini" in err
     assert GATEWAY_KEY not in err and MASK in err
+
+
+def test_a_data_folder_made_0755_is_made_private_with_what_is_in_it(tmp_path: Path) -> None:
+    """What exists is tightened (a folder made by hand, or by an older Pressroom), and what
+    is written from now on is private whatever the umask."""
+    import os
+
+    data = tmp_path / "data"
+    old_photo = data / "blobs" / "photos" / "c1" / "old.jpg"
+    old_photo.parent.mkdir(parents=True, mode=0o755)
+    for folder in (data, data / "blobs", data / "blobs" / "photos", old_photo.parent):
+        folder.chmod(0o755)
+    old_photo.write_bytes(b"jpeg")
+    old_photo.chmod(0o644)
+    (data / "pressroom.sqlite3").touch(mode=0o644)
+    previous = os.umask(0o022)
+    try:
+        services = build_services(make_settings(tmp_path))
+        book = save_small_book(services, pages=1)
+        order_book(services, book)
+    finally:
+        os.umask(previous)
+    modes = {
+        p.relative_to(data).as_posix(): stat.S_IMODE(p.stat().st_mode)
+        for p in [data, *data.rglob("*")]
+    }
+    services.store.close()
+    assert modes["."] == 0o700 and modes["blobs/photos/c1/old.jpg"] == 0o600
+    assert modes["pressroom.sqlite3"] == 0o600
+    loose = {k: oct(m) for k, m in modes.items() if m & 0o077}
+    assert loose == {}, loose
+    assert any(k.startswith("blobs/photos/") and k != "blobs/photos/c1/old.jpg" for k in modes)
