@@ -13,7 +13,7 @@ from app.ai.models import estimate_book
 from app.ai.provider import Provider
 from app.ai.template import TemplateProvider
 from app.config import Settings
-from app.domain import ConfigurationError, PressroomError
+from app.domain import BadInput, ConfigurationError, PressroomError
 from app.events import EventBus
 from app.print.profiles import print_side_px
 from app.redact import register
@@ -141,6 +141,11 @@ def describe_setup(services: JobServices) -> str:
 def build_services(settings: Settings, events: EventBus | None = None) -> JobServices:
     check_configuration(settings)
     register(settings.secrets())  # before anything can fail with a key in its text
+    if settings.data_dir.exists() and not settings.data_dir.is_dir():
+        raise BadInput(
+            f"{settings.data_dir} is a file, not a folder: the data folder (--data-dir, "
+            "PRESSROOM_DATA_DIR) is where Pressroom keeps its store"
+        )
     settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # private to the user
     with contextlib.suppress(OSError):  # a folder made 0755 before: children's photos inside
         settings.data_dir.chmod(0o700)

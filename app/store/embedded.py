@@ -30,6 +30,7 @@ from app.domain import (
     PressroomError,
     Stage,
     Status,
+    TransientError,
     check_transition,
 )
 from app.store import embedded_books, embedded_links, embedded_print
@@ -38,6 +39,7 @@ from app.store.codec import (
     notification_from_record,
     personalization_to_dict,
 )
+from app.store.embedded_faults import speaking, sqlite_fault
 from app.store.embedded_figures import shop_figures
 from app.store.embedded_outbox import OUTBOX_SCHEMA, OutboxMixin
 from app.store.embedded_schema import LATE_SCHEMA, SCHEMA, upgrade
@@ -58,8 +60,11 @@ def _new_id() -> str:
 WAL_FILES = ("-wal", "-shm", "-journal")
 
 
+@speaking
 class EmbeddedOrderStore(OutboxMixin):
     """OrderStore on SQLite. Safe to share between threads and processes."""
+
+    busy_seconds = 30.0  # how long a write waits for another process's lock
 
     def __init__(self, path: Path, clock: Any = time.time) -> None:
         self.path = Path(path)
@@ -76,7 +81,12 @@ class EmbeddedOrderStore(OutboxMixin):
                     if made.stat().st_mode & 0o077:  # into its -wal and -shm files
                         made.chmod(0o600)
             self._create_schema()
-        except (OSError, sqlite3.OperationalError) as exc:
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.OperationalError) and self.path.is_file():
+                self._read_only_or_fault(exc)
+                return
+            raise sqlite_fault(exc, self.path) from None
+        except OSError as exc:
             if not self.path.is_file():
                 raise PressroomError(
                     f"cannot create the store in {self.path.parent} ({exc}): "
@@ -86,6 +96,15 @@ class EmbeddedOrderStore(OutboxMixin):
             # table) still works; every change says why it cannot be made
             self.close()
             self.read_only = True
+
+    def _read_only_or_fault(self, exc: sqlite3.OperationalError) -> None:
+        """A schema that cannot be written: a read-only folder (reads still work), or a
+        fault said as one (locked, full)."""
+        fault = sqlite_fault(exc, self.path)
+        if isinstance(fault, TransientError):
+            raise fault from None
+        self.close()
+        self.read_only = True
 
     def _create_schema(self) -> None:
         self._conn().executescript(SCHEMA)
@@ -100,12 +119,10 @@ class EmbeddedOrderStore(OutboxMixin):
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None and self.read_only:
-            uri = f"{self.path.resolve().as_uri()}?mode=ro"
-            conn = sqlite3.connect(uri, uri=True, timeout=30.0, isolation_level=None)
-            conn.row_factory = sqlite3.Row
+            conn = self._read_only_conn()
             self._local.conn = conn
         if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
+            conn = sqlite3.connect(self.path, timeout=self.busy_seconds, isolation_level=None)
             conn.row_factory = sqlite3.Row
             # Switching to WAL needs a lock the busy timeout does not wait for; once the
             # file is in WAL (it stays so), other processes only read the mode.
@@ -115,6 +132,22 @@ class EmbeddedOrderStore(OutboxMixin):
             conn.execute("pragma foreign_keys=on")
             self._local.conn = conn
         return conn
+
+    def _read_only_conn(self) -> sqlite3.Connection:
+        """A connection that only reads. In a folder nobody may write, SQLite cannot make
+        the WAL's shared-memory file that `mode=ro` needs; nobody can be writing the file
+        there either, so it is then opened as immutable."""
+        base = f"{self.path.resolve().as_uri()}?mode=ro"
+        for uri in (base, base + "&immutable=1"):
+            conn = sqlite3.connect(uri, uri=True, timeout=self.busy_seconds, isolation_level=None)
+            try:
+                conn.execute("select count(*) from sqlite_master").fetchone()
+            except sqlite3.OperationalError:
+                conn.close()
+                continue
+            conn.row_factory = sqlite3.Row
+            return conn
+        raise sqlite3.OperationalError("unable to open database file (read-only)")
 
     @staticmethod
     def _set_wal(conn: sqlite3.Connection) -> None:

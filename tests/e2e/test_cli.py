@@ -87,7 +87,10 @@ def test_cover_command_writes_a_personalized_cover(tmp_path: Path) -> None:
     [
         (None, "kid.jpg: photo not found"),
         (b"", "kid.jpg: the file is empty (0 bytes)"),
-        (b"plain text, no picture here", "kid.jpg: not an image (expected JPEG, PNG, WebP or HEIC)"),
+        (
+            b"plain text, no picture here",
+            "kid.jpg: not an image (expected JPEG, PNG, WebP or HEIC)",
+        ),
     ],
 )
 def test_cover_command_explains_bad_input_in_one_line(
