@@ -217,6 +217,10 @@ class Settings(BaseSettings):
     )
     max_image_pixels: int = Field(default=60_000_000, ge=1_000_000)
     max_upload_bytes: int = Field(default=40 * 1024 * 1024, ge=1024)
+    api_requests_per_minute: int = Field(
+        default=120, ge=1, description="per client address, on every endpoint but /health"
+    )
+    api_body_seconds: float = Field(default=30.0, gt=0, description="to send a request's body")
     cpu_workers: int = Field(default=2, ge=1, description="threads for image and PDF work")
     worker_id: str | None = None
 

@@ -1,12 +1,13 @@
 """`pressroom serve`: the monitor, headless, plus the seed's HTTP control endpoints.
 
 GET /health (no token), GET /monitor/status, POST /monitor/start, POST /monitor/stop,
-POST /generate-cover; an OpenAPI description at /openapi.json. Every endpoint but /health
-needs `Authorization: Bearer <PRESSROOM_API_TOKEN>`. Bad JSON, wrong types, oversized
-bodies, bad images and a child the order checks refuse (a blank name, characters the fonts
-lack, an age outside the book's range, a photo too small for print) get a 4xx with a
-sentence naming the field. SIGTERM stops gracefully: jobs in flight
-are checkpointed and their leases released for another worker.
+POST /generate-cover; an OpenAPI description at /openapi.json and /docs. Every endpoint but
+/health needs `Authorization: Bearer <PRESSROOM_API_TOKEN>`; app/worker/http_guard.py caps
+bodies as they arrive, times their reading, and rate-limits each client. Bad JSON, wrong
+types, oversized bodies, bad images and a child the order checks refuse (a blank name,
+characters the fonts lack, an age outside the book's range, a photo too small for print)
+get a 4xx with a sentence naming the field, always as {"error": …}. SIGTERM stops
+gracefully: jobs in flight are checkpointed and their leases released for another worker.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.ai.one_cover import personalize_cover
 from app.domain import BadInput, Book, Personalization, PressroomError
@@ -31,10 +33,12 @@ from app.imageio import decode_image, encode_jpeg
 from app.orders.checks import check_order, clean_name
 from app.pipeline.calls import runner_for
 from app.runtime import JobServices
+from app.worker.http_guard import HttpGuard
 from app.worker.monitor import Monitor
 from app.worker.signals import on_stop_signals
 
 log = logging.getLogger(__name__)
+MAX_CONNECTIONS = 100  # open at once; slow clients past it are turned away with a 503
 
 
 class BookData(BaseModel):
@@ -84,7 +88,14 @@ class Service:
         self.token = token
         self.monitor = Monitor(services)
         self._run: asyncio.Task[None] | None = None
-        self.app = self._build_app()
+        settings = services.settings
+        self.routes = self._build_app()
+        self.app = HttpGuard(
+            self.routes,
+            max_body=settings.max_upload_bytes,
+            body_seconds=settings.api_body_seconds,
+            per_minute=settings.api_requests_per_minute,
+        )
 
     # -- the monitor -------------------------------------------------------------------
     async def start(self) -> None:
@@ -124,17 +135,12 @@ class Service:
             lifespan=lifespan,
             description="Control endpoints compatible with the seed's server.",
         )
-        limit = self.s.settings.max_upload_bytes
 
         @app.middleware("http")
         async def guard(
             request: Request, call_next: Callable[[Request], Awaitable[Response]]
         ) -> Response:
-            length = request.headers.get("content-length")
-            if length and length.isdigit() and int(length) > limit:
-                return JSONResponse({"error": f"the body is over {limit // (1024 * 1024)} MB"}, 413)
-            public = request.url.path in ("/health", "/openapi.json", "/docs")
-            if not public and not self._authorized(request):
+            if request.url.path != "/health" and not self._authorized(request):
                 return JSONResponse(
                     {
                         "error": "missing or wrong token: send "
@@ -150,9 +156,10 @@ class Service:
             where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
             return JSONResponse({"error": f"{where or 'body'}: {first.get('msg', 'invalid')}"}, 422)
 
-        @app.exception_handler(HTTPException)
-        async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
-            return JSONResponse({"error": exc.detail}, exc.status_code)
+        @app.exception_handler(StarletteHTTPException)  # also the router's own 404 and 405
+        async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+            detail = exc.detail if exc.status_code != 404 else "no such endpoint"
+            return JSONResponse({"error": detail}, exc.status_code, headers=exc.headers)
 
         @app.get("/health")
         async def health() -> dict[str, Any]:
@@ -179,11 +186,11 @@ class Service:
         return app
 
     def _authorized(self, request: Request) -> bool:
-        header = request.headers.get("authorization", "")
+        scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
         given = (
-            header.removeprefix("Bearer ").strip()
-            if header.startswith("Bearer ")
-            else (request.headers.get("x-api-token", ""))
+            credentials.strip()
+            if scheme.lower() == "bearer"  # schemes are case-insensitive (RFC 9110 11.1)
+            else request.headers.get("x-api-token", "")
         )
         return bool(given) and hmac.compare_digest(given.encode(), self.token.encode())
 
@@ -254,7 +261,15 @@ async def serve(services: JobServices, token: str, host: str, port: int) -> None
 
     server = _Server(
         uvicorn.Config(
-            service.app, host=host, port=port, log_level="warning", access_log=False, lifespan="on"
+            service.app,
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+            lifespan="on",
+            timeout_keep_alive=5,  # an idle connection is closed
+            limit_concurrency=MAX_CONNECTIONS,  # past it: 503, not a process out of sockets
+            h11_max_incomplete_event_size=64 * 1024,  # request line and headers
         )
     )
     loop = asyncio.get_running_loop()

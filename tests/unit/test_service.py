@@ -56,7 +56,9 @@ def test_health_needs_no_token_but_everything_else_does(client: TestClient) -> N
         client.get("/monitor/status", headers={"Authorization": "Bearer wrong"}).status_code == 401
     )
     assert client.get("/monitor/status", headers=AUTH).status_code == 200
-    assert "/generate-cover" in client.get("/openapi.json").json()["paths"]
+    for private in ("/openapi.json", "/docs"):  # the description too: only /health is public
+        assert client.get(private).status_code == 401, private
+    assert "/generate-cover" in client.get("/openapi.json", headers=AUTH).json()["paths"]
 
 
 def test_start_status_stop_while_books_are_made(client: TestClient, service: Service) -> None:
