@@ -304,7 +304,8 @@ class GeminiProvider:
             self.breaker.answered()
         except BaseException as exc:
             if ledger is not None and not isinstance(exc, asyncio.CancelledError):
-                ledger.record(label, model, outcome=type(exc).__name__)
+                failed = "RateLimited" if is_rate_limit(exc) else type(exc).__name__
+                ledger.record(label, model, outcome=failed)
             classified = self._classify(exc, model)
             if is_rate_limit(exc) and isinstance(classified, TransientError):
                 outcome, retry_after = Outcome.RATE_LIMITED, classified.retry_after

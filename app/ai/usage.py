@@ -15,6 +15,7 @@ reads them back for a resumed job whose pages were drawn by an earlier run.
 from __future__ import annotations
 
 import contextvars
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,6 +67,24 @@ class Prices:
         text_out = 0 if is_image_model else tokens_out
         cost = (tokens_in * inp + text_out * out) / 1e6 + images * img
         return cost * (table.batch_discount if lane == "batch" else 1.0)
+
+
+@dataclass
+class ProcessTotals:
+    """Every call this process made, for `/metrics`: calls per (model, outcome) — "ok",
+    or the error's kind, "RateLimited" for a 429 — and US dollars per model."""
+
+    calls: dict[tuple[str, str], int] = field(default_factory=dict)
+    cost_usd: dict[str, float] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, model: str, outcome: str, cost: float) -> None:
+        with self.lock:
+            self.calls[(model, outcome)] = self.calls.get((model, outcome), 0) + 1
+            self.cost_usd[model] = self.cost_usd.get(model, 0.0) + cost
+
+
+TOTALS = ProcessTotals()
 
 
 @dataclass
@@ -127,6 +146,7 @@ class UsageLedger:
             model, tokens_in=tokens_in, tokens_out=tokens_out, images=images, size=size, lane=lane
         )
         self.cost_usd += cost
+        TOTALS.add(model, outcome, cost)
         self.calls += 1
         self.failed_calls += outcome != "ok"
         self.tokens_in += tokens_in

@@ -222,6 +222,10 @@ class OutboxMixin:
     def deliveries(self, item_id: str) -> list[Delivery]:
         return for_item(self._conn(), item_id)
 
+    def outbox_backlog(self) -> int:
+        sql = "select count(*) from notification_outbox where status in ('pending', 'sending')"
+        return int(self._conn().execute(sql).fetchone()[0])
+
     def add_device_token(self, user_id: str, token: str) -> None:
         with self._tx() as db:
             add_device_token(db, user_id, token, self._clock())

@@ -93,6 +93,16 @@ class SupabaseOutboxMixin:
         ).data
         return [delivery(r) for r in rows]
 
+    def outbox_backlog(self) -> int:
+        table = self.c.client.table("notification_outbox")
+        rows = self.c.call(
+            "counting deliveries due",
+            lambda: (
+                table.select("id").in_("status", ["pending", "sending"]).limit(10_000).execute()
+            ),
+        ).data
+        return len(rows)
+
     def add_device_token(self, user_id: str, token: str) -> None:
         table = self.c.client.table("device_tokens")
         row = {"token": token, "user_id": user_id}

@@ -34,6 +34,7 @@ from app.orders.checks import check_order, clean_name
 from app.pipeline.calls import runner_for
 from app.runtime import JobServices
 from app.worker.http_guard import HttpGuard
+from app.worker.metrics import Metrics
 from app.worker.monitor import Monitor
 from app.worker.signals import on_stop_signals
 
@@ -87,6 +88,9 @@ class Service:
         self.s = services
         self.token = token
         self.monitor = Monitor(services)
+        self.metrics = Metrics(
+            services.store, services.events, lambda: self.monitor.status().paused_reason is not None
+        )
         self._run: asyncio.Task[None] | None = None
         settings = services.settings
         self.routes = self._build_app()
@@ -178,6 +182,11 @@ class Service:
         async def monitor_stop() -> dict[str, Any]:
             await self.stop()
             return {"success": True, "isRunning": False}
+
+        @app.get("/metrics", response_class=Response)
+        async def metrics() -> Response:
+            body, content_type = await asyncio.to_thread(self.metrics.text)
+            return Response(body, media_type=content_type)
 
         @app.post("/generate-cover", response_model=GenerateCoverResponse)
         async def generate_cover(body: GenerateCoverRequest) -> GenerateCoverResponse:

@@ -33,7 +33,9 @@ def test_claim_settle_and_resend(backend: Backend) -> None:
     store = backend.store
     store.enable_channels(["email", "push"])
     item_id = complete_one(backend)
+    assert store.outbox_backlog() == 2  # e-mail and push, due
     [email] = store.claim_deliveries("w1", ["email"], 10, 60)
+    assert store.outbox_backlog() == 2  # one of them being sent: not done yet
     assert (email.channel, email.status, email.attempts) == ("email", "sending", 1)
     assert store.claim_deliveries("w2", ["email"], 10, 60) == []  # held by w1
     assert store.settle_delivery(email.id, "w2", "sent") is None  # not w2's to settle
@@ -47,6 +49,7 @@ def test_claim_settle_and_resend(backend: Backend) -> None:
     assert again.attempts == 2
     sent = store.settle_delivery(again.id, "w1", "sent")
     assert sent is not None and sent.status == "sent" and sent.sent_at is not None
+    assert store.outbox_backlog() == 1  # push is still due
     resent = store.resend_delivery(sent.id)
     assert resent is not None and resent.status == "pending"
     push = next(d for d in store.deliveries(item_id) if d.channel == "push")
