@@ -121,3 +121,38 @@ class HttpGuard:
             chunks.append(chunk)
             if not message.get("more_body"):
                 return b"".join(chunks)
+
+
+def header_timeout_protocol(seconds: float) -> type[asyncio.Protocol]:
+    """uvicorn's HTTP/1.1 protocol, closing a connection whose request line and headers have
+    not all arrived `seconds` after it opened or after its last response (uvicorn has no
+    such limit: 150 connections sending half a header each held the server until it
+    answered even /health with 503)."""
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class HeaderTimeout(H11Protocol):
+        _timer: asyncio.TimerHandle | None = None
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._arm()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            self._arm()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            if self._timer is not None:
+                self._timer.cancel()
+            super().connection_lost(exc)
+
+        def _arm(self) -> None:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer = self.loop.call_later(seconds, self._late, self.cycle)
+
+        def _late(self, cycle_then: object) -> None:
+            if self.cycle is cycle_then and not self.transport.is_closing():  # no new request
+                self.transport.close()
+
+    return HeaderTimeout

@@ -33,13 +33,14 @@ from app.imageio import decode_image, encode_jpeg
 from app.orders.checks import check_order, clean_name
 from app.pipeline.calls import runner_for
 from app.runtime import JobServices
-from app.worker.http_guard import HttpGuard
+from app.worker.http_guard import HttpGuard, header_timeout_protocol
 from app.worker.metrics import Metrics
 from app.worker.monitor import Monitor
 from app.worker.signals import on_stop_signals
 
 log = logging.getLogger(__name__)
 MAX_CONNECTIONS = 100  # open at once; slow clients past it are turned away with a 503
+HEADER_SECONDS = 10.0  # for a request line and its headers to arrive
 
 
 class BookData(BaseModel):
@@ -279,6 +280,7 @@ async def serve(services: JobServices, token: str, host: str, port: int) -> None
             timeout_keep_alive=5,  # an idle connection is closed
             limit_concurrency=MAX_CONNECTIONS,  # past it: 503, not a process out of sockets
             h11_max_incomplete_event_size=64 * 1024,  # request line and headers
+            http=header_timeout_protocol(HEADER_SECONDS),
         )
     )
     loop = asyncio.get_running_loop()

@@ -129,3 +129,46 @@ def test_a_body_that_trickles_is_timed_out() -> None:
     guard = HttpGuard(_never_called, max_body=1024, body_seconds=0.2, per_minute=100)
     sent, _ = _run(guard, slow())
     assert sent[0]["status"] == 408 and b"within 0.2 s" in sent[1]["body"]
+
+
+def test_a_connection_that_never_finishes_its_headers_is_closed() -> None:
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from app.worker.http_guard import answer, header_timeout_protocol
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            await answer(send, 200, "fine")
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", lifespan="off",
+        http=header_timeout_protocol(0.5),
+    )  # fmt: skip
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            time.sleep(0.05)
+        slow = socket.create_connection(("127.0.0.1", port))
+        slow.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")  # and never the blank line
+        slow.settimeout(5)
+        started = time.monotonic()
+        assert slow.recv(100) == b""  # closed by the server
+        assert time.monotonic() - started < 3
+        slow.close()
+        good = socket.create_connection(("127.0.0.1", port))
+        good.settimeout(5)
+        good.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert b"200 OK" in good.recv(1000)
+        good.close()
+    finally:
+        server.should_exit = True
+        thread.join(10)
