@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from app.events import EventBus
 from app.runtime import build_services
@@ -21,14 +23,23 @@ from tests.conftest import make_settings
 TOKEN = "t-0123456789"
 
 
-@pytest.fixture
-def client(tmp_path: Path) -> Iterator[TestClient]:
-    settings = make_settings(
-        tmp_path, auto_start_monitor=False, max_upload_bytes=1024 * 1024, api_requests_per_minute=20
-    )
+def serving(tmp_path: Path, per_minute: int) -> Iterator[TestClient]:
+    values = {"max_upload_bytes": 1024 * 1024, "api_requests_per_minute": per_minute}
+    settings = make_settings(tmp_path, auto_start_monitor=False, **values)
     service = Service(build_services(settings, EventBus()), TOKEN)
     with TestClient(service.app) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[TestClient]:
+    yield from serving(tmp_path, 20)
+
+
+@pytest.fixture
+def roomy(tmp_path: Path) -> Iterator[TestClient]:
+    """No rate limit in reach: what answers is the body's own check."""
+    yield from serving(tmp_path, 100_000)
 
 
 def test_the_bearer_scheme_is_case_insensitive(client: TestClient) -> None:
@@ -172,3 +183,38 @@ def test_a_connection_that_never_finishes_its_headers_is_closed() -> None:
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+JSONISH = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=30),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=5)
+    ),
+    max_leaves=15,
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(body=JSONISH | st.fixed_dictionaries({"childData": JSONISH, "childImage": JSONISH}))
+def test_any_request_body_gets_a_sentence(roomy: TestClient, body: Any) -> None:
+    got = roomy.post("/generate-cover", json=body, headers={"Authorization": f"Bearer {TOKEN}"})
+    assert 400 <= got.status_code < 500 and got.status_code != 429
+    said = got.json()
+    assert set(said) == {"error"} and isinstance(said["error"], str) and said["error"]
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(raw=st.binary(max_size=200))
+def test_any_raw_bytes_get_a_sentence(roomy: TestClient, raw: bytes) -> None:
+    headers = {"Authorization": f"Bearer {TOKEN}", "content-type": "application/json"}
+    got = roomy.post("/generate-cover", content=raw, headers=headers)
+    assert 400 <= got.status_code < 500 and got.status_code != 429
+    assert set(got.json()) == {"error"}
