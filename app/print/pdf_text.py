@@ -228,23 +228,41 @@ def _is_word(char: str) -> bool:
 
 
 def _spelled_at(text: str, at: int, target: str) -> int | None:
-    """Where a spelling of `target` that starts at `at` ends, or None."""
-
-    @functools.cache
-    def match(i: int, j: int) -> int | None:
+    """Where a spelling of `target` that starts at `at` ends, or None. A glyph that reads
+    back unspelled may stand for 1 to 3 letters; the first reading that works wins. (An
+    explicit stack, not recursion: a name of hundreds of letters or accents is one level
+    per letter deep.)"""
+    done: dict[tuple[int, int], int | None] = {}
+    stack = [(at, 0)]
+    while stack:
+        i, j = state = stack[-1]
+        if state in done:
+            stack.pop()
+            continue
         if j == len(target):
-            return i if i == len(text) or not _is_word(text[i]) else None
+            done[state] = i if i == len(text) or not _is_word(text[i]) else None
+            stack.pop()
+            continue
         if i >= len(text):
-            return None
+            done[state] = None
+            stack.pop()
+            continue
         if text[i] == _UNSPELLED:
-            for take in (1, 2, 3):
-                found = match(i + 1, j + take) if j + take <= len(target) else None
-                if found is not None:
-                    return found
-            return None
-        return match(i + 1, j + 1) if text[i].casefold() == target[j] else None
-
-    return match(at, 0)
+            nexts = [(i + 1, j + take) for take in (1, 2, 3) if j + take <= len(target)]
+        else:
+            nexts = [(i + 1, j + 1)] if text[i].casefold() == target[j] else []
+        for following in nexts:  # in order of preference: the first that works wins
+            if following not in done:
+                stack.append(following)
+                break
+            if done[following] is not None:
+                done[state] = done[following]
+                stack.pop()
+                break
+        else:
+            done[state] = None
+            stack.pop()
+    return done[(at, 0)]
 
 
 def _clip(text: str, width: int = 60) -> str:

@@ -124,3 +124,12 @@ def test_terminal_safe_leaves_no_control_character(text: str) -> None:
     safe = terminal_safe(text)
     assert len(safe) == len(text)
     assert all(unicodedata.category(c) not in ("Cc", "Cf") or c in "\u200c\u200d" for c in safe)
+
+
+def test_reading_a_name_back_is_not_recursive() -> None:
+    """The gate reads a printed name back letter by letter; a name of thousands of accents
+    (a row the app wrote, before the door's check) ended the job in RecursionError."""
+    from app.print.pdf_text import count_name_spelled
+
+    name = "A" + "\u0301" * 3000
+    assert count_name_spelled(f"One night {name} found a boat, and {name} sailed.", name) == 2
