@@ -276,8 +276,8 @@ class EmbeddedOrderStore(OutboxMixin):
 
     # -- work --------------------------------------------------------------------------
     def claim(self, worker_id: str, max_items: int, lease_seconds: float) -> list[OrderItem]:
-        now = self._clock()
         with self._tx() as db:
+            now = self._clock()  # after the lock: a retry committed meanwhile came before us
             rows = db.execute(
                 """
                 select oi.id from order_items oi join orders o on o.id = oi.order_id
@@ -301,8 +301,8 @@ class EmbeddedOrderStore(OutboxMixin):
         return [self.get_item(i) for i in ids]
 
     def heartbeat(self, claim: Claim, lease_seconds: float) -> bool:
-        now = self._clock()
         with self._tx() as db:
+            now = self._clock()  # after the lock, so events keep the order they commit in
             cur = db.execute(
                 "update order_items set lease_expires_at = ? where id = ? and claimed_by = ? "
                 "and attempts = ? and pressroom_status in ('processing', 'publishing')",
@@ -313,8 +313,8 @@ class EmbeddedOrderStore(OutboxMixin):
     def report_progress(self, claim: Claim, stage: Stage, done: int, total: int) -> bool:
         """Also records a `stage` event the first time this attempt reports `stage`: when
         the stage starts (the two analyses interleave their reports; they start once)."""
-        now = self._clock()
         with self._tx() as db:
+            now = self._clock()  # after the lock, so events keep the order they commit in
             cur = db.execute(
                 "update order_items set stage = ?, progress_done = ?, progress_total = ?, "
                 "updated_at = ? where id = ? and claimed_by = ? and attempts = ? "
@@ -381,8 +381,8 @@ class EmbeddedOrderStore(OutboxMixin):
     def complete(
         self, claim: Claim, *, pdf_url: str, cover_image_url: str, notification_body: str
     ) -> OrderItem:
-        now = self._clock()
         with self._tx() as db:
+            now = self._clock()  # after the lock, so events keep the order they commit in
             cur = db.execute(
                 "update order_items set pressroom_status = 'completed', pdf_url = ?, "
                 "cover_image_url = ?, generated_at = ?, claimed_by = null, "
@@ -550,8 +550,8 @@ class EmbeddedOrderStore(OutboxMixin):
         return embedded_links.public_links(self._conn(), limit)
 
     def set_links(self, links: ItemLinks, actor: str) -> bool:
-        now = self._clock()
         with self._tx() as db:
+            now = self._clock()  # after the lock, so events keep the order they commit in
             if not embedded_links.set_links(db, links, now):
                 return False
             note = embedded_links.links_note(links)
