@@ -147,6 +147,33 @@ def _deep_gray(img: Image.Image) -> Image.Image:
     return Image.fromarray(np.clip(values * (255.0 / top), 0, 255).astype(np.uint8), "L")
 
 
+# Metadata a photo may carry about where, when and on what it was taken.
+_METADATA_KEYS = ("exif", "xmp", "XML:com.adobe.xmp", "comment", "gps", "dpi_exif")
+
+
+def has_metadata(data: bytes) -> bool:
+    """Whether a picture carries EXIF (GPS, device, time), XMP or a comment."""
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            return bool(img.getexif()) or any(k in img.info for k in _METADATA_KEYS)
+    except Exception:  # unreadable: the checks say why, not this
+        return False
+
+
+def scrub_photo(data: bytes, name: str, max_pixels: int) -> tuple[bytes, str]:
+    """A child's photo as it is kept: upright (its EXIF orientation applied) and without any
+    metadata — no GPS position, device or time. PNG stays PNG (lossless); everything else,
+    HEIC included, becomes a JPEG at quality 95. Returns the bytes and their suffix."""
+    img = decode_image(data, name, max_pixels)
+    # Pillow writes what `info` carries (a JPEG's comment, a PNG's EXIF) back out
+    img.info = {k: v for k, v in img.info.items() if k == "icc_profile"}
+    with Image.open(io.BytesIO(data)) as source:
+        was_png = source.format == "PNG"
+    if was_png:
+        return encode_png(img), ".png"
+    return encode_jpeg(img, 95), ".jpg"
+
+
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 

@@ -21,7 +21,7 @@ from app.domain import (
     QueuePaused,
     TransientError,
 )
-from app.imageio import read_file
+from app.imageio import has_metadata, read_file, scrub_photo
 from app.orders.checks import (
     Problem,
     check_order,
@@ -38,8 +38,13 @@ PHOTO_TYPES = {
 }
 
 
-def upload_photo(blobs: BlobStore, customer_id: str, data: bytes, suffix: str = ".jpg") -> str:
-    """Store a child's photo under its customer; the key is what the order row keeps."""
+def upload_photo(
+    blobs: BlobStore, customer_id: str, data: bytes, suffix: str = ".jpg", *, max_pixels: int = 0
+) -> str:
+    """Store a child's photo under its customer; the key is what the order row keeps. With
+    `max_pixels`, the photo is scrubbed first (upright, no EXIF/GPS: imageio.scrub_photo)."""
+    if max_pixels:
+        data, suffix = scrub_photo(data, "the photo", max_pixels)
     key = f"photos/{customer_id}/{uuid.uuid4().hex}{suffix}"
     blobs.put(key, data, PHOTO_TYPES.get(suffix, "image/jpeg"))
     return key
@@ -104,7 +109,9 @@ def place_checked_order(
     raise_if_refused(problems)
     assert book is not None and photo is not None and request.photo_path is not None
     suffix = request.photo_path.suffix.lower() or ".jpg"
-    key = upload_photo(blobs, request.customer_id, photo, suffix)
+    key = upload_photo(
+        blobs, request.customer_id, photo, suffix, max_pixels=settings.max_image_pixels
+    )
     _, items = store.place_order(
         request.customer_id,
         [(book.id, replace(who, photo=key))],
@@ -145,5 +152,15 @@ async def checked_order(
         photo_name="the child's photo",  # the stored file name is a key, not words
     )
     raise_if_refused(problems)
-    assert book is not None and photo is not None
+    assert book is not None and photo is not None and key
+    if await asyncio.to_thread(has_metadata, photo):  # the app uploaded it as taken
+        photo = await run_cpu(_scrub_in_place, blobs, key, photo, settings.max_image_pixels)
     return book, photo
+
+
+def _scrub_in_place(blobs: BlobStore, key: str, photo: bytes, max_pixels: int) -> bytes:
+    """The stored photo replaced by its scrubbed self under the same key, which the row
+    keeps (the content is sniffed when read, never trusted from the name)."""
+    scrubbed, suffix = scrub_photo(photo, "the child's photo", max_pixels)
+    blobs.put(key, scrubbed, PHOTO_TYPES.get(suffix, "image/jpeg"))
+    return scrubbed

@@ -121,3 +121,29 @@ def test_a_file_that_never_ends_is_refused_before_it_is_read(tmp_path: Path) -> 
         f.truncate(101 * 1024 * 1024)
     with pytest.raises(BadInput, match="photo is 101 MB; the limit is 100 MB"):
         read_file(big, "photo")
+
+
+def _photo_with_gps(orientation: int = 6) -> bytes:
+    img = Image.new("RGB", (40, 20), (200, 150, 120))
+    exif = Image.Exif()
+    exif[0x0112] = orientation  # rotated: the camera was held upright
+    exif[0x010F] = "PhoneMaker"  # the device
+    exif[0x8825] = {1: "N", 2: (52.0, 31.0, 12.0), 3: "E", 4: (13.0, 24.0, 36.0)}  # GPS
+    out = io.BytesIO()
+    img.save(out, "JPEG", exif=exif.tobytes(), comment=b"taken at home")
+    return out.getvalue()
+
+
+def test_a_kept_photo_has_no_gps_device_or_time_and_stands_upright() -> None:
+    from app.imageio import has_metadata, scrub_photo
+
+    taken = _photo_with_gps()
+    assert has_metadata(taken)
+    kept, suffix = scrub_photo(taken, "kid.jpg", LIMIT)
+    assert suffix == ".jpg" and not has_metadata(kept)
+    with Image.open(io.BytesIO(kept)) as img:
+        assert img.size == (20, 40)  # the orientation applied, then dropped
+        assert not img.getexif() and "comment" not in img.info
+    assert b"PhoneMaker" not in kept and b"taken at home" not in kept
+    png, png_suffix = scrub_photo(encoded(Image.new("RGB", (8, 8)), "PNG"), "kid.png", LIMIT)
+    assert png_suffix == ".png" and png[:8] == b"\x89PNG\r\n\x1a\n"
