@@ -135,6 +135,15 @@ class Settings(BaseSettings):
     signed_url_seconds: int = Field(
         default=365 * 24 * 3600, ge=60, description="life of the signed URLs written to orders"
     )
+    photo_retention_days: float | None = Field(
+        default=30, ge=0, description="days a settled item keeps the child's photo (0: none)"
+    )
+    work_retention_days: float | None = Field(
+        default=30, ge=0, description="days a settled item keeps its checkpoints and drafts"
+    )
+    book_retention_days: float | None = Field(
+        default=None, ge=0, description="days the published book stays (unset: kept)"
+    )
     link_renew_days: int = Field(
         default=30, ge=1, description="re-sign the app's links this many days before they expire"
     )
@@ -231,6 +240,9 @@ class Settings(BaseSettings):
         "price_input_per_million",
         "price_output_per_million",
         "price_per_image",
+        "photo_retention_days",
+        "work_retention_days",
+        "book_retention_days",
         mode="before",
     )
     @classmethod

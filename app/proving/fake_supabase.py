@@ -158,7 +158,12 @@ class FakeSupabase(FakeStorage, FakeServer):
         params: list[Any] = []
         for column, expression in filters:
             op, _, value = expression.partition(".")
-            col = ident(column)
+            base, arrow, field = column.partition("->>")  # a JSON field, as PostgREST reads it
+            col = (
+                sql.SQL("{}->>{}").format(ident(base), sql.Literal(field))
+                if arrow
+                else ident(column)
+            )
             if op in OPERATORS:
                 if op in ("like", "ilike"):
                     value = value.replace("*", "%")

@@ -453,6 +453,21 @@ class EmbeddedOrderStore(OutboxMixin):
         )
         return [self._item(r) for r in rows]
 
+    def settled_items(
+        self, updated_after: datetime | None, updated_before: datetime, limit: int = 200
+    ) -> list[OrderItem]:
+        where = "oi.pressroom_status in ('completed', 'failed') and oi.updated_at <= ?"
+        params: list[object] = [updated_before.timestamp()]
+        if updated_after is not None:
+            where += " and oi.updated_at > ?"
+            params.append(updated_after.timestamp())
+        sql = self._ITEM_SELECT + f"where {where} order by oi.updated_at, oi.id limit ?"
+        return [self._item(r) for r in self._conn().execute(sql, (*params, limit)).fetchall()]
+
+    def items_with_photo(self, key: str) -> list[OrderItem]:
+        sql = self._ITEM_SELECT + "where json_extract(oi.personalization, '$.photo') = ?"
+        return [self._item(r) for r in self._conn().execute(sql, (key,)).fetchall()]
+
     def count_by_status(self) -> dict[Status, int]:
         rows = (
             self._conn()

@@ -249,6 +249,29 @@ class SupabaseOrderStore(SupabaseOutboxMixin):
 
         return [self._item(r) for r in self.c.call("listing items", query).data]
 
+    def settled_items(
+        self, updated_after: datetime | None, updated_before: datetime, limit: int = 200
+    ) -> list[OrderItem]:
+        def query() -> Any:
+            q = (
+                self.db.table("pressroom_items")
+                .select(ITEM_COLUMNS)
+                .in_("pressroom_status", [Status.COMPLETED.value, Status.FAILED.value])
+                .lte("updated_at", updated_before.isoformat())
+            )
+            if updated_after is not None:
+                q = q.gt("updated_at", updated_after.isoformat())
+            return q.order("updated_at").order("id").limit(limit).execute()
+
+        return [self._item(r) for r in self.c.call("listing settled items", query).data]
+
+    def items_with_photo(self, key: str) -> list[OrderItem]:
+        def query() -> Any:
+            table = self.db.table("pressroom_items").select(ITEM_COLUMNS)
+            return table.eq("personalization->>photo", key).execute()
+
+        return [self._item(r) for r in self.c.call("finding a photo's items", query).data]
+
     def count_by_status(self) -> dict[Status, int]:
         rows = self._rpc("pressroom_status_counts", {})
         counts = dict.fromkeys(Status, 0)

@@ -40,6 +40,7 @@ from app.pipeline.links import renew_due
 from app.redact import redact
 from app.runtime import JobServices
 from app.store.pg_listen import CLAIMABLE, on_loop, start_listening
+from app.worker.retention import sweep
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ PROBE_MAX_SECONDS = 300.0
 MODEL_CHECK_SECONDS = 20.0  # the start-up check of the configured models, at most
 LINK_RENEW_FIRST_SECONDS = 30.0  # after start, so a restart loop does not re-sign in a burst
 LINK_RENEW_EVERY_SECONDS = 3600.0
+RETENTION_EVERY_SECONDS = 3600.0  # every minute when a photo is kept for 0 days
 
 
 def new_worker_id() -> str:
@@ -173,6 +175,7 @@ class Monitor:
         await self._check_models()
         marker_task = asyncio.create_task(self._watch_marker())
         links_task = asyncio.create_task(self._renew_links())
+        retention_task = asyncio.create_task(self._keep_retention())
         notify_task = asyncio.create_task(self._notify())
         try:
             while not self._stopping.is_set():
@@ -183,6 +186,7 @@ class Monitor:
         finally:
             marker_task.cancel()
             links_task.cancel()
+            retention_task.cancel()
             notify_task.cancel()
             if listener is not None:
                 await asyncio.to_thread(listener.stop)
@@ -279,6 +283,22 @@ class Monitor:
                 if report.items:
                     self.s.events.message(logging.INFO, report.line("link renewal", False))
             await asyncio.sleep(LINK_RENEW_EVERY_SECONDS - LINK_RENEW_FIRST_SECONDS)
+
+    async def _keep_retention(self) -> None:
+        """Remove what the retention settings say is past its time (app/worker/retention.py),
+        shortly after start and then every hour; counts are said, never names."""
+        settings = self.s.settings
+        every = 60.0 if settings.photo_retention_days == 0 else RETENTION_EVERY_SECONDS
+        while True:
+            await asyncio.sleep(min(every, LINK_RENEW_FIRST_SECONDS))
+            try:
+                report = await asyncio.to_thread(sweep, self.s.store, self.s.blobs, settings)
+            except Exception as exc:  # an outage: the next sweep takes up where this one was
+                log.warning("retention sweep stopped: %s", exc, exc_info=True)
+            else:
+                if any(report.removed.values()):
+                    self.s.events.message(logging.INFO, report.line())
+            await asyncio.sleep(max(0.0, every - LINK_RENEW_FIRST_SECONDS))
 
     async def _watch_marker(self) -> None:
         while True:
