@@ -1,11 +1,16 @@
 """Logging: a rotating file with full detail (tracebacks included), short lines on the
-console, and secrets (API and service keys) redacted from both."""
+console, secrets (API and service keys) redacted from both — and no child's or customer's
+name or e-mail in either: every one the process has read (app/store/codec.py registers
+them as items are read) is written as [name], so a log never needs rewriting after an
+erasure. Items are named by their ids."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
 import logging.handlers
+import re
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -47,6 +52,52 @@ class RedactSecrets(logging.Filter):
         return record.exc_text
 
 
+PERSONAL_MARK = "[name]"
+_MAX_PERSONAL = 100_000  # the oldest are forgotten first: bounded memory in a long worker
+_personal: dict[str, None] = {}  # an ordered set of words and e-mail addresses
+_personal_lock = threading.Lock()
+# a log line read as e-mail addresses and words, each looked up once: linear in the line,
+# however many names the process has met
+_TOKEN = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\w+")
+
+
+def register_personal(values: Iterable[str | None]) -> None:
+    """Names and addresses that must never reach a log line: an address whole, a name word
+    by word ("Grace Okafor" hides both words wherever they stand)."""
+    words: list[str] = []
+    for value in values:
+        if value:
+            words += [value.strip()] if "@" in value else _TOKEN.findall(value)
+    with _personal_lock:
+        for word in words:
+            if len(word) >= 2 and word not in _personal:
+                _personal[word] = None
+        while len(_personal) > _MAX_PERSONAL:
+            _personal.pop(next(iter(_personal)))
+
+
+def hide_personal(text: str) -> str:
+    if not _personal:
+        return text
+    return _TOKEN.sub(lambda m: PERSONAL_MARK if m.group(0) in _personal else m.group(0), text)
+
+
+class HidePersonal(logging.Filter):
+    """Writes every registered name and e-mail address as [name], traceback included."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not _personal:
+            return True
+        message = record.getMessage()
+        hidden = hide_personal(message)
+        trace = RedactSecrets._exc_text(record)
+        if hidden != message or (trace and hide_personal(trace) != trace):
+            record.msg, record.args = hidden, None
+            if trace:
+                record.exc_text, record.exc_info = hide_personal(trace), None
+        return True
+
+
 def _private(path: Path) -> None:
     with contextlib.suppress(OSError):  # a file someone else owns: the folder is private
         path.chmod(0o600)
@@ -81,6 +132,7 @@ def setup_logging(
     handlers: list[logging.Handler] = [file_handler, console]
     for handler in handlers:
         handler.addFilter(redact)
+        handler.addFilter(HidePersonal())
         handler._pressroom = True  # type: ignore[attr-defined]
         root.addHandler(handler)
     root.setLevel(logging.DEBUG)

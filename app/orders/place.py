@@ -22,6 +22,7 @@ from app.domain import (
     TransientError,
 )
 from app.imageio import has_metadata, read_file, scrub_photo
+from app.logs import register_personal
 from app.orders.checks import (
     Problem,
     check_order,
@@ -83,6 +84,7 @@ def place_checked_order(
 ) -> OrderItem:
     """Check the order, then upload the photo and place it paid; raises OrderRefused with
     every problem when it cannot be made."""
+    register_personal((request.child_name, request.customer_name, request.customer_email))
     problems: list[Problem] = []
     photo: bytes | None = None
     if request.photo_path is None:

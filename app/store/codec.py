@@ -18,6 +18,7 @@ from app.domain import (
     Stage,
     Status,
 )
+from app.logs import register_personal
 
 
 def book_to_dict(book: Book) -> dict[str, Any]:
@@ -118,12 +119,15 @@ def item_from_record(row: Mapping[str, Any], ts: Callable[[Any], datetime | None
     """An OrderItem from a joined item row (any backend); `ts` reads its timestamps."""
     who = row["personalization"]
     facts = order_facts(row)
+    personalization = personalization_from_dict(json.loads(who) if isinstance(who, str) else who)
+    # every item this process reads: its people are hidden from the log from now on
+    register_personal((personalization.child_name, facts["customer_name"], facts["customer_email"]))
     return OrderItem(
         id=str(row["id"]),
         order_id=str(row["order_id"]),
         customer_id=str(row["customer_id"]),
         book_id=str(row["book_id"]),
-        personalization=personalization_from_dict(json.loads(who) if isinstance(who, str) else who),
+        personalization=personalization,
         pressroom_status=Status(row["pressroom_status"]),
         app_status=row.get("generation_status"),
         payment_status=row["payment_status"],

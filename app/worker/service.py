@@ -30,6 +30,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app.ai.one_cover import personalize_cover
 from app.domain import BadInput, Book, Personalization, PressroomError
 from app.imageio import decode_image, encode_jpeg
+from app.logs import register_personal
 from app.orders.checks import check_order, clean_name
 from app.pipeline.calls import runner_for
 from app.runtime import JobServices
@@ -222,6 +223,7 @@ class Service:
         photo = _b64(body.childImage, "childImage")
         limit = self.s.settings.max_image_pixels
         child = body.childData
+        register_personal((child.name,))  # never in a log line
         who = Personalization(clean_name(child.name), child.age, child.gender)
         book = Book(
             "adhoc",
