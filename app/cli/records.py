@@ -183,6 +183,20 @@ def _gemini_line(provider: Provider) -> str | None:
     return f"Gemini: the configured models are served ({provider.model})"
 
 
+def cmd_export_customer(args: argparse.Namespace) -> int:
+    """What Pressroom holds about a customer, as JSON plus their files (an access request)."""
+    from app.reports.customer_export import export_customer
+    from app.runtime import build_services
+
+    services = build_services(_settings(args))
+    try:
+        done = export_customer(services.store, services.blobs, args.customer, args.folder)
+    finally:
+        services.store.close()
+    print(done.line())
+    return EXIT_OK
+
+
 def cmd_resend(args: argparse.Namespace) -> int:
     """Send an item's e-mail or push again (the next dispatcher round delivers it)."""
     from app.runtime import build_services

@@ -464,6 +464,10 @@ class EmbeddedOrderStore(OutboxMixin):
         sql = self._ITEM_SELECT + f"where {where} order by oi.updated_at, oi.id limit ?"
         return [self._item(r) for r in self._conn().execute(sql, (*params, limit)).fetchall()]
 
+    def items_of_customer(self, customer_id: str) -> list[OrderItem]:
+        sql = self._ITEM_SELECT + "where o.customer_id = ? order by oi.created_at, oi.id"
+        return [self._item(r) for r in self._conn().execute(sql, (customer_id,)).fetchall()]
+
     def items_with_photo(self, key: str) -> list[OrderItem]:
         sql = self._ITEM_SELECT + "where json_extract(oi.personalization, '$.photo') = ?"
         return [self._item(r) for r in self._conn().execute(sql, (key,)).fetchall()]

@@ -138,6 +138,10 @@ class OrderStore(Protocol):
         oldest change first: what the retention sweeper takes, a page at a time."""
         ...
 
+    def items_of_customer(self, customer_id: str) -> list[OrderItem]:
+        """Every item a customer ordered, oldest first (an access request's answer)."""
+        ...
+
     def items_with_photo(self, key: str) -> list[OrderItem]:
         """Every item whose personalization names the photo `key` (an app may reuse one)."""
         ...

@@ -265,6 +265,13 @@ class SupabaseOrderStore(SupabaseOutboxMixin):
 
         return [self._item(r) for r in self.c.call("listing settled items", query).data]
 
+    def items_of_customer(self, customer_id: str) -> list[OrderItem]:
+        def query() -> Any:
+            table = self.db.table("pressroom_items").select(ITEM_COLUMNS)
+            return table.eq("customer_id", customer_id).order("created_at").order("id").execute()
+
+        return [self._item(r) for r in self.c.call("listing a customer's items", query).data]
+
     def items_with_photo(self, key: str) -> list[OrderItem]:
         def query() -> Any:
             table = self.db.table("pressroom_items").select(ITEM_COLUMNS)

@@ -100,3 +100,29 @@ def test_a_photo_kept_for_0_days_leaves_no_byte_of_it_in_the_data_folder(tmp_pat
         if p.is_file() and any(m in p.read_bytes() for m in marks)
     ]
     assert holders == []
+
+
+def test_an_access_request_gets_everything_of_that_customer_and_nothing_else(
+    backend: Backend, tmp_path: Path
+) -> None:
+    import json
+
+    from app.reports.customer_export import export_customer
+
+    mine = settled_with_files(backend, "photos/cust-1/a.jpg")
+    theirs = settled_with_files(backend, "photos/cust-2/b.jpg", "cust-2")
+    done = export_customer(backend.store, backend.blobs, "cust-1", tmp_path / "export")
+    data = json.loads((tmp_path / "export" / "customer.json").read_text())
+    assert data["customer_id"] == "cust-1" and done.items == 1
+    [record] = data["items"]
+    assert record["item"]["id"] == mine and record["item"]["personalization"]["child_name"] == "Ada"
+    assert [h["action"] for h in record["history"]][:2] == ["claimed", "publishing"]
+    files = sorted(p.relative_to(tmp_path / "export" / "files").as_posix()
+                   for p in (tmp_path / "export" / "files").rglob("*") if p.is_file())  # fmt: skip
+    assert (
+        "photos/cust-1/a.jpg" in files
+        and (tmp_path / "export/files/photos/cust-1/a.jpg").read_bytes() == PHOTO
+    )
+    assert f"work/{mine}/child-analysis.json" in files
+    assert f"books/cust-1/{mine}.pdf" in files and f"covers/cust-1/{mine}.jpg" in files
+    assert not any(theirs in f or "cust-2" in f for f in files) and done.files == len(files)
