@@ -21,7 +21,7 @@ from app.catalog.manifest import MAX_PAGE_TEXT
 from app.domain import BadInput, Book, BookStatus, Box, Page
 from app.imageio import read_capped_size
 from app.print.pdf import PrintSpec
-from app.print.pdf_open import image_pixels, open_pdf, page_of
+from app.print.pdf_open import image_pixels, open_pdf, page_of, with_mupdf
 
 Progress = Callable[[int, int], None]
 _ART_SHARE = 0.25  # a picture covering at least this share of the page is its art
@@ -104,6 +104,7 @@ def _check_pixels(page: pymupdf.Page, dpi: float, name: str, max_pixels: int) ->
         raise BadInput(f"{where} is {_inches(page.rect)}; at {dpi:.0f} ppi that is {problem}")
 
 
+@with_mupdf
 def read_pdf(
     path: Path,
     spec: PrintSpec,

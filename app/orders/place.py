@@ -140,7 +140,11 @@ async def checked_order(
         try:
             photo = await asyncio.to_thread(blobs.get, key)
         except BlobNotFound:
-            problems.append(f"child photo {key}: not found in storage")
+            problems.append(
+                f"child photo {key}: not found in storage (after a book is delivered, the "
+                "photo is kept PRESSROOM_PHOTO_RETENTION_DAYS; a redraw after that needs a new "
+                "photo)"
+            )
         except ValueError:  # the folder store refuses keys that would leave its folder
             problems.append(f"child photo {key!r}: not a valid storage key")
     problems += await run_cpu(

@@ -22,6 +22,7 @@ from PIL import Image
 from app.assets import TEXT_FONTS, font_bytes, font_runs, has_glyph
 from app.config import Settings
 from app.domain import BadInput
+from app.print.pdf_open import with_mupdf
 from app.print.profiles import load_profile
 
 MM = 72 / 25.4  # points per millimetre
@@ -258,6 +259,7 @@ class Typesetter:
         return panel
 
 
+@with_mupdf
 def compose_book(
     cover: bytes,
     pages: list[BookPage],

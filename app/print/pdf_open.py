@@ -7,15 +7,37 @@ naming the file and the figure."""
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar, cast
 
 import pymupdf
 
 from app.domain import BadInput
+
+# PyMuPDF does not support threads ("multithreaded use is not supported", its docs):
+# every in-process entry point takes this lock, so a thread's PDF work (the quality gate's
+# checks in asyncio.to_thread, the console's preview on the GUI thread, composition when
+# the CPU pool is threads) never overlaps another's. In a pool process it is uncontended.
+MUPDF_LOCK = threading.RLock()
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def with_mupdf(fn: F) -> F:
+    """`fn` run holding MUPDF_LOCK."""
+
+    @functools.wraps(fn)
+    def locked(*args: Any, **kwargs: Any) -> Any:
+        with MUPDF_LOCK:
+            return fn(*args, **kwargs)
+
+    return cast(F, locked)
+
 
 # MuPDF prints its errors and warnings itself unless told not to; they are read back from
 # its store instead (pymupdf.TOOLS.mupdf_warnings) and put in the sentence.

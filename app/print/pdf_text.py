@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import pymupdf
 
+from app.print.pdf_open import with_mupdf
+
 MIN_TYPE_PT = 7.0  # the smallest type printers accept (KDP, Gelato)
 TOLERANCE_PT = 0.5  # rounding in the file's coordinates
 TRIM_TOLERANCE_MM = 0.5
@@ -99,6 +101,7 @@ class PdfText:
     metadata: dict[str, str]  # "title", "subject", …, "XMP", "outline"
 
 
+@with_mupdf
 def read_pdf(pdf: bytes) -> PdfText:
     with pymupdf.open(stream=pdf, filetype="pdf") as doc:
         pages = [read_page(doc, page) for page in doc]

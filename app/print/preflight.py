@@ -16,7 +16,7 @@ import pymupdf
 from app.print.colour import output_intents
 from app.print.cover import spread_geometry
 from app.print.interior import page_rects
-from app.print.pdf_open import KDP_SECURITY, PdfFacts, open_pdf
+from app.print.pdf_open import KDP_SECURITY, PdfFacts, open_pdf, with_mupdf
 from app.print.pdf_text import overrun, printed_spans, read_page
 from app.print.profiles import PT, PrinterProfile
 
@@ -95,6 +95,7 @@ def _expected(
     )
 
 
+@with_mupdf
 def preflight(
     pdf: bytes,
     profile: PrinterProfile,

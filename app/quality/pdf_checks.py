@@ -32,6 +32,7 @@ import pymupdf
 from app.config import Settings
 from app.domain import Book
 from app.print.pdf import MM, SAFE_MARGIN_MM
+from app.print.pdf_open import with_mupdf
 from app.print.pdf_text import (
     CHECKS,
     MIN_TYPE_PT,
@@ -56,6 +57,7 @@ from app.quality.report import Check, QualityReport, check
 
 
 # -- the checks ----------------------------------------------------------------------------
+@with_mupdf
 def pdf_checks(
     pdf: bytes,
     *,
