@@ -23,11 +23,11 @@ from app.notify.email import (
     BookReadyMail,
     SmtpServer,
     build_message,
-    email_problem,
     send,
     server_from,
 )
 from app.notify.push import FcmClient, PushMessage, Unregistered, load_service_account
+from app.orders.contact import email_problem
 from app.store.ports import READY_TITLE, BlobNotFound, BlobStore, OrderStore
 
 log = logging.getLogger(__name__)

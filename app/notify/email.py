@@ -163,17 +163,3 @@ def send(message: EmailMessage, server: SmtpServer) -> None:
 
 def _said(answer: bytes | str) -> str:
     return answer.decode(errors="replace") if isinstance(answer, bytes) else answer
-
-
-def email_problem(address: str) -> str | None:
-    """Why `address` cannot receive the book (one mailbox, no line breaks, at most 254
-    characters, a domain with a dot: email-validator's syntax rules, no DNS), or None."""
-    from email_validator import EmailNotValidError, validate_email
-
-    shown = address if len(address) <= 60 else address[:57] + "…"
-    shown = shown.encode("unicode_escape").decode("ascii") if not shown.isprintable() else shown
-    try:
-        validate_email(address, check_deliverability=False)
-    except EmailNotValidError as exc:
-        return f"the e-mail address {shown!r} cannot receive the book: {exc}"
-    return None

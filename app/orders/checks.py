@@ -37,7 +37,7 @@ from app.domain import (
 )
 from app.imageio import decode_image
 from app.names import personalize_text, replace_hero_name
-from app.notify.email import email_problem
+from app.orders.contact import email_problem
 from app.print.pdf import MM, SAFE_MARGIN_MM, PrintSpec
 
 # The fonts a name is printed in: the title is lettered in the bold faces, page text in the

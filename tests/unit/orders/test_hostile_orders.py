@@ -16,8 +16,8 @@ from app.cli.common import terminal_safe
 from app.cli.records import _status_line
 from app.config import Settings
 from app.domain import OrderItem, Personalization, Status
-from app.notify.email import email_problem
 from app.orders.checks import check_order
+from app.orders.contact import email_problem
 from app.store.codec import book_from_dict
 
 DEFAULTS = Settings(data_dir=Path("unused"))
