@@ -55,6 +55,7 @@ class RedactSecrets(logging.Filter):
 PERSONAL_MARK = "[name]"
 _MAX_PERSONAL = 100_000  # the oldest are forgotten first: bounded memory in a long worker
 _personal: dict[str, None] = {}  # an ordered set of words and e-mail addresses
+_values_seen: dict[str, None] = {}  # the values as given, already split into _personal
 _personal_lock = threading.Lock()
 # a log line read as e-mail addresses and words, each looked up once: linear in the line,
 # however many names the process has met
@@ -64,11 +65,16 @@ _TOKEN = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\w+")
 def register_personal(values: Iterable[str | None]) -> None:
     """Names and addresses that must never reach a log line: an address whole, a name word
     by word ("Grace Okafor" hides both words wherever they stand)."""
+    fresh = [v for v in values if v and v not in _values_seen]
+    if not fresh:  # every item read comes here: the common case costs a lookup
+        return
     words: list[str] = []
-    for value in values:
-        if value:
-            words += [value.strip()] if "@" in value else _TOKEN.findall(value)
+    for value in fresh:
+        words += [value.strip()] if "@" in value else _TOKEN.findall(value)
     with _personal_lock:
+        if len(_values_seen) > _MAX_PERSONAL:
+            _values_seen.clear()
+        _values_seen.update(dict.fromkeys(fresh))
         for word in words:
             if len(word) >= 2 and word not in _personal:
                 _personal[word] = None
