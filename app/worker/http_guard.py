@@ -60,9 +60,6 @@ class HttpGuard:
         self.app, self.max_body, self.body_seconds = app, max_body, body_seconds
         self.limit = RateLimit(per_minute)
 
-    def __getattr__(self, name: str) -> Any:  # the wrapped app's own attributes (routes…)
-        return getattr(self.app, name)
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
