@@ -9,23 +9,39 @@ of the worst, and the time of the slowest refusal."""
 from __future__ import annotations
 
 import json
-import os
 import resource
-import shutil
-import struct
 import subprocess
 import sys
 import time
-import zlib
-from collections.abc import Callable
 from dataclasses import dataclass
-from importlib.resources import as_file
 from pathlib import Path
 from typing import Any
 
-from app.assets import demo_root
+from app.proving.hostile_files import (
+    Builder,
+    bomb_pdf,
+    book_pdf,
+    cut,
+    deep,
+    demo_bundle,
+    duplicate_index,
+    edit_manifest,
+    field,
+    fifo,
+    garbage,
+    huge_title,
+    many_pages,
+    page,
+    pictures_folder,
+    png_header,
+    raw_manifest,
+    replace_file,
+    scripted,
+    sparse_pdf,
+    symlink_out,
+    with_doc,
+)
 
-Builder = Callable[[Path], Path]
 MEMORY_TARGET_MB = 400  # the worst case's peak resident memory, Python and MuPDF together
 
 
@@ -37,267 +53,46 @@ class Case:
     preflight: str = ""  # for a PDF that imports or is refused: what preflight must say
 
 
-# -- building blocks -------------------------------------------------------------------
-
-
-def demo_bundle(into: Path, pages: int = 3) -> Path:
-    """A valid exported bundle: the demo's moon-boat cut to `pages` pages."""
-    folder = into / "bundle"
-    with as_file(demo_root().joinpath("moon-boat")) as source:
-        shutil.copytree(source, folder)
-    data = json.loads((folder / "book.json").read_text())
-    data["pages"] = data["pages"][:pages]
-    (folder / "book.json").write_text(json.dumps(data))
-    return folder
-
-
-def edit_manifest(into: Path, change: Callable[[dict[str, Any]], None]) -> Path:
-    folder = demo_bundle(into)
-    data = json.loads((folder / "book.json").read_text())
-    change(data)
-    (folder / "book.json").write_text(json.dumps(data))
-    return folder
-
-
-def png_header(width: int, height: int) -> bytes:
-    """A PNG that says it is `width`×`height` (its pixels are never there: only a bomb's
-    header, which is all a header check should need to refuse it)."""
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-        )
-
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", ihdr)
-        + chunk(b"IDAT", zlib.compress(b"\0" * 64))
-        + chunk(b"IEND", b"")
-    )
-
-
-def book_pdf(path: Path, pages: int = 2, *, side_pt: float = 594.0, art_px: int = 2475) -> Path:
-    """A valid book PDF: a cover with its title, then `pages` pages naming the hero, each
-    with full-bleed art of `art_px` pixels a side."""
-    import io
-
-    import pymupdf
-    from PIL import Image
-
-    out = io.BytesIO()
-    if art_px:
-        Image.new("RGB", (64, 64), (120, 160, 200)).resize((art_px, art_px)).save(out, "JPEG")
-    art = out.getvalue()
-    doc = pymupdf.open()
-    for n in range(pages + 1):
-        page = doc.new_page(width=side_pt, height=side_pt)
-        if art:  # else: vector art, which prints at any resolution
-            page.insert_image(page.rect, stream=art)
-        text = "The Sea Day" if n == 0 else f"Nora swam to the rock number {n}."
-        page.insert_textbox(
-            pymupdf.Rect(50, 40, side_pt - 50, 140), text, fontsize=36 if n == 0 else 18
-        )
-    doc.save(path)
-    return path
-
-
-def _bomb_pdf(path: Path) -> Path:
-    """A 1 MB PDF whose first page draws a 30000×30000 picture (900 MP once decoded)."""
-    import io
-
-    import pymupdf
-    from PIL import Image
-
-    side = 30_000
-    doc = pymupdf.open(book_pdf(path.with_suffix(".base.pdf")))
-    small = io.BytesIO()
-    Image.new("L", (8, 8)).save(small, "PNG")
-    xref = doc[1].insert_image(doc[1].rect, stream=small.getvalue())
-    compressor = zlib.compressobj(9)
-    row = b"\0" * side
-    stream = b"".join(compressor.compress(row) for _ in range(side)) + compressor.flush()
-    doc.update_stream(xref, stream, compress=False)
-    for key, value in (
-        ("Width", str(side)),
-        ("Height", str(side)),
-        ("BitsPerComponent", "8"),
-        ("ColorSpace", "/DeviceGray"),
-        ("Filter", "/FlateDecode"),
-        ("DecodeParms", "null"),
-        ("SMask", "null"),
-    ):
-        doc.xref_set_key(xref, key, value)
-    doc.save(path)
-    return path
-
-
-def _with_doc(path: Path, change: Callable[[Any], None], **save: Any) -> Path:
-    import pymupdf
-
-    doc = pymupdf.open(book_pdf(path.with_suffix(".base.pdf")))
-    change(doc)
-    doc.save(path, **save)
-    return path
-
-
-def _cut(share: float) -> Builder:
-    def build(into: Path) -> Path:
-        whole = book_pdf(into / "whole.pdf").read_bytes()
-        cut = into / f"cut-{round(share * 100)}.pdf"
-        cut.write_bytes(whole[: int(len(whole) * share)])
-        return cut
-
-    return build
-
-
-def _scripted(doc: Any) -> None:
-    doc.embfile_add("setup.exe", b"MZ" + b"\0" * 4096, filename="setup.exe")
-    catalog = doc.pdf_catalog()
-    js = doc.get_new_xref()
-    doc.update_object(js, "<< /S /JavaScript /JS (app.alert('hello')) >>")
-    doc.xref_set_key(catalog, "OpenAction", f"{js} 0 R")
-
-
-def _fifo(into: Path) -> Path:
-    folder = demo_bundle(into)
-    (folder / "page-01.jpg").unlink()
-    os.mkfifo(folder / "page-01.jpg")
-    return folder
-
-
-def _symlink_out(into: Path) -> Path:
-    folder = demo_bundle(into)
-    secret = into / "another-customers-photo.jpg"
-    shutil.copy(folder / "cover.jpg", secret)
-    (folder / "page-01.jpg").unlink()
-    (folder / "page-01.jpg").symlink_to(secret)
-    return folder
-
-
-def _replace_file(name: str, data: bytes) -> Builder:
-    def build(into: Path) -> Path:
-        folder = demo_bundle(into)
-        (folder / name).write_bytes(data)
-        return folder
-
-    return build
-
-
-def _page(field: str, value: Any, page: int = 0) -> Builder:
-    return lambda into: edit_manifest(into, lambda d: d["pages"][page].__setitem__(field, value))
-
-
-def _field(field: str, value: Any) -> Builder:
-    return lambda into: edit_manifest(into, lambda d: d.__setitem__(field, value))
-
-
-def _raw_manifest(text: bytes) -> Builder:
-    return _replace_file("book.json", text)
-
-
-def _many_pages(into: Path) -> Path:
-    """A folder's manifest (no format: texts only) of 100,000 pages, 400 KB."""
-
-    def change(d: dict[str, Any]) -> None:
-        d.pop("format")
-        d["pages"] = ["Mia"] * 100_000
-
-    return edit_manifest(into, change)
-
-
-def _duplicate_index(into: Path) -> Path:
-    def change(d: dict[str, Any]) -> None:
-        for page in d["pages"]:
-            page["index"] = 1
-
-    return edit_manifest(into, change)
-
-
-def _huge_title(into: Path) -> Path:
-    folder = demo_bundle(into)
-    data = json.loads((folder / "book.json").read_text())
-    data["title"] = "A" * 50_000_000
-    data["blurb"] = "B" * 20_000_000
-    (folder / "book.json").write_text(json.dumps(data))
-    return folder
-
-
-def _deep(into: Path) -> Path:
-    folder = demo_bundle(into)
-    text = (folder / "book.json").read_text()
-    (folder / "book.json").write_text(text[:-1] + ', "x": ' + "[" * 100_000 + "]" * 100_000 + "}")
-    return folder
-
-
-def _pictures_folder(text: bytes, *, pictures: int = 3) -> Builder:
-    def build(into: Path) -> Path:
-        folder = into / "pictures"
-        folder.mkdir()
-        with as_file(demo_root().joinpath("moon-boat")) as source:
-            shutil.copy(source / "cover.jpg", folder / "cover.jpg")
-            for n in range(1, pictures + 1):
-                shutil.copy(source / f"page-{n:02d}.jpg", folder / f"page-{n:02d}.jpg")
-        (folder / "text.txt").write_bytes(text)
-        return folder
-
-    return build
-
-
-def _garbage(into: Path) -> Path:
-    path = into / "garbage.pdf"
-    path.write_bytes(b"%PDF-1.7\n" + os.urandom(4096))
-    return path
-
-
-def _sparse_pdf(into: Path) -> Path:
-    path = into / "huge.pdf"
-    with open(path, "wb") as f:
-        f.write(b"%PDF-1.7\n")
-        f.truncate(700 * 1024 * 1024)  # a 700 MB file that takes no disk
-    return path
-
-
 CASES: tuple[Case, ...] = (
     Case("a valid bundle", demo_bundle, ""),
     Case("a valid PDF", lambda d: book_pdf(d / "book.pdf"), "", "preflight interior"),
-    Case("page image with ../", _page("image", "../outside.jpg"), "leaves the book's folder"),
-    Case("page image with an absolute path", _page("image", "/etc/passwd"), "absolute path"),
+    Case("page image with ../", page("image", "../outside.jpg"), "leaves the book's folder"),
+    Case("page image with an absolute path", page("image", "/etc/passwd"), "absolute path"),
     Case(
-        "cover image with an absolute path", _field("cover_image", "/etc/hostname"), "absolute path"
+        "cover image with an absolute path", field("cover_image", "/etc/hostname"), "absolute path"
     ),
     Case(
-        "page file a symlink out of the folder", _symlink_out, "link that leaves the book's folder"
+        "page file a symlink out of the folder", symlink_out, "link that leaves the book's folder"
     ),
-    Case("page file a named pipe", _fifo, "not a regular file"),
-    Case("page file empty", _replace_file("page-01.jpg", b""), "empty"),
+    Case("page file a named pipe", fifo, "not a regular file"),
+    Case("page file empty", replace_file("page-01.jpg", b""), "empty"),
     Case(
         "page file not an image",
-        _replace_file("page-01.jpg", b"#!/bin/sh\necho hi\n" * 50),
+        replace_file("page-01.jpg", b"#!/bin/sh\necho hi\n" * 50),
         "not an image",
     ),
     Case(
-        "page file a 900 MP PNG", _replace_file("page-01.jpg", png_header(30_000, 30_000)), "900 MP"
+        "page file a 900 MP PNG", replace_file("page-01.jpg", png_header(30_000, 30_000)), "900 MP"
     ),
-    Case("title_box a string", _field("title_box", "abc"), "title_box"),
-    Case("title_box of three numbers", _field("title_box", [0.1, 0.1, 0.9]), "title_box"),
+    Case("title_box a string", field("title_box", "abc"), "title_box"),
+    Case("title_box of three numbers", field("title_box", [0.1, 0.1, 0.9]), "title_box"),
     Case(
-        "a region with NaN", _page("hero_regions", [[0.1, 0.1, float("nan"), 0.5]]), "finite number"
+        "a region with NaN", page("hero_regions", [[0.1, 0.1, float("nan"), 0.5]]), "finite number"
     ),
-    Case("id with ../", _field("id", "../../x"), "a book id is"),
-    Case("id empty", _field("id", ""), "a book id is"),
-    Case("title a number", _field("title", 42), "title"),
-    Case("hero gender unknown", _field("hero_gender", "robot"), "hero_gender"),
-    Case("page index a string", _page("index", "one"), "index"),
-    Case("page text of 5000 characters", _page("text", "Mia " * 1250), "2000 characters"),
-    Case("title of 300 characters", _field("title", "T" * 300), "200 characters"),
-    Case("duplicate page indexes", _duplicate_index, "appears twice"),
-    Case("100,000 pages in book.json", _many_pages, "100,000 pages"),
-    Case("70 MB book.json (50 MB title)", _huge_title, "the limit is 1.0 MB"),
-    Case("100,000-deep nesting", _deep, "nested too deeply"),
-    Case("book.json not JSON", _raw_manifest(b'{"title": '), "not valid JSON"),
-    Case("book.json not UTF-8", _raw_manifest(b"\xff\xfe{}"), "not UTF-8"),
-    Case("book.json a list", _raw_manifest(b"[1, 2, 3]"), "expected a JSON object"),
+    Case("id with ../", field("id", "../../x"), "a book id is"),
+    Case("id empty", field("id", ""), "a book id is"),
+    Case("title a number", field("title", 42), "title"),
+    Case("hero gender unknown", field("hero_gender", "robot"), "hero_gender"),
+    Case("page index a string", page("index", "one"), "index"),
+    Case("page text of 5000 characters", page("text", "Mia " * 1250), "2000 characters"),
+    Case("title of 300 characters", field("title", "T" * 300), "200 characters"),
+    Case("duplicate page indexes", duplicate_index, "appears twice"),
+    Case("100,000 pages in book.json", many_pages, "100,000 pages"),
+    Case("70 MB book.json (50 MB title)", huge_title, "the limit is 1.0 MB"),
+    Case("100,000-deep nesting", deep, "nested too deeply"),
+    Case("book.json not JSON", raw_manifest(b'{"title": '), "not valid JSON"),
+    Case("book.json not UTF-8", raw_manifest(b"\xff\xfe{}"), "not UTF-8"),
+    Case("book.json a list", raw_manifest(b"[1, 2, 3]"), "expected a JSON object"),
     Case(
         "bundle missing its cover field",
         lambda d: edit_manifest(d, lambda m: m.pop("cover_image")),
@@ -305,19 +100,19 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         "bundle of another format",
-        _field("format", "someone-else/9"),
+        field("format", "someone-else/9"),
         "expected 'pressroom-book/1'",
     ),
-    Case("text.txt of 2 MB", _pictures_folder(b"Nora swam.\n\n" * 180_000), "the limit is 1.0 MB"),
-    Case("text.txt not UTF-8", _pictures_folder(b"\xff\xfe\x00N\x00o"), "not UTF-8"),
+    Case("text.txt of 2 MB", pictures_folder(b"Nora swam.\n\n" * 180_000), "the limit is 1.0 MB"),
+    Case("text.txt not UTF-8", pictures_folder(b"\xff\xfe\x00N\x00o"), "not UTF-8"),
     Case(
         "text.txt paragraph of 5000 characters",
-        _pictures_folder(b"Nora " * 1000 + b"\n\nNora\n\nNora"),
+        pictures_folder(b"Nora " * 1000 + b"\n\nNora\n\nNora"),
         "2,000",
     ),
     Case(
         "PDF locked with a password",
-        lambda d: _with_doc(
+        lambda d: with_doc(
             d / "locked.pdf", lambda _: None, encryption=4, user_pw="u", owner_pw="o"
         ),
         "locked with a password",
@@ -325,18 +120,18 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         "PDF encrypted by its owner",
-        lambda d: _with_doc(
+        lambda d: with_doc(
             d / "owner.pdf", lambda _: None, encryption=4, owner_pw="o", permissions=0
         ),
         "",
         "encrypted",
     ),
-    Case("PDF cut at 95 %", _cut(0.95), "damaged", "damaged"),
-    Case("PDF cut at 50 %", _cut(0.50), "damaged", "damaged"),
-    Case("PDF header then garbage", _garbage, "PDF"),
+    Case("PDF cut at 95 %", cut(0.95), "damaged", "damaged"),
+    Case("PDF cut at 50 %", cut(0.50), "damaged", "damaged"),
+    Case("PDF header then garbage", garbage, "PDF"),
     Case(
         "PDF with a 30000×30000 picture",
-        lambda d: _bomb_pdf(d / "bomb.pdf"),
+        lambda d: bomb_pdf(d / "bomb.pdf"),
         "900 MP",
         "preflight interior",  # read without decoding the picture
     ),
@@ -353,11 +148,11 @@ CASES: tuple[Case, ...] = (
     ),
     Case(
         "PDF with JavaScript and an .exe",
-        lambda d: _with_doc(d / "scripted.pdf", _scripted),
+        lambda d: with_doc(d / "scripted.pdf", scripted),
         "",
         "JavaScript",
     ),
-    Case("PDF of 700 MB", _sparse_pdf, "the limit is 650 MB"),
+    Case("PDF of 700 MB", sparse_pdf, "the limit is 650 MB"),
 )
 
 

@@ -20,14 +20,8 @@ from app.domain import BadInput
 from app.print.pdf import PrintSpec
 from app.print.preflight import preflight
 from app.print.profiles import load_profile
-from app.proving.hostile_books import (
-    CASES,
-    MEMORY_TARGET_MB,
-    book_pdf,
-    demo_bundle,
-    run_isolated,
-    try_case,
-)
+from app.proving.hostile_books import CASES, MEMORY_TARGET_MB, run_isolated, try_case
+from app.proving.hostile_files import book_pdf, demo_bundle
 
 CHEAP = PrintSpec(target_dpi=60, min_dpi=50)  # small renders: the damage is what is tried
 WORST = (
