@@ -52,7 +52,8 @@ STAGE_WORDS: dict[str, str] = {
 # The one place transitions are decided. Claiming (pending -> processing, and reclaiming a
 # lease-expired processing/publishing item) is the store's claim operation.
 ALLOWED_TRANSITIONS: dict[Status, frozenset[Status]] = {
-    Status.PENDING: frozenset({Status.PROCESSING}),
+    # pending -> failed: an order stopped before it was made (its data erased)
+    Status.PENDING: frozenset({Status.PROCESSING, Status.FAILED}),
     Status.PROCESSING: frozenset(
         {Status.PUBLISHING, Status.AWAITING_REVIEW, Status.FAILED, Status.PENDING}
     ),
@@ -233,6 +234,8 @@ class Personalization:
     # The printer this item is made for, when the order names one (else the shop's setting).
     print_profile: str | None = None
     language: str | None = None  # the customer's language for e-mail and push, e.g. "en"
+    # When the customer's data was erased (app.privacy.erasure): nothing else is left.
+    erased_at: str | None = None
 
 
 @dataclass(frozen=True)

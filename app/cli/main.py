@@ -25,9 +25,9 @@ from app.cli.common import (
 )
 from app.cli.common import settings_from as _settings
 from app.cli.printing import add_print_commands
+from app.cli.privacy import add_privacy_commands
 from app.cli.records import (
     cmd_check,
-    cmd_export_customer,
     cmd_links,
     cmd_migrate,
     cmd_resend,
@@ -309,11 +309,7 @@ def build_parser() -> argparse.ArgumentParser:
     resend = add("resend", cmd_resend, "send an item's e-mail or push again")
     resend.add_argument("item", help="an order item's id (or its first 8 characters)")
     resend.add_argument("--channel", choices=("email", "push", "all"), default="all")
-    export = add(
-        "export-customer", cmd_export_customer, "write what Pressroom holds about a customer"
-    )
-    export.add_argument("customer", help="the customer's id (the orders' user_id)")
-    export.add_argument("folder", type=Path, help="a new folder: customer.json and files/")
+    add_privacy_commands(add)
     serve = add("serve", cmd_serve, "the monitor plus the seed's HTTP control endpoints")
     serve.add_argument("--host", help="default 127.0.0.1 (PRESSROOM_HOST)")
     serve.add_argument("--port", type=int, help="default 5000 (PORT)")

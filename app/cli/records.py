@@ -67,7 +67,7 @@ def _row(
     ).rstrip()
 
 
-def _resolve_item(store: Any, given: str) -> str:
+def resolve_item(store: Any, given: str) -> str:
     """An item id from the full id or the 8-character prefix `pressroom status` prints."""
     if len(given) >= 32:
         return given
@@ -101,7 +101,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             )
         report = check_pdf_file(args.pdf, book, args.name, args.gender, services.settings)
     elif args.item:
-        args.item = _resolve_item(services.store, args.item)
+        args.item = resolve_item(services.store, args.item)
         data = services.store.get_quality(args.item)
         if data is None:
             raise PressroomError(f"order item {args.item} has no quality report (not checked yet)")
@@ -183,26 +183,12 @@ def _gemini_line(provider: Provider) -> str | None:
     return f"Gemini: the configured models are served ({provider.model})"
 
 
-def cmd_export_customer(args: argparse.Namespace) -> int:
-    """What Pressroom holds about a customer, as JSON plus their files (an access request)."""
-    from app.reports.customer_export import export_customer
-    from app.runtime import build_services
-
-    services = build_services(_settings(args))
-    try:
-        done = export_customer(services.store, services.blobs, args.customer, args.folder)
-    finally:
-        services.store.close()
-    print(done.line())
-    return EXIT_OK
-
-
 def cmd_resend(args: argparse.Namespace) -> int:
     """Send an item's e-mail or push again (the next dispatcher round delivers it)."""
     from app.runtime import build_services
 
     services = build_services(_settings(args))
-    item_id = _resolve_item(services.store, args.item)
+    item_id = resolve_item(services.store, args.item)
     chosen = [d for d in services.store.deliveries(item_id) if args.channel in ("all", d.channel)]
     if not chosen:
         raise PressroomError(f"item {item_id[:8]} has no {args.channel} delivery to resend")

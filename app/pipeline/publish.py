@@ -14,6 +14,20 @@ def storage_keys(item: OrderItem) -> tuple[str, str]:
     return f"covers/{item.customer_id}/{item.id}.jpg", f"books/{item.customer_id}/{item.id}.pdf"
 
 
+PRINT_FILES = (("interior", PRINT_INTERIOR), ("cover", PRINT_COVER))  # kind, checkpoint
+
+
+def print_key(pdf_key: str, kind: str) -> str:
+    """Where a printer profile's file is published, beside the reading PDF."""
+    return pdf_key.removesuffix(".pdf") + f"-{kind}.pdf"
+
+
+def published_keys(item: OrderItem) -> list[str]:
+    """Every file publishing may have written for the item: cover, PDF and print files."""
+    cover_key, pdf_key = storage_keys(item)
+    return [cover_key, pdf_key] + [print_key(pdf_key, kind) for kind, _ in PRINT_FILES]
+
+
 def publish_item(
     store: OrderStore,
     blobs: BlobStore,
@@ -28,9 +42,9 @@ def publish_item(
     blobs.put(cover_key, checkpoints.get(COVER), "image/jpeg")
     blobs.put(pdf_key, checkpoints.get(PDF), "application/pdf")
     printed = {}
-    for kind, name in (("interior", PRINT_INTERIOR), ("cover", PRINT_COVER)):
+    for kind, name in PRINT_FILES:
         if checkpoints.has(name):  # a printer profile's files, beside the reading PDF
-            key = pdf_key.removesuffix(".pdf") + f"-{kind}.pdf"
+            key = print_key(pdf_key, kind)
             blobs.put(key, checkpoints.get(name), "application/pdf")
             printed[kind] = blobs.url(key)
     if printed:

@@ -78,6 +78,8 @@ def book_from_dict(data: dict[str, Any]) -> Book:
 
 
 def personalization_to_dict(p: Personalization) -> dict[str, Any]:
+    if p.erased_at:
+        return {"erased_at": p.erased_at}
     data = {"child_name": p.child_name, "age": p.age, "gender": p.gender, "photo": p.photo}
     if p.print_profile:
         data["print_profile"] = p.print_profile
@@ -101,6 +103,7 @@ def personalization_from_dict(data: dict[str, Any]) -> Personalization:
         age_text=age_text,
         print_profile=data.get("print_profile") or None,
         language=data.get("language") or None,
+        erased_at=data.get("erased_at") or None,
     )
 
 

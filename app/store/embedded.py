@@ -28,7 +28,7 @@ from app.domain import (
     Status,
     check_transition,
 )
-from app.store import embedded_books, embedded_links, embedded_print
+from app.store import embedded_books, embedded_erasure, embedded_links, embedded_print
 from app.store.codec import (
     item_from_record,
     notification_from_record,
@@ -39,7 +39,7 @@ from app.store.embedded_faults import speaking
 from app.store.embedded_figures import shop_figures
 from app.store.embedded_outbox import OUTBOX_SCHEMA, OutboxMixin
 from app.store.embedded_schema import LATE_SCHEMA, SCHEMA, upgrade
-from app.store.ports import READY_TITLE, ItemLinks, ShopFigures
+from app.store.ports import READY_TITLE, Erasure, ItemLinks, ShopFigures
 
 _RELEASING = {Status.PENDING, Status.AWAITING_REVIEW, Status.FAILED, Status.COMPLETED}
 _SETTABLE = {"last_error", "retry_at", "stage", "attempts", "progress_done", "progress_total"}
@@ -62,7 +62,9 @@ class EmbeddedOrderStore(SqliteFile, OutboxMixin):
         upgrade(self._conn())
         self._conn().executescript(LATE_SCHEMA)
         embedded_books.create(self._conn())
-        self._conn().executescript(embedded_print.PRINT_SCHEMA + OUTBOX_SCHEMA)
+        self._conn().executescript(
+            embedded_print.PRINT_SCHEMA + OUTBOX_SCHEMA + embedded_erasure.ERASURE_SCHEMA
+        )
         version = self._conn().execute("pragma user_version").fetchone()[0]
         self._conn().execute(f"pragma user_version = {int(version)}")  # can it be written?
 
@@ -343,6 +345,25 @@ class EmbeddedOrderStore(SqliteFile, OutboxMixin):
     def items_with_photo(self, key: str) -> list[OrderItem]:
         sql = self._ITEM_SELECT + "where json_extract(oi.personalization, '$.photo') = ?"
         return [self._item(r) for r in self._conn().execute(sql, (key,)).fetchall()]
+
+    # -- erasure (embedded_erasure) ----------------------------------------------------
+    def start_erasure(self, erasure: Erasure) -> None:
+        with self._tx() as db:
+            embedded_erasure.start(db, erasure)
+
+    def erase_items(
+        self, erasure_id: str, customer_id: str | None, file_counts: Mapping[str, int]
+    ) -> Erasure:
+        with self._tx() as db:
+            return embedded_erasure.erase(db, erasure_id, customer_id, file_counts, self._clock())
+
+    def erasures(self, *, unfinished: bool = False, limit: int = 100) -> list[Erasure]:
+        return embedded_erasure.erasures(self._conn(), unfinished, limit)
+
+    def compact(self) -> None:
+        if self.read_only:
+            return
+        embedded_erasure.compact(self._conn())
 
     def count_by_status(self) -> dict[Status, int]:
         rows = (

@@ -81,6 +81,7 @@ class SqliteFile:
                 self._set_wal(conn)
             conn.execute("pragma synchronous=normal")
             conn.execute("pragma foreign_keys=on")
+            conn.execute("pragma secure_delete=on")  # freed pages are zeroed (erasure)
             self._local.conn = conn
         return conn
 

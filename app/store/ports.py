@@ -7,7 +7,7 @@ a worker that lost its lease gets `LeaseLost` instead of overwriting newer state
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -47,6 +47,21 @@ class ItemLinks:
     pdf_url: str | None
     cover_image_url: str | None
     expires_at: datetime | None  # None: never (a file URL) or unknown (signed before 0009)
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """The record an erasure leaves (GDPR Art. 5(2), accountability): when, by whom, which
+    items and how many of each kind went; no personal data. `finished_at` None: started and
+    not yet finished (a crash mid-erase); `app.privacy.erasure.resume` finishes it."""
+
+    id: str
+    scope: str  # "customer" or "item"
+    item_ids: tuple[str, ...]
+    actor: str
+    started_at: datetime
+    finished_at: datetime | None = None
+    counts: Mapping[str, int] = field(default_factory=dict)
 
 
 class BlobNotFound(KeyError):
@@ -144,6 +159,31 @@ class OrderStore(Protocol):
 
     def items_with_photo(self, key: str) -> list[OrderItem]:
         """Every item whose personalization names the photo `key` (an app may reuse one)."""
+        ...
+
+    # erasure (app.privacy.erasure decides what; the store removes the rows' part)
+    def start_erasure(self, erasure: Erasure) -> None:
+        """Record that `erasure` began, before any of its files go (so a crash resumes it)."""
+        ...
+
+    def erase_items(
+        self, erasure_id: str, customer_id: str | None, file_counts: Mapping[str, int]
+    ) -> Erasure:
+        """In one transaction: the erasure's items lose their personal columns (the child,
+        links, errors), their events' notes, notifications, quality reports, provenance and
+        print files; their deliveries stop; their orders lose name and e-mail once every
+        item of the order is erased; with `customer_id`, the customer's notifications and
+        device tokens go too. The record is finished with the counts. Refused (nothing
+        changed) while a worker holds one of the items."""
+        ...
+
+    def erasures(self, *, unfinished: bool = False, limit: int = 100) -> list[Erasure]:
+        """Erasure records, newest first; `unfinished`: only those not finished."""
+        ...
+
+    def compact(self) -> None:
+        """Leave no erased bytes in the database's files (SQLite: truncate the WAL, VACUUM
+        with secure_delete on); a no-op where the database server owns its files."""
         ...
 
     def count_by_status(self) -> dict[Status, int]: ...

@@ -36,6 +36,7 @@ from app.store.codec import (
 from app.store.ports import READY_TITLE, ItemLinks, ShopFigures
 from app.store.supabase_connection import SupabaseConnection
 from app.store.supabase_connection import ts as _ts
+from app.store.supabase_erasure import SupabaseErasureMixin
 from app.store.supabase_outbox import SupabaseOutboxMixin
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ log = logging.getLogger(__name__)
 ITEM_COLUMNS = "*,orders(*)"
 
 
-class SupabaseOrderStore(SupabaseOutboxMixin):
+class SupabaseOrderStore(SupabaseOutboxMixin, SupabaseErasureMixin):
     def __init__(self, connection: SupabaseConnection) -> None:
         self.c = connection
         self.db = connection.client

@@ -45,6 +45,7 @@ from app.ui.cover_lab import CoverLab
 from app.ui.decisions import DecisionsMixin, Task
 from app.ui.detail import ItemDetail
 from app.ui.detail_data import load_detail
+from app.ui.erase_flow import EraseMixin
 from app.ui.flows import Flows
 from app.ui.live_refresh import LiveRefresh
 from app.ui.log_view import LogView
@@ -66,7 +67,7 @@ def first_size(available: tuple[int, int]) -> tuple[int, int]:
     return min(1400, width - 16), min(860, height - 48)
 
 
-class MainWindow(DecisionsMixin, QMainWindow):
+class MainWindow(DecisionsMixin, EraseMixin, QMainWindow):
     review_count_changed = Signal(int)
 
     def __init__(self, services: JobServices, *, start_monitor: bool | None = None) -> None:

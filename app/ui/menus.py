@@ -33,6 +33,8 @@ MENUS: dict[str, list[str | None]] = {  # None: a separator
         "bulk_reject",
         "bulk_retry",
         "retry_all",
+        None,
+        "erase",
     ],
     "&View": ["orders_tab", "item_tab", "lab_tab", "catalog_tab"],
     "&Help": ["about"],
@@ -90,6 +92,7 @@ class ConsoleSlots(Protocol):
     def reject(self, item_id: str, reason: str | None = None) -> Any: ...
     def regenerate(self, item_id: str, page_count: int) -> Any: ...
     def retry(self, item_id: str) -> Any: ...
+    def erase(self, item_id: str) -> Any: ...
     def bulk(self, action: str, everything: bool) -> Any: ...
     def retry_all_failed(self) -> Any: ...
     def about(self) -> None: ...
@@ -126,6 +129,7 @@ def window_actions(window: QMainWindow, w: ConsoleSlots) -> dict[str, QAction]:
         "bulk_approve": act("Approve && publish all &shown…", lambda: w.bulk("approve", True)),
         "bulk_reject": act("Reject all sho&wn…", lambda: w.bulk("reject", True)),
         "bulk_retry": act("Retry all s&hown…", lambda: w.bulk("retry", True)),
+        "erase": act("&Erase customer's data…", lambda: w.on_selected(w.erase)),
         "retry_all": act("Retry all &failed", w.retry_all_failed, "Ctrl+Shift+T"),
         "orders_tab": act("&Orders", lambda: w.tabs.setCurrentIndex(0), "Ctrl+1"),
         "item_tab": act("&Item", lambda: w.tabs.setCurrentIndex(1), "Ctrl+2"),

@@ -37,10 +37,11 @@ from app.events import PausedEvent, StatusEvent
 from app.notify.dispatcher import Dispatcher, configured_channels
 from app.pipeline.job import BookJob
 from app.pipeline.links import renew_due
+from app.privacy.erasure import record_line, resume
+from app.privacy.retention import sweep
 from app.redact import redact
 from app.runtime import JobServices
 from app.store.pg_listen import CLAIMABLE, on_loop, start_listening
-from app.worker.retention import sweep
 
 log = logging.getLogger(__name__)
 
@@ -285,17 +286,21 @@ class Monitor:
             await asyncio.sleep(LINK_RENEW_EVERY_SECONDS - LINK_RENEW_FIRST_SECONDS)
 
     async def _keep_retention(self) -> None:
-        """Remove what the retention settings say is past its time (app/worker/retention.py),
-        shortly after start and then every hour; counts are said, never names."""
+        """Remove what the retention settings say is past its time (app/privacy/retention.py),
+        shortly after start and then every hour, after finishing any erasure a crash left
+        unfinished; counts are said, never names."""
         settings = self.s.settings
         every = 60.0 if settings.photo_retention_days == 0 else RETENTION_EVERY_SECONDS
         while True:
             await asyncio.sleep(min(every, LINK_RENEW_FIRST_SECONDS))
             try:
+                finished = await asyncio.to_thread(resume, self.s.store, self.s.blobs)
                 report = await asyncio.to_thread(sweep, self.s.store, self.s.blobs, settings)
             except Exception as exc:  # an outage: the next sweep takes up where this one was
                 log.warning("retention sweep stopped: %s", exc, exc_info=True)
             else:
+                for record in finished:  # a crash had stopped them halfway
+                    self.s.events.message(logging.INFO, record_line(record))
                 if any(report.removed.values()):
                     self.s.events.message(logging.INFO, report.line())
             await asyncio.sleep(max(0.0, every - LINK_RENEW_FIRST_SECONDS))

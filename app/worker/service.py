@@ -1,13 +1,14 @@
 """`pressroom serve`: the monitor, headless, plus the seed's HTTP control endpoints.
 
-GET /health (no token), GET /monitor/status, POST /monitor/start, POST /monitor/stop,
-POST /generate-cover; an OpenAPI description at /openapi.json and /docs. Every endpoint but
-/health needs `Authorization: Bearer <PRESSROOM_API_TOKEN>`; app/worker/http_guard.py caps
-bodies as they arrive, times their reading, and rate-limits each client. Bad JSON, wrong
-types, oversized bodies, bad images and a child the order checks refuse (a blank name,
-characters the fonts lack, an age outside the book's range, a photo too small for print)
-get a 4xx with a sentence naming the field, always as {"error": …}. SIGTERM stops
-gracefully: jobs in flight are checkpointed and their leases released for another worker.
+GET /health (no token), GET /monitor/status, POST /monitor/start, POST /monitor/stop, POST
+/generate-cover, POST /erase (a customer's or an item's personal data, app/privacy); an
+OpenAPI description at /openapi.json and /docs. Every endpoint but /health needs
+`Authorization: Bearer <PRESSROOM_API_TOKEN>`; app/worker/http_guard.py caps bodies as they
+arrive, times their reading, and rate-limits each client. Bad JSON, wrong types, oversized
+bodies, bad images and a child the order checks refuse (a blank name, characters the fonts
+lack, an age outside the book's range, a photo too small for print) get a 4xx with a
+sentence naming the field, always as {"error": …}. SIGTERM stops gracefully: jobs in flight
+are checkpointed and their leases released for another worker.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import contextlib
 import hmac
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import asdict
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
@@ -33,6 +35,7 @@ from app.imageio import decode_image, encode_jpeg
 from app.logs import register_personal
 from app.orders.checks import check_order, clean_name
 from app.pipeline.calls import runner_for
+from app.privacy.erasure import NothingToErase, erase, plan_erasure
 from app.runtime import JobServices
 from app.worker.http_guard import HttpGuard, header_timeout_protocol
 from app.worker.metrics import Metrics
@@ -73,6 +76,21 @@ class GenerateCoverResponse(BaseModel):
     coverAnalysis: dict[str, Any]
     childAnalysis: dict[str, Any]
     prompt: str
+
+
+class EraseRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    customerId: str | None = Field(default=None, min_length=1, max_length=200)
+    itemId: str | None = Field(default=None, min_length=32, max_length=64)
+    dryRun: bool = Field(default=False, description="say what would go; change nothing")
+    requestedBy: str = Field(default="the service", max_length=100, description="for the record")
+
+
+class EraseResponse(BaseModel):
+    success: bool
+    dryRun: bool
+    removes: list[str]
+    erasure: dict[str, Any] | None
 
 
 def _b64(value: str, what: str) -> bytes:
@@ -164,7 +182,7 @@ class Service:
 
         @app.exception_handler(StarletteHTTPException)  # also the router's own 404 and 405
         async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-            detail = exc.detail if exc.status_code != 404 else "no such endpoint"
+            detail = "no such endpoint" if exc.detail == "Not Found" else exc.detail
             return JSONResponse({"error": detail}, exc.status_code, headers=exc.headers)
 
         @app.get("/health")
@@ -194,7 +212,28 @@ class Service:
         async def generate_cover(body: GenerateCoverRequest) -> GenerateCoverResponse:
             return await self.generate_cover(body)
 
+        @app.post("/erase", response_model=EraseResponse)
+        async def erase(body: EraseRequest) -> EraseResponse:
+            return await asyncio.to_thread(self.erase, body)
+
         return app
+
+    def erase(self, body: EraseRequest) -> EraseResponse:
+        store, blobs = self.s.store, self.s.blobs
+        try:
+            plan = plan_erasure(store, blobs, customer_id=body.customerId, item_id=body.itemId)
+            if body.dryRun:
+                return EraseResponse(success=True, dryRun=True, removes=plan.lines(), erasure=None)
+            done = erase(store, blobs, plan, actor=f"{body.requestedBy} (POST /erase)")
+        except NothingToErase as exc:
+            raise HTTPException(404, str(exc)) from None
+        except BadInput as exc:
+            raise HTTPException(422, str(exc)) from None
+        except PressroomError as exc:  # an item a worker holds now, or an outage
+            raise HTTPException(409, str(exc)) from None
+        record = {**asdict(done), "started_at": done.started_at.isoformat()}
+        record["finished_at"] = done.finished_at.isoformat() if done.finished_at else None
+        return EraseResponse(success=True, dryRun=False, removes=plan.lines(), erasure=record)
 
     def _authorized(self, request: Request) -> bool:
         scheme, _, credentials = request.headers.get("authorization", "").partition(" ")

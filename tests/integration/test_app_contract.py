@@ -69,9 +69,12 @@ def test_every_path_shows_the_app_only_the_values_it_knows(backend: Backend) -> 
     failed_publish.move(Status.PROCESSING, Status.PUBLISHING, "processing", claim)
     failed_publish.move(Status.PUBLISHING, Status.FAILED, "failed", claim)
 
+    stopped = Walk(backend)  # an order erased before it was made
+    stopped.move(Status.PENDING, Status.FAILED, "failed")
+
     moves = {
         (a, b)
-        for w in (walk, rejected, failed_publish)
+        for w in (walk, rejected, failed_publish, stopped)
         for (a, _), (b, _) in zip(w.seen, w.seen[1:], strict=False)
         if a is not b
     }

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from app.domain import Book, Claim, Page, Personalization, Status
 from app.pipeline.publish import storage_keys
-from app.worker.retention import sweep
+from app.privacy.retention import sweep
 from tests.integration.conftest import Backend
 
 PHOTO = b"\xff\xd8 a child's face \xff\xd9"
@@ -107,7 +107,7 @@ def test_an_access_request_gets_everything_of_that_customer_and_nothing_else(
 ) -> None:
     import json
 
-    from app.reports.customer_export import export_customer
+    from app.privacy.export import export_customer
 
     mine = settled_with_files(backend, "photos/cust-1/a.jpg")
     theirs = settled_with_files(backend, "photos/cust-2/b.jpg", "cust-2")

@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from app.config import Settings
 from app.domain import OrderItem
 from app.pipeline.checkpoints import CHILD_ANALYSIS
-from app.pipeline.publish import storage_keys
+from app.pipeline.publish import published_keys
 from app.store.ports import BlobNotFound, BlobStore, OrderStore
 
 PAGE = 200
@@ -66,7 +66,7 @@ def _work_files(_store: OrderStore, item: OrderItem, _cutoff: datetime) -> list[
 
 
 def _book_files(_store: OrderStore, item: OrderItem, _cutoff: datetime) -> list[str]:
-    return list(storage_keys(item))
+    return published_keys(item)
 
 
 Files = Callable[[OrderStore, OrderItem, datetime], list[str]]
