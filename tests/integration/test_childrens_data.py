@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from app.domain import Book, Claim, Page, Personalization, Status
-from app.pipeline.publish import storage_keys
+from app.pipeline.publish import published_keys
 from app.privacy.retention import sweep
 from tests.integration.conftest import Backend
 
@@ -29,7 +29,7 @@ def settled_with_files(backend: Backend, photo_key: str, customer: str = "cust-1
     store.complete(claim, pdf_url="u", cover_image_url="u", notification_body="ready")
     for name in ("child-analysis.json", "cover-analysis.json", "page-1.png"):
         blobs.put(f"work/{item.id}/{name}", b"{}", "application/json")
-    for key in storage_keys(store.get_item(item.id)):
+    for key in published_keys(store.get_item(item.id)):  # cover, book and print files
         blobs.put(key, b"%PDF", "application/pdf")
     return item.id
 
@@ -52,7 +52,7 @@ def test_past_their_clocks_a_settled_items_photo_then_its_work_go(backend: Backe
     assert blobs.exists(f"work/{done}/page-1.png")  # its own clock: 10 days
     assert blobs.exists(shared)  # another item still needs it
     assert not blobs.exists(f"work/{other}/child-analysis.json")
-    assert all(blobs.exists(k) for k in storage_keys(store.get_item(done)))  # books stay
+    assert all(blobs.exists(k) for k in published_keys(store.get_item(done)))  # books stay
     assert first.removed["photo"] == 3 and "Ada" not in first.line()
 
     assert sweep(store, blobs, settings, now).removed["photo"] == 0  # resumes past its mark
@@ -61,7 +61,7 @@ def test_past_their_clocks_a_settled_items_photo_then_its_work_go(backend: Backe
     assert sweep(store, blobs, settings, later).removed["work"] >= 4
     assert blobs.list(f"work/{done}/") == [] and blobs.list(f"work/{other}/") == []
     with_books = settings.model_copy(update={"book_retention_days": 30})
-    assert sweep(store, blobs, with_books, later + timedelta(days=31)).removed["book"] == 4
+    assert sweep(store, blobs, with_books, later + timedelta(days=31)).removed["book"] == 8
 
 
 def test_nothing_is_removed_before_its_time(backend: Backend) -> None:
