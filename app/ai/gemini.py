@@ -179,14 +179,19 @@ class GeminiProvider:
         if task.cover is not None:
             images.append(task.cover)
         contents: list[Any] = []
-        for caption, data in zip(judge_labels(task.cover is not None), images, strict=True):
+        captions = judge_labels(task.cover is not None, task.photo_is_likeness)
+        for caption, data in zip(captions, images, strict=True):
             contents.append(caption)
             contents.append(
                 await asyncio.to_thread(self._reference_part, data, f"{label}: {caption}")
             )
         contents.append(
             judge_instructions(
-                task.target, task.hero_name, with_cover=task.cover is not None, title=task.title
+                task.target,
+                task.hero_name,
+                with_cover=task.cover is not None,
+                title=task.title,
+                likeness=task.photo_is_likeness,
             )
         )
         return await self._structured(

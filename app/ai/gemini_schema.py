@@ -31,10 +31,13 @@ PHOTO_INSTRUCTIONS = (
 )
 
 
-def judge_labels(with_cover: bool) -> list[str]:
+def judge_labels(with_cover: bool, likeness: bool = False) -> list[str]:
     """The caption sent before each image of a judge call, in order."""
     labels = [
-        "Image 1: a photo of the child who must be the main character.",
+        "Image 1: the child who must be the main character, as drawn and approved earlier "
+        "(their photo is no longer kept)."
+        if likeness
+        else "Image 1: a photo of the child who must be the main character.",
         "Image 2: the original illustration.",
         "Image 3: the new illustration, to be judged.",
     ]
@@ -44,15 +47,21 @@ def judge_labels(with_cover: bool) -> list[str]:
 
 
 def judge_instructions(
-    target: str, hero_name: str, *, with_cover: bool, title: str | None = None
+    target: str,
+    hero_name: str,
+    *,
+    with_cover: bool,
+    title: str | None = None,
+    likeness: bool = False,
 ) -> str:
     """What the judge is asked about one generated image (the cover or a page). It names the
     defects it must look for and asks for its reasons before its verdict."""
     hero = hero_name or "the original main character"
     what = "cover" if target == "cover" else f"illustration ({target})"
+    child = "the child drawn in image 1" if likeness else "the child in the photo (image 1)"
     text = (
         f"You check a personalized children's book before it is printed. Image 3 is its new "
-        f"{what}: image 2 redrawn so that the child in the photo (image 1) is the main "
+        f"{what}: image 2 redrawn so that {child} is the main "
         f"character instead of {hero}, keeping image 2's art style, palette and layout. "
     )
     if with_cover:
@@ -61,7 +70,7 @@ def judge_instructions(
         text += f'Any title lettered in image 3 must read exactly "{title}". '
     text += (
         "First say briefly what you compared and what you saw (reasons). Then answer: is "
-        "the main character in image 3 recognisably the child in the photo, drawn as a "
+        f"the main character in image 3 recognisably {child}, drawn as a "
         "storybook character (same_child); how alike, from 0 (someone else) to 1 "
         "(unmistakably the same child: hair colour and style, skin tone, eye colour, "
         "features, glasses or freckles if any) (likeness); does image 3 keep image 2's art "

@@ -55,13 +55,20 @@ def build_cover_prompt(
     book: Book,
     who: Personalization,
     instruction: str | None = None,
+    *,
+    likeness: bool = False,
 ) -> str:
+    face = (
+        "matching the child as drawn in the second reference (their approved likeness)"
+        if likeness
+        else "matching the face in the reference photo"
+    )
     lines = [
         f"Recreate this children's book cover for the {book.genre.lower() or 'picture'} book "
         f'"{book.title}"{f" (for ages {book.age_range})" if book.age_range else ""}, keeping its '
         f"{describe_style(cover)}.",
         f"Replace the main character, {book.hero_name}, with {describe_child(child, who)}, "
-        "matching the face in the reference photo while drawing it in the cover's own style.",
+        f"{face} while drawing it in the cover's own style.",
     ]
     if cover.composition or cover.hero_pose:
         lines.append(
@@ -89,13 +96,16 @@ def build_page_prompt(
     who: Personalization,
     page: Page,
     instruction: str | None = None,
+    *,
+    likeness: bool = False,
 ) -> str:
     text = personalize_text(page.text, book.hero_name, book.hero_gender, who.child_name, who.gender)
     lines = [
         f'Redraw page {page.index} of "{personalized_title(book, who)}" exactly as the first '
         f"reference image, in its {describe_style(cover)}.",
         f"Wherever {book.hero_name} appears, draw {describe_child(child, who)} instead, looking "
-        "the same as on the personalized cover (third reference) and like the photo (second).",
+        "the same as on the personalized cover (third reference) and like the "
+        + ("approved likeness (second)." if likeness else "photo (second)."),
         "Change nothing else; add no text to the picture.",
         f"The page's text, for context: “{text}”",  # curly: the text has its own quotes
     ]

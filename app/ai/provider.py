@@ -118,6 +118,7 @@ class JudgeTask:
     cover: bytes | None = None  # the generated cover, for pages
     hero_regions: tuple[Box, ...] = ()  # where the hero stands, from the book's metadata
     title: str | None = None  # the personalized title a cover should letter
+    photo_is_likeness: bool = False  # `photo` is the child's approved likeness, drawn
 
 
 LocateTarget = Literal["hero", "title"]

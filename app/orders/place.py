@@ -29,6 +29,7 @@ from app.orders.checks import (
     clean_name,
     raise_if_refused,
 )
+from app.privacy.likeness import NEEDS_PHOTO, ChildReference, erased_sentence, likeness_of
 from app.store.ports import BlobNotFound, BlobStore, OrderStore
 
 PHOTO_TYPES = {
@@ -126,42 +127,48 @@ def place_checked_order(
 
 async def checked_order(
     store: OrderStore, blobs: BlobStore, item: OrderItem, settings: Settings
-) -> tuple[Book, bytes]:
-    """A claimed item's book and photo, after the checks every order passes at the door:
-    a row the app wrote can be as bad as any input, and is refused here, before any AI
-    call, with one sentence per problem (no retry)."""
+) -> tuple[Book, ChildReference]:
+    """A claimed item's book and what the child is drawn from, after the checks every order
+    passes at the door: a row the app wrote can be as bad as any input, and is refused
+    here, before any AI call, with one sentence per problem (no retry). Once the photo is
+    gone (retention), the child's approved likeness stands in for it (app/privacy)."""
+    erased = erased_sentence(item)
+    if erased:
+        raise_if_refused([erased])
     book = await asyncio.to_thread(find_book, store, item.book_id, item.id)
     key = item.personalization.photo
     problems: list[str] = []
     photo: bytes | None = None
+    likeness: bytes | None = None
     if not key:
         problems.append("the order has no child photo")
     else:
         try:
             photo = await asyncio.to_thread(blobs.get, key)
         except BlobNotFound:
-            problems.append(
-                f"child photo {key}: not found in storage (after a book is delivered, the "
-                "photo is kept PRESSROOM_PHOTO_RETENTION_DAYS; a redraw after that needs a new "
-                "photo)"
-            )
+            likeness = await asyncio.to_thread(likeness_of, blobs, item)
+            if likeness is None:
+                problems.append(NEEDS_PHOTO)
         except ValueError:  # the folder store refuses keys that would leave its folder
             problems.append(f"child photo {key!r}: not a valid storage key")
     problems += await run_cpu(
         check_order,
         book,
         item.personalization,
-        photo,
+        photo if likeness is None else likeness,
         settings,
         book_id=item.book_id,
         customer_id=item.customer_id,
         photo_name="the child's photo",  # the stored file name is a key, not words
     )
     raise_if_refused(problems)
-    assert book is not None and photo is not None and key
+    assert book is not None and key
+    if likeness is not None:
+        return book, ChildReference(likeness, likeness=True)
+    assert photo is not None
     if await asyncio.to_thread(has_metadata, photo):  # the app uploaded it as taken
         photo = await run_cpu(_scrub_in_place, blobs, key, photo, settings.max_image_pixels)
-    return book, photo
+    return book, ChildReference(photo)
 
 
 def _scrub_in_place(blobs: BlobStore, key: str, photo: bytes, max_pixels: int) -> bytes:

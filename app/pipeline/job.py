@@ -43,6 +43,7 @@ from app.pipeline.provenance import with_run
 from app.pipeline.publish import publish_item
 from app.pipeline.quality_stage import close_gate, open_gate, page_target
 from app.pipeline.stage import StageContext
+from app.privacy.likeness import USING_LIKENESS, keep_likeness
 from app.quality.gate import Assessment, Target
 from app.redact import redact_data
 from app.runtime import JobServices
@@ -76,6 +77,7 @@ class BookJob:
         self.inputs: dict[str, Any] = {}
         self.ledger = UsageLedger()
         self.gate: Assessment | None = None
+        self.likeness = False  # the child drawn from their approved likeness (no photo)
 
     # -- the whole job -----------------------------------------------------------------
     async def run(self) -> OrderItem:
@@ -108,17 +110,21 @@ class BookJob:
 
     async def _run_stages(self) -> OrderItem:
         started = time.perf_counter()
-        book, photo = await checked_order(self.s.store, self.s.blobs, self.item, self.s.settings)
+        book, child = await checked_order(self.s.store, self.s.blobs, self.item, self.s.settings)
+        photo, self.likeness = child.image, child.likeness
+        if child.likeness:
+            self.ctx.say(logging.INFO, USING_LIKENESS)
         cover_src = await self.ctx.load_blob(book.cover_image, "the book's cover")
         self.inputs = {
             "book_id": book.id,
             "cover_sha256": sha256(cover_src),
             "photo_sha256": sha256(photo),
+            "child_drawn_from": child.word,
             "page_images": {str(p.index): p.image for p in book.pages},
         }
         cover_a, child_a = await self._analyses(cover_src, photo)
         prompts = await self._prompts(book, cover_a, child_a)
-        self.gate = await open_gate(self.ctx, book, photo, child_a)
+        self.gate = await open_gate(self.ctx, book, child, child_a)
         try:
             # the pages get ready (sources loaded, references made) while the cover is drawn
             cover_task = asyncio.create_task(
@@ -143,6 +149,8 @@ class BookJob:
                 merged.to_json(),
             )
             report = merged
+        if report is None or not any(c.target == "cover" for c in report.failed):
+            await asyncio.to_thread(keep_likeness, self.s.blobs, self.item, cover)
         self.timings["total"] = time.perf_counter() - started
         approved = await self.ctx.has(ck.APPROVED)
         if report is not None and not report.passed and not approved:
@@ -202,10 +210,18 @@ class BookJob:
         page_notes = notes.get("pages", {})
         who = self.item.personalization
         prompts = {
-            "cover": build_cover_prompt(cover_a, child_a, book, who, notes.get("cover")),
+            "cover": build_cover_prompt(
+                cover_a, child_a, book, who, notes.get("cover"), likeness=self.likeness
+            ),
             "pages": {
                 str(p.index): build_page_prompt(
-                    cover_a, child_a, book, who, p, page_notes.get(str(p.index))
+                    cover_a,
+                    child_a,
+                    book,
+                    who,
+                    p,
+                    page_notes.get(str(p.index)),
+                    likeness=self.likeness,
                 )
                 for p in book.pages
             },

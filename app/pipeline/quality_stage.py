@@ -14,12 +14,13 @@ from app.ai.usage import native_size_of, native_sizes_in
 from app.domain import Book, Page, Stage
 from app.pipeline import checkpoints as ck
 from app.pipeline.stage import StageContext
+from app.privacy.likeness import ChildReference
 from app.quality.gate import Assessment, Target
 from app.quality.report import QualityReport
 
 
 async def open_gate(
-    ctx: StageContext, book: Book, photo: bytes, child_a: ChildAnalysis
+    ctx: StageContext, book: Book, child: ChildReference, child_a: ChildAnalysis
 ) -> Assessment | None:
     """The gate for this book, or None when it is switched off or already reported."""
     if not ctx.settings.quality_gate or await ctx.read_json(ck.QUALITY):
@@ -32,7 +33,8 @@ async def open_gate(
         settings=ctx.settings,
         book=book,
         who=ctx.item.personalization,
-        photo=photo,
+        photo=child.image,
+        photo_is_likeness=child.likeness,
         child_analysis=child_a,
         native_size=lambda label: native_size_of(label) or earlier.get(label),
         earlier=judged,

@@ -13,6 +13,7 @@ from app.domain import Claim, OrderItem, PressroomError, Status
 from app.names import replace_hero_name
 from app.pipeline import checkpoints as ck
 from app.pipeline.publish import publish_item
+from app.privacy.likeness import keep_likeness, redraw_problem
 from app.quality.report import QualityReport
 from app.store.ports import BlobStore, OrderStore
 
@@ -31,6 +32,7 @@ def approve(
     )
     checkpoints = ck.Checkpoints(blobs, item_id)
     checkpoints.put_json(ck.APPROVED, {"by": operator, "at": time.time()})
+    keep_likeness(blobs, item, checkpoints.get(ck.COVER))  # the operator approved the cover
     book = store.item_book(item.id)
     title = replace_hero_name(book.title, book.hero_name, item.personalization.child_name)
     return publish_item(
@@ -61,6 +63,7 @@ def regenerate(
 ) -> OrderItem:
     """Send an item in review back through the pipeline for its cover and/or chosen pages,
     with an optional instruction added to their prompts. Everything else is kept."""
+    _refuse_without_a_child(store, blobs, item_id)
     checkpoints = ck.Checkpoints(blobs, item_id)
     notes = checkpoints.get_json(ck.INSTRUCTIONS, {}) or {}
     if instruction:
@@ -84,7 +87,15 @@ def regenerate(
     )
 
 
-def retry(store: OrderStore, item_id: str, operator: str) -> OrderItem:
+def _refuse_without_a_child(store: OrderStore, blobs: BlobStore, item_id: str) -> None:
+    """A redraw the photo's absence makes impossible, refused before anything moves."""
+    problem = redraw_problem(blobs, store.get_item(item_id))
+    if problem:
+        raise PressroomError(problem)
+
+
+def retry(store: OrderStore, blobs: BlobStore, item_id: str, operator: str) -> OrderItem:
+    _refuse_without_a_child(store, blobs, item_id)
     return store.transition(
         item_id,
         Status.FAILED,

@@ -8,8 +8,9 @@ hourly sweep run first):
    an item a worker holds right now refuses the whole erasure, with nothing changed;
 2. the erasure is recorded (ids and counts only: the record holds no personal data);
 3. the files go: the child's photo (unless an item outside the erasure still uses it), the
-   work files, the published book, cover and print files — and, for a customer, whatever
-   is left under their photos/, covers/ and books/ folders. Deleting the Storage object is
+   work files, the published book, cover and print files, the child's approved likeness —
+   and, for a customer, whatever is left under their photos/, covers/, books/ and
+   likeness/ folders. Deleting the Storage object is
    what revokes its signed links;
 4. the rows are scrubbed in one transaction (OrderStore.erase_items), which finishes the
    record;
@@ -25,11 +26,12 @@ from datetime import UTC, datetime
 
 from app.domain import BadInput, OrderItem, PressroomError, Status, TransientError
 from app.pipeline.publish import published_keys
+from app.privacy.likeness import likeness_key
 from app.store.ports import BlobStore, Erasure, OrderStore
 
 STOPPED = "stopped before it was made: its data is being erased at the customer's request"
 HELD = (Status.PROCESSING, Status.PUBLISHING)
-CUSTOMER_FOLDERS = ("photos", "covers", "books")
+CUSTOMER_FOLDERS = ("photos", "covers", "books", "likeness")
 
 
 class NothingToErase(BadInput):
@@ -73,7 +75,12 @@ def _files(store: OrderStore, blobs: BlobStore, plan: ErasurePlan) -> None:
         else:
             plan.kept_photos += 1
     work = {k for item in plan.items for k in blobs.list(f"work/{item.id}/")}
-    books = {k for item in plan.items for key in published_keys(item) for k in blobs.list(key)}
+    books = {
+        k
+        for item in plan.items
+        for key in [*published_keys(item), likeness_key(item)]
+        for k in blobs.list(key)
+    }
     if plan.customer_id is not None:
         for folder in CUSTOMER_FOLDERS:
             found = set(blobs.list(f"{folder}/{plan.customer_id}/"))

@@ -44,7 +44,8 @@ def _plain(value: Any) -> Any:
 
 def _keys_of(store_blobs: BlobStore, customer_id: str, items: list[Any]) -> list[str]:
     keys: set[str] = set()
-    for prefix in (f"photos/{customer_id}/", f"covers/{customer_id}/", f"books/{customer_id}/"):
+    for folder in ("photos", "covers", "books", "likeness"):
+        prefix = f"{folder}/{customer_id}/"
         keys.update(store_blobs.list(prefix))
     for item in items:
         keys.update(store_blobs.list(f"work/{item.id}/"))

@@ -4,8 +4,9 @@ an item last changed after it settled (completed, or failed — a rejected book 
 - PRESSROOM_PHOTO_RETENTION_DAYS: the child's photo and the child analysis (hair, eyes,
   skin, face box); 0 = as soon as the book is delivered;
 - PRESSROOM_WORK_RETENTION_DAYS: the item's checkpoints and intermediate images (work/);
-- PRESSROOM_BOOK_RETENTION_DAYS: the published book and cover; unset = kept while the
-  customer may download them (the app's links are renewed as before).
+- PRESSROOM_BOOK_RETENTION_DAYS: the published book, cover and print files, and the child's
+  approved likeness (app/privacy/likeness.py); unset = kept while the customer may download
+  them (the app's links are renewed as before).
 
 The monitor sweeps every hour, one store at a time, a page of items at a time. Each kind
 remembers how far it has swept (a watermark in the blob store), so a sweep stopped halfway
@@ -23,6 +24,7 @@ from app.config import Settings
 from app.domain import OrderItem
 from app.pipeline.checkpoints import CHILD_ANALYSIS
 from app.pipeline.publish import published_keys
+from app.privacy.likeness import likeness_key
 from app.store.ports import BlobNotFound, BlobStore, OrderStore
 
 PAGE = 200
@@ -66,7 +68,7 @@ def _work_files(_store: OrderStore, item: OrderItem, _cutoff: datetime) -> list[
 
 
 def _book_files(_store: OrderStore, item: OrderItem, _cutoff: datetime) -> list[str]:
-    return published_keys(item)
+    return [*published_keys(item), likeness_key(item)]
 
 
 Files = Callable[[OrderStore, OrderItem, datetime], list[str]]

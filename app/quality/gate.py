@@ -58,6 +58,7 @@ class Assessment:
         child_analysis: ChildAnalysis,
         native_size: Callable[[str], tuple[int, int] | None],
         earlier: dict[str, Any] | None = None,
+        photo_is_likeness: bool = False,
     ) -> None:
         self.provider = provider
         self.call = call
@@ -65,6 +66,7 @@ class Assessment:
         self.book = book
         self.who = who
         self.photo = photo
+        self.photo_is_likeness = photo_is_likeness
         self.child_analysis = child_analysis
         self.native_size = native_size
         self.earlier = earlier if earlier is not None else {}
@@ -155,6 +157,7 @@ class Assessment:
         settings = self.settings
         task = JudgeTask(
             photo=self.photo,
+            photo_is_likeness=self.photo_is_likeness,
             original=target.original,
             generated=target.generated,
             child_analysis=self.child_analysis,

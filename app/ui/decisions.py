@@ -145,7 +145,9 @@ class DecisionsMixin:
 
     def retry(self, item_id: str) -> Task:
         return self._start_decision(
-            item_id, "retry", partial(review.retry, self.services.store, item_id, self.operator)
+            item_id,
+            "retry",
+            partial(review.retry, self.services.store, self.services.blobs, item_id, self.operator),
         )
 
     def resend(self, item_id: str) -> Task:
@@ -206,7 +208,7 @@ class DecisionsMixin:
         return {
             "approve": lambda i: review.approve(s.store, s.blobs, i, who),
             "reject": lambda i: review.reject(s.store, i, who, reason),
-            "retry": lambda i: review.retry(s.store, i, who),
+            "retry": lambda i: review.retry(s.store, s.blobs, i, who),
         }[action]
 
     async def _bulk(self, action: str, ids: list[str], reason: str) -> tuple[int, list[str]]:

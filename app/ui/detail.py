@@ -87,6 +87,10 @@ class ItemDetail(QWidget):
         side = QVBoxLayout()
         side.addWidget(QLabel("<b>Child's photo</b>"))
         side.addWidget(self.photo)
+        self.photo_note = QLabel("")
+        self.photo_note.setWordWrap(True)
+        self.photo_note.setFixedWidth(220)
+        side.addWidget(self.photo_note)
         side.addStretch(1)
         row.addLayout(side)
 
@@ -132,7 +136,8 @@ class ItemDetail(QWidget):
         self.buttons["approve"].setEnabled(status is Status.AWAITING_REVIEW)
         self.buttons["reject"].setEnabled(status is Status.AWAITING_REVIEW)
         self.buttons["regenerate"].setEnabled(status is Status.AWAITING_REVIEW)
-        self.buttons["retry"].setEnabled(status is Status.FAILED)
+        erased = bool(self.data and self.data.item.personalization.erased_at)
+        self.buttons["retry"].setEnabled(status is Status.FAILED and not erased)
         self.buttons["resend"].setEnabled(
             status is Status.COMPLETED
             and "Telling the customer" in (self.data.history if self.data else "")
@@ -165,6 +170,8 @@ class ItemDetail(QWidget):
             pixmap(data.generated_cover) if data.generated_cover else None,
         )
         self.photo.setPixmap(pixmap(data.photo).scaledToWidth(210) if data.photo else pixmap(b""))
+        self.photo_note.setText(data.photo_note)
+        self.photo_note.setVisible(bool(data.photo_note))
         if data.pages:
             self.pages.clear()
             for index, png in data.pages:

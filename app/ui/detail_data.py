@@ -13,10 +13,11 @@ from app.domain import OrderItem, Stage
 from app.notify.dispatcher import delivery_line
 from app.pipeline import checkpoints as ck
 from app.pipeline.publish import storage_keys
+from app.privacy.likeness import NEEDS_PHOTO, erased_sentence, likeness_key
 from app.quality.report import QualityReport
 from app.reports.timeline import Timeline, item_timeline
 from app.runtime import JobServices
-from app.store.ports import BlobNotFound
+from app.store.ports import BlobNotFound, BlobStore
 from app.ui.images import preview_png
 
 
@@ -27,6 +28,7 @@ class DetailData:
     original_cover: bytes | None = None  # PNG previews
     generated_cover: bytes | None = None
     photo: bytes | None = None
+    photo_note: str = ""  # why the photo pane shows the likeness, or nothing
     pages: list[tuple[int, bytes]] = field(default_factory=list)  # index, side-by-side PNG
     page_count: int = 0
     pdf: bytes | None = None
@@ -112,6 +114,21 @@ def _pair(original: bytes, generated: bytes | None, side: int = 220) -> bytes:
     return out.getvalue()
 
 
+def _stand_in(blobs: BlobStore, item: OrderItem) -> tuple[bytes | None, str]:
+    """What the photo pane shows once the photo is gone, and the sentence under it."""
+    erased = erased_sentence(item)
+    if erased:
+        return None, erased[0].upper() + erased[1:] + "."
+    likeness = _maybe(lambda: preview_png(blobs.get(likeness_key(item)), 400))
+    if likeness is not None:
+        return likeness, (
+            "The photo is no longer kept: a redraw draws the child from this approved likeness."
+        )
+    if item.personalization.photo:
+        return None, NEEDS_PHOTO[0].upper() + NEEDS_PHOTO[1:] + "."
+    return None, ""
+
+
 def load_detail(services: JobServices, item_id: str, with_pages: bool = True) -> DetailData:
     store, blobs = services.store, services.blobs
     item = store.get_item(item_id)
@@ -122,6 +139,8 @@ def load_detail(services: JobServices, item_id: str, with_pages: bool = True) ->
     data.generated_cover = _maybe(lambda: preview_png(checkpoints.get(ck.COVER)))
     if item.personalization.photo:
         data.photo = _maybe(lambda: preview_png(blobs.get(item.personalization.photo), 400))
+    if data.photo is None:
+        data.photo, data.photo_note = _stand_in(blobs, item)
     if with_pages:
         for page in book.pages:
             original = _maybe(blobs.get, page.image)

@@ -363,7 +363,8 @@ class MainWindow(DecisionsMixin, EraseMixin, QMainWindow):
             self.detail.failed_to_load(error)
             return
         self.detail.show_data(data)
-        self.tabs.setTabText(ITEM_TAB, f"&Item: {data.item.personalization.child_name}")
+        who = data.item.personalization
+        self.tabs.setTabText(ITEM_TAB, f"&Item: {'(erased)' if who.erased_at else who.child_name}")
 
     def open_item(self, item_id: str) -> None:
         self._select(item_id)

@@ -63,7 +63,10 @@ def test_reject_records_the_reason_and_who(
     failed = reject(services.store, item_id, "operator-jo", "the face is cut off")
     assert failed.pressroom_status is Status.FAILED
     assert failed.last_error == "rejected by operator-jo: the face is cut off"
-    assert retry(services.store, item_id, "operator-jo").pressroom_status is Status.PENDING
+    assert (
+        retry(services.store, services.blobs, item_id, "operator-jo").pressroom_status
+        is Status.PENDING
+    )
 
 
 def test_regenerating_one_page_redoes_only_that_page(
