@@ -85,6 +85,9 @@ def read_bundle(folder: Path, data: dict[str, Any], limits: IntakeLimits) -> Boo
     manifest = folder / MANIFEST
     if data.get("format") != FORMAT:
         raise BadInput(f"{manifest}: format {data.get('format')!r}; expected {FORMAT!r}")
+    for n, page in enumerate(data.get("pages") or (), 1):
+        if not isinstance(page, dict) or "image" not in page:
+            raise BadInput(f"{manifest}: pages → entry {n}: a bundle's page names its image")
     try:
         book = book_from_dict({k: v for k, v in data.items() if k not in _SHOP_STATE})
     except KeyError as exc:

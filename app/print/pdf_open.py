@@ -99,6 +99,8 @@ def open_pdf(
         said = _first_message() or str(exc)
         raise BadInput(f"{name}: not a PDF that can be read ({said})") from None
     with doc:
+        if not doc.is_pdf:  # MuPDF sniffs the bytes: a PDF overwritten by a PNG opens as one
+            raise BadInput(f"{name}: not a PDF (its bytes are another kind of file)")
         if doc.needs_pass:
             raise BadInput(
                 f"{name}: is locked with a password, which no printer opens ({KDP_SECURITY}); "

@@ -18,8 +18,9 @@ USING_LIKENESS = (
     "from their approved likeness, the cover made earlier"
 )
 NEEDS_PHOTO = (
-    "the child's photo is no longer kept (PRESSROOM_PHOTO_RETENTION_DAYS) and no likeness of "
-    "them was approved: drawing this book again needs a new photo from the customer"
+    "the child's photo is not in storage (it is kept PRESSROOM_PHOTO_RETENTION_DAYS after its "
+    "item settles) and no likeness of the child was approved: drawing this book needs a new "
+    "photo from the customer"
 )
 
 

@@ -173,3 +173,64 @@ def test_after_a_real_book_and_its_erasure_no_file_of_the_data_folder_holds_a_na
         if p.is_file() and any(n in p.read_bytes() for n in names)
     ]
     assert holders == []
+
+
+def _every_row(backend: Backend) -> str:
+    """Every row of every table of the store, as text."""
+    if backend.fake is None:
+        import sqlite3
+
+        path = backend.settings.data_dir / "pressroom.sqlite3"
+        with sqlite3.connect(path) as db:
+            tables = [r[0] for r in db.execute("select name from sqlite_master where type='table'")]
+            return "\n".join(str(row) for t in tables for row in db.execute(f"select * from {t}"))
+    import psycopg
+
+    with psycopg.connect(backend.fake.database_url) as conn:
+        tables = conn.execute(
+            "select tablename from pg_tables where schemaname = 'public'"
+        ).fetchall()
+        return "\n".join(
+            str(row[0])
+            for (t,) in tables
+            for row in conn.execute(f"select row_to_json(x)::text from public.{t} x")
+        )
+
+
+def test_no_row_of_any_table_keeps_a_name_or_an_address(backend: Backend) -> None:
+    from app.domain import Book, Page, Personalization
+
+    store, blobs = backend.store, backend.blobs
+    store.save_book(Book("b1", "Leo Sails", "", "", "Leo", "c.jpg", (Page(1, "p.jpg", "Leo"),)))
+    blobs.put("photos/cust-5/z.jpg", b"a face", "image/jpeg")
+    who = Personalization(CHILD, 5, "girl", "photos/cust-5/z.jpg")
+    _, [made, rejected] = store.place_order(
+        "cust-5",
+        [("b1", who), ("b1", who)],
+        paid=True,
+        customer_name=CUSTOMER,
+        customer_email=EMAIL,
+    )
+    store.enable_channels(["email"])
+    first, second = store.claim("w0", 2, 60)
+    claim = Claim(first.id, "w0", first.attempts)
+    store.transition(first.id, Status.PROCESSING, Status.PUBLISHING, claim=claim)
+    store.complete(claim, pdf_url="u", cover_image_url="u", notification_body=f"{CHILD}'s book")
+    store.transition(
+        second.id,
+        Status.PROCESSING,
+        Status.AWAITING_REVIEW,
+        claim=Claim(second.id, "w0", second.attempts),
+        changes={"last_error": f"{CHILD} is not lettered"},
+    )
+    store.transition(
+        second.id, Status.AWAITING_REVIEW, Status.FAILED, actor="jo", note=f"{CHILD}'s hair"
+    )
+    for item_id in (made.id, rejected.id):
+        _with_personal_rows(backend, item_id, "cust-5")
+    assert CHILD in _every_row(backend) and EMAIL in _every_row(backend)
+
+    erase(store, blobs, plan_erasure(store, blobs, customer_id="cust-5"), actor="dpo")
+    rows = _every_row(backend)
+    assert [n for n in (CHILD, CUSTOMER, EMAIL) if n in rows] == []
+    assert "photos/cust-5" not in rows

@@ -18,6 +18,7 @@ from app.domain import (
 from app.events import EventBus, StatusEvent
 from app.orders.place import upload_photo
 from app.pipeline import checkpoints as ck
+from app.privacy.likeness import NEEDS_PHOTO
 from app.runtime import JobServices, build_services
 from app.worker.monitor import Monitor
 from tests.conftest import make_settings, order_book, save_small_book
@@ -95,10 +96,7 @@ def test_missing_photo_fails_the_item_with_a_reason(tmp_path: Path) -> None:
     )
     _, [no_photo] = services.store.place_order("c2", [(book.id, Personalization("Bo"))], paid=True)
     run_all(services, {item.id, no_photo.id})
-    assert services.store.get_item(item.id).last_error == (
-        "child photo photos/c1/gone.jpg: not found in storage (after a book is delivered, the "
-        "photo is kept PRESSROOM_PHOTO_RETENTION_DAYS; a redraw after that needs a new photo)"
-    )
+    assert services.store.get_item(item.id).last_error == NEEDS_PHOTO
     assert services.store.get_item(no_photo.id).last_error == "the order has no child photo"
 
 
