@@ -13,7 +13,7 @@ from app.ai.prompt import personalized_title
 from app.ai.usage import native_size_of, native_sizes_in
 from app.config import Settings
 from app.cpu import run_cpu, whole_book_slot
-from app.domain import Book, Personalization, Stage
+from app.domain import Book, Box, Personalization, Stage
 from app.pipeline import checkpoints as ck
 from app.pipeline.pdf_stage import book_pages
 from app.pipeline.stage import StageContext
@@ -45,6 +45,10 @@ async def print_stage(ctx: StageContext, book: Book) -> dict[str, Any] | None:
         return native_size_of(label) or earlier.get(label)
 
     natives = {p.index: n for p in book.pages if (n := native(f"page {p.index}"))}
+    regions = book.cover_hero_regions
+    analysis = await ctx.read_json(ck.COVER_ANALYSIS) or {}
+    if not regions and analysis.get("hero_position"):
+        regions = (Box.from_list(analysis["hero_position"]),)
     async with whole_book_slot():
         started = time.perf_counter()
         outputs = await run_cpu(
@@ -58,6 +62,8 @@ async def print_stage(ctx: StageContext, book: Book) -> dict[str, Any] | None:
             cmyk_icc=ctx.settings.cmyk_icc,
             native_sizes=natives,
             cover_native=native("cover"),
+            age=who.age,
+            hero_regions=regions,
         )
     ctx.timings["print"] = time.perf_counter() - started
     await ctx.write(ck.PRINT_INTERIOR, outputs.interior, "application/pdf")

@@ -1,8 +1,9 @@
 """The interior PDF a printer takes: the book's pages only (the cover goes in the spread),
 each page the profile's trim plus its bleed per edge (a printer that does not bleed the
 gutter gets none there, mirrored between right- and left-hand pages), the text inside the
-profile's safe margin, padded to the printer's minimum and multiple with designed end
-pages: "This book was made for NAME", then blank pages — never a broken layout."""
+profile's safe margin, padded to the printer's minimum and multiple with designed,
+personalized pages (app/print/end_pages.py) — never blank paper, but the last page where
+the printer wants it blank."""
 
 from __future__ import annotations
 
@@ -13,10 +14,9 @@ from dataclasses import dataclass
 import pymupdf
 
 from app.assets import TEXT_FONTS
-from app.print.pdf import BookPage, Typesetter, cover_rect, text_css, text_html
+from app.print.end_pages import EndMatter, EndPages, plan
+from app.print.pdf import BookPage, Typesetter, cover_rect
 from app.print.profiles import PT, PrinterProfile
-
-END_PAGE_TEXT = "This book was made for {name}"
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,7 @@ class Interior:
     pdf: bytes
     content_pages: int  # the book's own pages
     pages: int  # after padding
+    front_pages: int = 0  # designed pages before the story's first
 
     @property
     def end_pages(self) -> int:
@@ -45,26 +46,18 @@ def page_rects(
     return page, trim, safe
 
 
-def _end_page(
-    page: pymupdf.Page, safe: pymupdf.Rect, typesetter: Typesetter, name: str, title: str
-) -> None:
-    fonts = typesetter.fonts
-    body = text_html(END_PAGE_TEXT.format(name=name), fonts) + text_html(title, fonts)
-    css = text_css(fonts, 22) + "p + p {font-style: italic; font-size: 17px; margin-top: 14px;}\n"
-    box = pymupdf.Rect(safe.x0, safe.y0 + safe.height * 0.38, safe.x1, safe.y1)
-    page.insert_htmlbox(box, body, css=css, archive=typesetter.archive, scale_low=0.5)
-
-
 def build_interior(
     pages: Sequence[BookPage],
     profile: PrinterProfile,
     *,
-    title: str,
-    child_name: str,
+    matter: EndMatter,
     fonts: Sequence[str] = TEXT_FONTS,
 ) -> Interior:
     total = profile.padded_count(len(pages))
     typesetter = Typesetter(fonts)
+    kinds = plan(len(pages), total, last_blank=profile.pages.last_blank)
+    designed = EndPages(matter, typesetter)
+    story = iter(pages)
     opacity = 1.0 if profile.forbid.transparency else 0.86
     doc = pymupdf.open()
     try:
@@ -73,24 +66,28 @@ def build_interior(
             page = doc.new_page(width=rect.width, height=rect.height)
             page.set_bleedbox(page.rect)
             page.set_trimbox(trim)
-            if number <= len(pages):
-                content = pages[number - 1]
+            kind = kinds[number - 1]
+            if kind == "story":
+                content = next(story)
                 page.insert_image(cover_rect(content.image, page.rect), stream=content.image)
                 if content.text:
-                    typesetter.set_text(page, content.text, safe, panel_opacity=opacity)
-            elif number == len(pages) + 1:
-                _end_page(page, safe, typesetter, child_name, title)
-            # later end pages stay blank: paper, as a printed book's last leaves are
+                    typesetter.set_text(
+                        page, content.text, safe, panel_opacity=opacity, ink=matter.ink
+                    )
+            else:
+                designed.draw(kind, page, safe)
         doc.set_metadata(
             {
-                "title": f"{title} — interior",
+                "title": f"{matter.title} — interior",
                 "author": "Pressroom",
-                "subject": f"Interior for {profile.label}, made for {html.escape(child_name)}",
+                "subject": f"Interior for {profile.label}, made for "
+                + html.escape(matter.child_name),
                 "creator": "Pressroom",
                 "producer": f"PyMuPDF {pymupdf.VersionBind}",
             }
         )
         doc.subset_fonts()
-        return Interior(doc.tobytes(garbage=3, deflate=True), len(pages), total)
+        front = kinds.index("story") if pages else 0
+        return Interior(doc.tobytes(garbage=3, deflate=True), len(pages), total, front)
     finally:
         doc.close()

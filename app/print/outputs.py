@@ -10,10 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from app.domain import Box
 from app.print.colour import for_profile
 from app.print.cover import build_cover
+from app.print.end_pages import EndMatter, palette_of, portrait_of
 from app.print.interior import build_interior
-from app.print.pdf import BookPage
+from app.print.pdf import PURE_K, TEXT_RGB, BookPage
 from app.print.preflight import PreflightReport, preflight
 from app.print.profiles import PrinterProfile
 
@@ -63,10 +65,23 @@ def make_print_outputs(
     cmyk_icc: Path | None = None,
     native_sizes: Mapping[int, tuple[int, int]] | None = None,
     cover_native: tuple[int, int] | None = None,
+    age: int | None = None,
+    hero_regions: Sequence[Box] = (),
 ) -> PrintOutputs:
-    """`native_sizes`: interior page number -> the picture as the model drew it."""
+    """`native_sizes`: story page index -> the picture as the model drew it;
+    `hero_regions`: where the child stands on the cover (for the portrait page)."""
     started = time.perf_counter()
-    interior = build_interior(pages, profile, title=title, child_name=child_name)
+    matter = EndMatter(
+        title,
+        child_name,
+        age,
+        portrait_of(cover_image, hero_regions),
+        palette_of(cover_image),
+        PURE_K if profile.colour.space == "cmyk" else TEXT_RGB,
+    )
+    interior = build_interior(pages, profile, matter=matter)
+    if native_sizes and interior.front_pages:  # the story starts after the front matter
+        native_sizes = {n + interior.front_pages: size for n, size in native_sizes.items()}
     cover = build_cover(
         cover_image,
         profile,

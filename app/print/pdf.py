@@ -30,6 +30,7 @@ SAFE_MARGIN_MM = 12.7  # text stays half an inch inside the trim
 LEADING = 1.35  # line pitch, in font sizes
 TEXT_RGB = (0.12, 0.1, 0.16)
 TEXT_COLOUR = "#1f1a29"  # TEXT_RGB in CSS
+PURE_K = (0.0, 0.0, 0.0, 1.0)  # text for a CMYK printer: black ink only (Gelato's rule)
 # MuPDF puts a line's baseline this many font sizes below the top of its line box (DejaVu
 # Serif's ascent plus half the leading): the first baseline lands 1.5 font sizes into the
 # panel, as it always has.
@@ -124,6 +125,13 @@ def cover_rect(image: bytes, page_rect: pymupdf.Rect) -> pymupdf.Rect:
     return pymupdf.Rect(cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
 
 
+def css_colour(ink: Sequence[float]) -> str:
+    """`ink` for MuPDF's HTML engine, which takes RGB only: a CMYK ink prints as black
+    there (RGB black, which a CMYK conversion makes a four-colour black)."""
+    rgb = tuple(ink) if len(ink) == 3 else (0.0, 0.0, 0.0)
+    return "#" + "".join(f"{round(c * 255):02x}" for c in rgb)
+
+
 def text_size(page_height_pt: float) -> float:
     """The page text's font size: 1/28 of the page's height, within 11 to 22 pt."""
     return max(11.0, min(22.0, page_height_pt / 28))
@@ -192,15 +200,22 @@ class Typesetter:
         return self._archive
 
     def set_text(
-        self, page: pymupdf.Page, text: str, area: pymupdf.Rect, *, panel_opacity: float = 0.86
+        self,
+        page: pymupdf.Page,
+        text: str,
+        area: pymupdf.Rect,
+        *,
+        panel_opacity: float = 0.86,
+        ink: tuple[float, ...] = TEXT_RGB,
     ) -> None:
         """Set `text` on a soft panel standing on the bottom of `area` (the safe area: the
-        trim inset by the safe margin), centred in it."""
+        trim inset by the safe margin), centred in it; the panel too stays inside `area`.
+        `ink`: RGB, or CMYK for a CMYK printer (pure K: (0, 0, 0, 1))."""
         # composed letters: "José" typed with a combining accent prints as the precomposed é
         text = unicodedata.normalize("NFC", text)
         fontsize = text_size(page.rect.height)
-        # lines wrap half a font size short of the panel on either side
-        width = area.width - fontsize
+        # lines wrap a font size short of the panel's edges on either side
+        width = area.width - 2 * fontsize
         if needs_shaping(text, self.fonts):
             body, css = text_html(text, self.fonts), text_css(self.fonts, fontsize)
             story = pymupdf.Story(body, user_css=css, archive=self.archive)
@@ -208,8 +223,9 @@ class Typesetter:
             count = max(1, round(pymupdf.Rect(filled).height / (fontsize * LEADING)))
             panel = self._panel(page, count, fontsize, area, panel_opacity)
             top = panel.y0 + fontsize * (1.5 - _FIRST_BASELINE)
-            left = area.x0 + fontsize / 2
+            left = area.x0 + fontsize
             where = pymupdf.Rect(left, top, left + width, panel.y1)
+            css = css.replace(TEXT_COLOUR, css_colour(ink))
             spare, _ = page.insert_htmlbox(where, body, css=css, archive=self.archive, scale_low=1)
             if spare < 0:
                 raise BadInput(f"the page text does not fit its page: {text[:60]!r}")
@@ -222,7 +238,7 @@ class Typesetter:
             x = area.x0 + (area.width - self.font.text_length(line, fontsize=fontsize)) / 2
             writer.append((x, y), line, font=self.font, fontsize=fontsize)
             y += fontsize * LEADING
-        writer.write_text(page, color=TEXT_RGB)
+        writer.write_text(page, color=ink)
 
     def _wrap(self, text: str, fontsize: float, width: float) -> list[str]:
         lines: list[str] = []
@@ -249,7 +265,7 @@ class Typesetter:
         box_h = fontsize * LEADING * lines + fontsize
         panel = pymupdf.Rect(area.x0, area.y1 - box_h, area.x1, area.y1)
         page.draw_rect(
-            pymupdf.Rect(panel.x0 - fontsize / 2, panel.y0, panel.x1 + fontsize / 2, panel.y1),
+            panel,
             color=None,
             fill=(1, 1, 1),
             fill_opacity=opacity,

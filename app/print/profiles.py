@@ -36,6 +36,7 @@ class Pages(BaseModel):
     min: int = 1
     max: int = 10_000
     multiple: int = 1
+    last_blank: bool = False  # the printer prints its own mark on the last page
 
 
 class Spine(BaseModel):

@@ -63,8 +63,11 @@ def passes_its_preflight(profile: str, book_id: str) -> None:
     assert made.passed, made.failures()
     with pymupdf.open(stream=made.interior, filetype="pdf") as doc:
         assert doc.page_count == made.pages == load_profile(profile).padded_count(12)
-        assert "This book was made for Ada" in doc[12].get_text()  # the first end page
-        assert doc[13].get_text().strip() == ""  # then blank leaves
+        assert "This book belongs to" in doc[0].get_text()  # front matter, then the story
+        assert "One quiet night" in doc[2].get_text() or "Ada" in doc[2].get_text()
+        assert "This book was made for Ada" in doc[14].get_text()  # the end
+        blank = [p.number for p in doc if not (p.get_text().strip() or p.get_drawings())]
+        assert blank == []  # designed pages fill the printer's minimum, no blank paper
     with pymupdf.open(stream=made.cover, filetype="pdf") as doc:
         assert doc.page_count == 1
         width = doc[0].rect.width / 72
@@ -182,11 +185,12 @@ def test_rgb_where_cmyk_is_required_fails_colour() -> None:
 def test_native_resolution_is_what_the_model_drew_not_the_upscale() -> None:
     profile = load_profile("kdp-paperback-8.5x8.5")
     good = outputs(profile.name)
-    honest = preflight(good.interior, profile, "interior", native_sizes={1: (1024, 1024)})
+    story = 3  # the first story page, after "this book belongs to" and the title page
+    honest = preflight(good.interior, profile, "interior", native_sizes={story: (1024, 1024)})
     verdicts = {v.check: v for v in honest.verdicts}
     assert verdicts["ppi"].status == "warn"  # 2475 px over 8.63 in: 287 ppi as placed
     assert verdicts["native_ppi"].status == "fail"  # but the model drew 1024 px: 117 ppi
-    assert "117 ppi (page 1: as the model drew it" in verdicts["native_ppi"].sentence
+    assert "117 ppi (page 3: as the model drew it" in verdicts["native_ppi"].sentence
     alone = preflight(good.interior, profile, "interior")  # `pressroom preflight FILE`
     sentence = {v.check: v for v in alone.verdicts}["native_ppi"].sentence
     assert sentence.startswith("native resolution checked when Pressroom made this file")
