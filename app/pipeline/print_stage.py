@@ -64,6 +64,7 @@ async def print_stage(ctx: StageContext, book: Book) -> dict[str, Any] | None:
             cover_native=native("cover"),
             age=who.age,
             hero_regions=regions,
+            title_box=book.title_box,
         )
     ctx.timings["print"] = time.perf_counter() - started
     await ctx.write(ck.PRINT_INTERIOR, outputs.interior, "application/pdf")

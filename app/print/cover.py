@@ -10,10 +10,12 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pymupdf
 from PIL import Image, ImageStat
 
 from app.assets import TEXT_FONTS
+from app.domain import Box
 from app.imageio import encode_jpeg
 from app.print.pdf import Typesetter, text_css, text_html
 from app.print.profiles import PT, PrinterProfile
@@ -32,6 +34,12 @@ class SpreadGeometry:
     spine: pymupdf.Rect
     front: pymupdf.Rect  # the front cover's trim
     barcode: pymupdf.Rect | None
+
+
+@dataclass(frozen=True)
+class CoverSpread:
+    pdf: bytes
+    art_regions: tuple[pymupdf.Rect, ...]  # where the front art's title and hero landed
 
 
 def spread_geometry(profile: PrinterProfile, pages: int) -> SpreadGeometry:
@@ -59,7 +67,7 @@ def spread_geometry(profile: PrinterProfile, pages: int) -> SpreadGeometry:
     )
 
 
-def _crop_to(image: bytes, aspect: float) -> bytes:
+def _crop_to(image: bytes, aspect: float) -> Image.Image:
     """The centre of `image` at `aspect` (width / height), so it fills its panel exactly."""
     with Image.open(io.BytesIO(image)) as img:
         rgb = img.convert("RGB")
@@ -70,7 +78,51 @@ def _crop_to(image: bytes, aspect: float) -> bytes:
     else:
         new_h = round(w / aspect)
         box = (0, (h - new_h) // 2, w, (h - new_h) // 2 + new_h)
-    return encode_jpeg(rgb.crop(box), quality=92)
+    return rgb.crop(box)
+
+
+def art_scale(front: pymupdf.Rect, safe: pymupdf.Rect, keep: Sequence[Box]) -> float:
+    """How much the art, filling the front board at 1, must shrink (about the board's
+    centre) for everything in `keep` (its title, its hero) to stand inside `safe`."""
+    if not keep:
+        return 1.0
+    cx, cy = (front.x0 + front.x1) / 2, (front.y0 + front.y1) / 2
+    limits = [1.0]
+    for low, high, centre, size, lo, hi in (
+        (min(b.left for b in keep), max(b.right for b in keep), cx, front.width, safe.x0, safe.x1),
+        (min(b.top for b in keep), max(b.bottom for b in keep), cy, front.height, safe.y0, safe.y1),
+    ):
+        if low < 0.5:
+            limits.append((centre - lo) / ((0.5 - low) * size))
+        if high > 0.5:
+            limits.append((hi - centre) / ((high - 0.5) * size))
+    return max(0.5, min(limits))
+
+
+def extended_art(
+    art: Image.Image, front: pymupdf.Rect, area: pymupdf.Rect, scale: float
+) -> tuple[bytes, pymupdf.Rect]:
+    """The art at `scale` centred on the front board, mirrored outwards to fill `area` (the
+    board with its bleed and wrap): the picture is continued into the wrap, never enlarged
+    into it. Returns the JPEG for `area` and where the art itself landed."""
+    per_pt = art.width / (front.width * scale)
+    placed = pymupdf.Rect(0, 0, front.width * scale, front.height * scale)
+    placed += (
+        (front.x0 + front.x1 - placed.width) / 2,
+        (front.y0 + front.y1 - placed.height) / 2,
+        (front.x0 + front.x1 - placed.width) / 2,
+        (front.y0 + front.y1 - placed.height) / 2,
+    )
+    pads = [
+        round((placed.x0 - area.x0) * per_pt),
+        round((placed.y0 - area.y0) * per_pt),
+        round((area.x1 - placed.x1) * per_pt),
+        round((area.y1 - placed.y1) * per_pt),
+    ]
+    left, top, right, bottom = (max(0, p) for p in pads)
+    pixels = np.asarray(art)
+    grown = np.pad(pixels, ((top, bottom), (left, right), (0, 0)), mode="symmetric")
+    return encode_jpeg(Image.fromarray(grown), quality=92), placed
 
 
 def edge_colour(image: bytes) -> tuple[float, float, float]:
@@ -95,9 +147,11 @@ def build_cover(
     title: str,
     child_name: str,
     blurb: str,
+    keep: Sequence[Box] = (),
     fonts: Sequence[str] = TEXT_FONTS,
-) -> bytes:
-    """The spread for an interior of `pages` pages (after padding)."""
+) -> CoverSpread:
+    """The spread for an interior of `pages` pages (after padding). `keep`: what on the
+    front art must stay inside the board's safe area (its title box, its hero)."""
     g = spread_geometry(profile, pages)
     assert profile.cover is not None
     typesetter = Typesetter(fonts)
@@ -109,12 +163,25 @@ def build_cover(
         page.set_bleedbox(page.rect)
         page.set_trimbox(g.trim)
         page.draw_rect(page.rect, color=None, fill=background, overlay=False)
-        # the front fills its trim and the bleed and wrap beyond its three outer edges
-        front_area = pymupdf.Rect(g.front.x0, 0, g.page.x1, g.page.y1)
-        page.insert_image(
-            front_area, stream=_crop_to(front_image, front_area.width / front_area.height)
-        )
+        # the art fills the front board (shrunk if its title or hero would leave the safe
+        # area) and is continued by mirroring into the bleed and wrap beyond its outer edges
         safe = profile.cover.safe_margin * PT
+        front_area = pymupdf.Rect(g.front.x0, 0, g.page.x1, g.page.y1)
+        front_safe = pymupdf.Rect(g.front.x0 + safe, g.front.y0 + safe, g.front.x1 - safe,
+                                  g.front.y1 - safe)  # fmt: skip
+        art = _crop_to(front_image, g.front.width / g.front.height)
+        scale = art_scale(g.front, front_safe, keep)
+        jpeg, placed = extended_art(art, g.front, front_area, scale)
+        page.insert_image(front_area, stream=jpeg)
+        regions = [
+            pymupdf.Rect(
+                placed.x0 + b.left * placed.width,
+                placed.y0 + b.top * placed.height,
+                placed.x0 + b.right * placed.width,
+                placed.y0 + b.bottom * placed.height,
+            )
+            for b in keep
+        ]
         inset = max(safe, g.back.width * 0.12)
         blurb_box = pymupdf.Rect(
             g.back.x0 + inset,
@@ -157,6 +224,6 @@ def build_cover(
             }
         )
         doc.subset_fonts()
-        return doc.tobytes(garbage=3, deflate=True)
+        return CoverSpread(doc.tobytes(garbage=3, deflate=True), tuple(regions))
     finally:
         doc.close()

@@ -67,9 +67,12 @@ def make_print_outputs(
     cover_native: tuple[int, int] | None = None,
     age: int | None = None,
     hero_regions: Sequence[Box] = (),
+    title_box: Box | None = None,
 ) -> PrintOutputs:
     """`native_sizes`: story page index -> the picture as the model drew it;
-    `hero_regions`: where the child stands on the cover (for the portrait page)."""
+    `hero_regions`: where the child stands on the cover (the portrait page, and with
+    `title_box`, what the spread keeps inside the front board's safe area)."""
+    cover_keep = (*hero_regions, *([title_box] if title_box else []))
     started = time.perf_counter()
     matter = EndMatter(
         title,
@@ -89,10 +92,10 @@ def make_print_outputs(
         title=title,
         child_name=child_name,
         blurb=blurb or DEFAULT_BLURB.format(name=child_name),
+        keep=cover_keep,
     )
-    condition = profile.colour.output_intent
-    inside = for_profile(interior.pdf, profile.colour.space, condition, cmyk_icc)
-    outside = for_profile(cover, profile.colour.space, condition, cmyk_icc)
+    inside = for_profile(interior.pdf, profile, cmyk_icc)
+    outside = for_profile(cover.pdf, profile, cmyk_icc)
     reports = (
         preflight(inside.pdf, profile, "interior", native_sizes=native_sizes),
         preflight(
@@ -101,6 +104,7 @@ def make_print_outputs(
             "cover",
             pages=interior.pages,
             native_sizes={1: cover_native} if cover_native else None,
+            art_regions=cover.art_regions,
         ),
     )
     return PrintOutputs(

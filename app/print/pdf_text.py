@@ -51,6 +51,17 @@ class Span:
     printed: bool  # False: invisible text (render mode 3)
 
     @property
+    def bbox(self) -> tuple[float, float, float, float]:
+        """Around its letters (spaces too)."""
+        boxes = [g.bbox for g in self.glyphs] or [(0.0, 0.0, 0.0, 0.0)]
+        return (
+            min(b[0] for b in boxes),
+            min(b[1] for b in boxes),
+            max(b[2] for b in boxes),
+            max(b[3] for b in boxes),
+        )
+
+    @property
     def text(self) -> str:
         """The letters, a space where the span goes on to another line."""
         out = ""

@@ -7,7 +7,7 @@ and, where the caller knows it, the native ppi (what the model returned before a
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -17,7 +17,9 @@ from app.print.colour import output_intents
 from app.print.cover import spread_geometry
 from app.print.interior import page_rects
 from app.print.pdf_open import KDP_SECURITY, PdfFacts, open_pdf, with_mupdf
-from app.print.pdf_text import overrun, printed_spans, read_page
+from app.print.pdf_text import printed_spans, read_page
+from app.print.preflight_areas import area_faults, art_faults
+from app.print.preflight_colour import device_rgb_drawing, has_transparency, pdfx_claim
 from app.print.profiles import PT, PrinterProfile
 
 Status = Literal["pass", "warn", "fail"]
@@ -74,6 +76,10 @@ def _inches(rect: pymupdf.Rect) -> str:
     return f"{rect.width / PT:.3f}×{rect.height / PT:.3f} in"
 
 
+def _corner(rect: pymupdf.Rect) -> str:
+    return f"({rect.x0 / PT:.3f}, {rect.y0 / PT:.3f}) in from the page's corner"
+
+
 def _close(a: pymupdf.Rect, b: pymupdf.Rect) -> bool:
     pairs = ((a.x0, b.x0), (a.y0, b.y0), (a.x1, b.x1), (a.y1, b.y1))
     return all(abs(x - y) <= TOLERANCE_PT for x, y in pairs)
@@ -104,12 +110,14 @@ def preflight(
     pages: int | None = None,
     native_sizes: Mapping[int, tuple[int, int]] | None = None,
     name: str = "the PDF",
+    art_regions: Sequence[pymupdf.Rect] = (),
 ) -> PreflightReport:
     """Check `pdf`, an interior or a cover spread. `pages`: for a cover, the interior's
     page count (the spine depends on it). `native_sizes`: page number -> the picture's
-    size as the model returned it, where known. A file that cannot be checked at all (not
-    a PDF, locked with a password, more pages than the printer takes, objects too broken
-    to read) is refused with BadInput naming `name`."""
+    size as the model returned it, where known. `art_regions`: for a cover, where its
+    art's title and hero landed on the spread (its builder knows). A file that cannot be
+    checked at all (not a PDF, locked with a password, more pages than the printer takes,
+    objects too broken to read) is refused with BadInput naming `name`."""
     report = PreflightReport(profile.name, kind)
     with open_pdf(pdf, name, max_pages=profile.pages.max) as (doc, facts):
         count = doc.page_count
@@ -120,9 +128,11 @@ def preflight(
         _pictures(report, doc, profile, native_sizes or {})
         _fonts(report, doc)
         _text(report, doc, profile, kind, book_pages)
+        if kind == "cover" and art_regions:
+            _art(report, art_regions, profile, book_pages)
         _colour(report, doc, pdf, profile)
         _forbidden(report, doc, profile)
-        _standard(report, doc, profile)
+        _standard(report, doc, pdf, profile)
     return report
 
 
@@ -185,9 +195,10 @@ def _geometry(
                 f"page {number} is {_inches(page.mediabox)}, not {_inches(want_page)}"
             )
         if not _close(page.trimbox, want_trim):
-            wrong_trim.append(
-                f"page {number}'s TrimBox is {_inches(page.trimbox)}, not {_inches(want_trim)}"
-            )
+            size, wanted = _inches(page.trimbox), _inches(want_trim)
+            if size == wanted:  # the right size in the wrong place
+                size, wanted = f"at {_corner(page.trimbox)}", f"at {_corner(want_trim)}"
+            wrong_trim.append(f"page {number}'s TrimBox is {size}, not {wanted}")
         if not _close(page.bleedbox, page.mediabox):
             no_bleed.append(f"page {number}")
     what = "spread" if kind == "cover" else "page"
@@ -292,17 +303,11 @@ def _fonts(report: PreflightReport, doc: pymupdf.Document) -> None:
 def _text(
     report: PreflightReport, doc: pymupdf.Document, profile: PrinterProfile, kind: Kind, pages: int
 ) -> None:
-    small, outside = [], []
+    small = []
     for page in _pages(doc):
-        _, _, safe = _expected(profile, kind, page.number + 1, pages)
-        if kind == "cover":
-            safe = page.trimbox  # the cover's text may stand on the spine and both panels
-        where = f"page {page.number + 1}"
         for span in printed_spans(read_page(doc, page)):  # as the quality gate reads text
             if span.size < profile.min_type_pt - 0.05:
-                small.append(f"{where}: {span.size:.1f} pt “{span.text[:20]}”")
-            if overrun(span, safe) > 1:
-                outside.append(f"{where}: “{span.text[:20]}”")
+                small.append(f"page {page.number + 1}: {span.size:.1f} pt “{span.text[:20]}”")
     report.add(
         "type_size",
         "fail" if small else "pass",
@@ -310,21 +315,37 @@ def _text(
         if small
         else f"no text below {profile.min_type_pt:g} pt",
     )
+    outside, in_barcode, panels = area_faults(doc, profile, kind, pages)
+    where = "its panel's safe area (back, spine, front)" if kind == "cover" else "the safe area"
     report.add(
         "safe_area",
         "fail" if outside else "pass",
         "text outside the safe area: " + "; ".join(outside[:3])
         if outside
-        else "all text inside the safe area",
+        else f"all text inside {where}",
     )
+    if panels:
+        report.add("panels", "fail", "; ".join(panels[:3]))
+    if kind == "cover" and profile.cover is not None and profile.cover.barcode is not None:
+        report.add(
+            "barcode",
+            "fail" if in_barcode else "pass",
+            "text in the barcode area: " + "; ".join(in_barcode[:3])
+            if in_barcode
+            else "the barcode area is clear of text",
+        )
 
 
-def _inside(box: pymupdf.Rect, area: pymupdf.Rect) -> bool:
-    return (
-        box.x0 >= area.x0 - 1
-        and box.y0 >= area.y0 - 1
-        and box.x1 <= area.x1 + 1
-        and box.y1 <= area.y1 + 1
+def _art(
+    report: PreflightReport, regions: Sequence[pymupdf.Rect], profile: PrinterProfile, pages: int
+) -> None:
+    faults = art_faults(regions, profile, pages)
+    report.add(
+        "cover_art",
+        "fail" if faults else "pass",
+        "the front art's title or hero stands " + "; ".join(faults[:2])
+        if faults
+        else "the front art's title and hero stand inside the front board's safe area",
     )
 
 
@@ -335,65 +356,89 @@ def _colour(
     for page in _pages(doc):
         for info in page.get_image_info():
             spaces.add(str(info.get("cs-name") or info.get("colorspace")))
-    intents = output_intents(pdf)
     want = profile.colour.space
-    rgb = sorted(s for s in spaces if "RGB" in s.upper() or s == "3")
-    listed = ", ".join(sorted(spaces)) or "no colour space"
-    if rgb and profile.forbid.rgb_images:
+    device = sorted(s for s in spaces if s in ("DeviceRGB", "3"))
+    calibrated = sorted(s for s in spaces if "RGB" in s.upper() and s not in device)
+    vectors = [p.number + 1 for p in _pages(doc) if device_rgb_drawing(doc, p)]
+    listed = ", ".join(sorted(spaces)) or "no pictures"
+    if want == "cmyk" and (device or vectors):
+        said = []
+        if device:
+            said.append("pictures in device RGB")
+        if vectors:
+            said.append(f"shapes or text in device RGB on page(s) {_few(vectors)}")
+        report.add(
+            "colour",
+            "fail",
+            "; ".join(said) + ": device RGB has no defined colour in a CMYK job (PDF/X-4 "
+            "allows only ICC-based RGB)",
+        )
+    elif calibrated and profile.forbid.rgb_images:
         report.add("colour", "fail", f"RGB pictures where the printer requires CMYK ({listed})")
-    elif rgb and want == "cmyk":
-        report.add("colour", "warn", f"RGB pictures; the printer prints CMYK ({listed})")
+    elif calibrated and want == "cmyk":
+        report.add("colour", "warn", f"ICC-based RGB pictures; the printer prints CMYK ({listed})")
     else:
         report.add("colour", "pass", f"pictures in {listed}")
-    if intents:
-        report.add("output_intent", "pass", f"output intent: {', '.join(intents)}")
+    _output_intent(report, output_intents(pdf), profile)
+
+
+def _few(numbers: Sequence[int]) -> str:
+    return ", ".join(map(str, numbers[:5])) + (" …" if len(numbers) > 5 else "")
+
+
+def _output_intent(report: PreflightReport, intents: list[str], profile: PrinterProfile) -> None:
+    want = profile.colour
+    names = [n.lower() for n in (want.output_intent, want.condition_id or "") if n]
+    severe: Status = "fail" if want.space == "cmyk" else "warn"
+    if not intents:
+        report.add("output_intent", severe, "no output intent")
+    elif not any(name in said.lower() for said in intents for name in names):
+        report.add(
+            "output_intent",
+            severe,
+            f"output intent {', '.join(intents)}; the printer asks for {want.output_intent}",
+        )
     else:
-        report.add("output_intent", "fail" if want == "cmyk" else "warn", "no output intent")
+        report.add("output_intent", "pass", f"output intent: {', '.join(intents)}")
 
 
 def _forbidden(report: PreflightReport, doc: pymupdf.Document, profile: PrinterProfile) -> None:
     annots = sum(len(list(page.annots())) for page in _pages(doc))
     forms = bool(doc.is_form_pdf)
-    transparent = [page.number + 1 for page in _pages(doc) if _has_transparency(doc, page)]
+    transparent = [page.number + 1 for page in _pages(doc) if has_transparency(doc, page)]
     found = []
     if annots and profile.forbid.annotations:
         found.append(f"{annots} annotation(s)")
     if forms and profile.forbid.forms:
         found.append("form fields")
     if transparent and profile.forbid.transparency:
-        found.append(f"transparency on page(s) {', '.join(map(str, transparent[:5]))}")
+        found.append(f"transparency on page(s) {_few(transparent)}")
     said = "none of what the printer forbids" if not found else "; ".join(found)
     if not found and transparent:
         said += f" (transparency on {len(transparent)} page(s), which the printer accepts)"
     report.add("forbidden", "fail" if found else "pass", said)
 
 
-def _has_transparency(doc: pymupdf.Document, page: pymupdf.Page) -> bool:
-    """Soft masks on the page's pictures, or a graphics state with an alpha below 1."""
-    for xref in [x[0] for x in page.get_images(full=True)]:
-        if doc.xref_get_key(xref, "SMask")[0] != "null":
-            return True
-    kind, states = doc.xref_get_key(page.xref, "Resources/ExtGState")
-    if kind == "xref":
-        states = doc.xref_object(int(states.split()[0]))
-    texts = [states] + [doc.xref_object(int(n)) for n in re.findall(r"(\d+) 0 R", states)]
-    alphas = (float(v) for t in texts for v in re.findall(r"/(?:ca|CA) ?([0-9.]+)", t))
-    return any(a < 1 for a in alphas)
-
-
-def _standard(report: PreflightReport, doc: pymupdf.Document, profile: PrinterProfile) -> None:
-    _, claim = doc.xref_get_key(-1, "Info/GTS_PDFXVersion") if doc.xref_length() else ("null", "")
-    claimed = claim.strip("()") if claim and claim != "null" else ""
+def _standard(
+    report: PreflightReport, doc: pymupdf.Document, pdf: bytes, profile: PrinterProfile
+) -> None:
+    claim = pdfx_claim(doc, pdf[:16])
     wanted = profile.pdf_standard
-    if not wanted:
-        report.add("standard", "pass", "the printer names no PDF standard")
-    elif claimed:
+    if claim.version and claim.missing:
         report.add(
             "standard",
-            "pass" if claimed in wanted else "warn",
-            f"the file claims {claimed}; the printer prefers {wanted}",
+            "fail",
+            f"the file claims {claim.version} but lacks " + ", ".join(claim.missing),
+        )
+    elif not wanted:
+        said = f"the file is {claim.version}" if claim.version else "no PDF/X claim"
+        report.add("standard", "pass", f"{said}; the printer names no PDF standard")
+    elif claim.version:
+        report.add(
+            "standard",
+            "pass" if claim.version == wanted else "fail",
+            f"the file is {claim.version} (identification, output intent and boxes checked); "
+            f"the printer asks for {wanted}",
         )
     else:
-        report.add(
-            "standard", "warn", f"no PDF/X claim (not certified here); the printer prefers {wanted}"
-        )
+        report.add("standard", "fail", f"not {wanted}, which the printer asks for")

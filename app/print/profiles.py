@@ -65,6 +65,8 @@ class Cover(BaseModel):
 class Colour(BaseModel):
     space: Literal["srgb", "cmyk"] = "srgb"
     output_intent: str = "sRGB IEC61966-2.1"
+    condition_id: str | None = None  # its identifier in the ICC registry, e.g. CGATS TR 006
+    icc: str | None = None  # the output profile Pressroom ships for it, under resources/print/
 
 
 class Forbid(BaseModel):

@@ -9,6 +9,7 @@ import os
 import shutil
 from collections.abc import Callable
 from functools import cache
+from typing import Any
 
 import pymupdf
 import pytest
@@ -85,9 +86,36 @@ def test_cmyk_profile_converts_every_picture_with_ghostscript() -> None:
     interior = made.reports[0]
     said = {v.check: v.sentence for v in interior.verdicts}
     assert said["colour"] == "pictures in DeviceCMYK"
-    # Ghostscript's own CMYK profile is not the printer's: the file says so, claims no PDF/X
-    assert "not Coated GRACoL 2006" in said["output_intent"]
-    assert {v.check: v.status for v in interior.verdicts}["standard"] == "warn"
+    # the printer's own condition, with the profile Pressroom ships, and PDF/X-4 for real
+    assert "CGATS TR 006" in said["output_intent"]
+    assert said["standard"].startswith("the file is PDF/X-4 (identification")
+    assert made.interior.startswith(b"%PDF-1.6") and made.cover.startswith(b"%PDF-1.6")
+    with pymupdf.open(stream=made.interior, filetype="pdf") as doc:
+        ops = b"".join(doc.xref_stream(x) or b"" for p in doc for x in p.get_contents())
+    assert b"0 0 0 1 k" in ops and b" rg" not in ops  # text in black ink alone
+    # faults only a CMYK job has, each injected into these files (no second conversion)
+    profile = load_profile("gelato-hardcover-8x8")
+
+    def rgb_vector(doc: pymupdf.Document) -> None:
+        doc[1].draw_rect(pymupdf.Rect(100, 100, 150, 150), color=None, fill=(0.8, 0.1, 0.1))
+
+    def rgb_picture(doc: pymupdf.Document) -> None:
+        small = io.BytesIO()
+        Image.new("RGB", (2400, 2400), (90, 120, 200)).save(small, "JPEG")
+        xref = doc[1].insert_image(doc[1].rect, stream=small.getvalue())
+        doc.xref_set_key(xref, "ColorSpace", "/DeviceRGB")  # uncalibrated, as many tools write
+
+    def another_condition(doc: pymupdf.Document) -> None:
+        intent = int(doc.xref_get_key(doc.pdf_catalog(), "OutputIntents")[1].strip("[]").split()[0])
+        doc.xref_set_key(intent, "OutputConditionIdentifier", "(FOGRA39)")
+        doc.xref_set_key(intent, "Info", "(Coated FOGRA39)")
+        doc.xref_set_key(intent, "OutputCondition", "(Coated FOGRA39)")
+
+    for fault, check in ((rgb_vector, "colour"), (rgb_picture, "colour"),
+                         (another_condition, "output_intent")):  # fmt: skip
+        report = preflight(faulty(made.interior, fault), profile, "interior")
+        failed = {v.check for v in report.verdicts if v.status == "fail"}
+        assert check in failed, (fault.__name__, report.text())
 
 
 # -- faults, each injected into a good file --------------------------------------------
@@ -142,7 +170,37 @@ def transparency(doc: pymupdf.Document) -> None:
     doc[1].draw_rect(pymupdf.Rect(200, 200, 300, 300), fill=(1, 0, 0), fill_opacity=0.5)
 
 
+def transparency_in_a_form(doc: pymupdf.Document) -> None:
+    with pymupdf.open() as src:
+        sheet = src.new_page(width=100, height=100)
+        sheet.draw_rect(pymupdf.Rect(10, 10, 90, 90), fill=(0, 0.5, 1), fill_opacity=0.4)
+        doc[1].show_pdf_page(pymupdf.Rect(200, 200, 300, 300), src, 0)  # a form XObject
+
+
+def a_panel_past_the_safe_area(doc: pymupdf.Document) -> None:
+    page = doc[2]
+    trim = page.trimbox
+    page.draw_rect(pymupdf.Rect(trim.x0 + 4, 300, trim.x1 - 4, 360), color=None, fill=(1, 1, 1))
+    page.insert_font(fontname="emb", fontbuffer=_font())
+    page.insert_text((trim.x0 + 60, 335), "Hello", fontsize=12, fontname="emb")
+
+
+def a_bare_pdfx_claim(doc: pymupdf.Document) -> None:
+    info = int(doc.xref_get_key(-1, "Info")[1].split()[0])
+    doc.xref_set_key(info, "GTS_PDFXVersion", "(PDF/X-4)")
+
+
+def a_trimbox_moved(doc: pymupdf.Document) -> None:
+    page = doc[3]
+    box = page.trimbox
+    page.set_trimbox(pymupdf.Rect(box.x0 - 4, box.y0 - 4, box.x1 - 4, box.y1 - 4))
+
+
 FAULTS: dict[str, tuple[Fault, str]] = {
+    "transparency in a form XObject": (transparency_in_a_form, "forbidden"),
+    "a text panel past the safe area": (a_panel_past_the_safe_area, "panels"),
+    "a bare PDF/X-4 claim": (a_bare_pdfx_claim, "standard"),
+    "a TrimBox in the wrong place": (a_trimbox_moved, "boxes"),
     "low-ppi picture": (low_ppi, "ppi"),
     "font not embedded": (unembedded_font, "fonts"),
     "wrong TrimBox": (wrong_trimbox, "boxes"),
@@ -154,10 +212,60 @@ FAULTS: dict[str, tuple[Fault, str]] = {
 }
 
 
-def faulty(pdf: bytes, fault: Fault) -> bytes:
+def faulty(pdf: bytes, fault: Fault, **save: Any) -> bytes:
     with pymupdf.open(stream=pdf, filetype="pdf") as doc:
         fault(doc)
-        return doc.tobytes()
+        return doc.tobytes(**save)
+
+
+def test_a_trimbox_of_the_right_size_in_the_wrong_place_says_where() -> None:
+    profile = load_profile("kdp-paperback-8.5x8.5")
+    report = preflight(faulty(outputs(profile.name).interior, a_trimbox_moved), profile, "interior")
+    said = {v.check: v.sentence for v in report.verdicts}["boxes"]
+    assert (
+        said == "page 4's TrimBox is at (0.069, 0.069) in from the page's corner, "
+        "not at (0.125, 0.125) in from the page's corner"
+    )
+
+
+def test_an_encrypted_file_fails_security() -> None:
+    profile = load_profile("kdp-paperback-8.5x8.5")
+    locked = faulty(
+        outputs(profile.name).interior,
+        lambda _: None,
+        encryption=pymupdf.PDF_ENCRYPT_AES_256,
+        owner_pw="owner",
+        permissions=pymupdf.PDF_PERM_PRINT,
+    )
+    report = preflight(locked, profile, "interior")
+    assert {v.check for v in report.verdicts if v.status == "fail"} >= {"security"}
+
+
+def _cover_text(at: tuple[float, float]) -> Fault:
+    def inject(doc: pymupdf.Document) -> None:
+        page = doc[0]
+        page.insert_font(fontname="emb", fontbuffer=_font())
+        page.insert_text(at, "Hello", fontsize=9, fontname="emb")
+
+    return inject
+
+
+def test_cover_text_outside_its_panel_or_over_the_barcode_fails() -> None:
+    from app.print.cover import spread_geometry
+
+    profile = load_profile("kdp-paperback-8.5x8.5")
+    good = outputs(profile.name)
+    g = spread_geometry(profile, good.pages)
+    assert g.barcode is not None
+    cases = {
+        "0.05 in from the trim": ((g.back.x0 + 3.6, g.back.y0 + 200), {"safe_area"}),
+        "on the front, 0.05 in from the trim": ((g.front.x1 - 30, g.front.y0 + 10), {"safe_area"}),
+        "in the barcode box": ((g.barcode.x0 + 10, g.barcode.y0 + 30), {"barcode"}),
+    }
+    for name, (at, expected) in cases.items():
+        report = preflight(faulty(good.cover, _cover_text(at)), profile, "cover", pages=good.pages)
+        failed = {v.check for v in report.verdicts if v.status == "fail"}
+        assert failed == expected, (name, report.text())
 
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))
@@ -179,7 +287,7 @@ def test_rgb_where_cmyk_is_required_fails_colour() -> None:
     report = preflight(rgb, strict, "interior")
     verdicts = {v.check: v for v in report.verdicts}
     assert verdicts["colour"].status == "fail"
-    assert "RGB pictures where the printer requires CMYK" in verdicts["colour"].sentence
+    assert "device RGB has no defined colour in a CMYK job" in verdicts["colour"].sentence
 
 
 def test_native_resolution_is_what_the_model_drew_not_the_upscale() -> None:
@@ -202,3 +310,27 @@ def test_a_cover_with_the_wrong_spine_fails() -> None:
     report = preflight(good.cover, profile, "cover", pages=good.pages + 100)
     failed = {v.check for v in report.verdicts if v.status == "fail"}
     assert {"spine", "page_size"} <= failed
+
+
+@pytest.mark.parametrize("profile_name", ["lulu-hardcover-8.5x8.5", "kdp-paperback-8.5x8.5"])
+def test_the_front_art_keeps_its_title_and_hero_inside_the_board(profile_name: str) -> None:
+    from app.domain import Box
+    from app.print.preflight_areas import areas_of
+
+    profile = load_profile(profile_name)
+    _, cover, pages = demo_pages("moon-boat")
+    title, hero = Box(0.05, 0.02, 0.95, 0.16), Box(0.3, 0.3, 0.7, 0.98)  # near the edges
+    made = make_print_outputs(
+        cover, pages, profile, title="Ada and the Moon Boat", child_name="Ada",
+        hero_regions=(hero,), title_box=title,
+    )  # fmt: skip
+    verdicts = {v.check: v for v in made.reports[1].verdicts}
+    assert verdicts["cover_art"].status == "pass", verdicts["cover_art"].sentence
+    front = areas_of(profile, "cover", 1, made.pages).front
+    assert front is not None
+    misplaced = preflight(
+        made.cover, profile, "cover", pages=made.pages,
+        art_regions=(pymupdf.Rect(front.x0 - 20, front.y0 - 20, front.x1, front.y0 + 40),),
+    )  # fmt: skip
+    said = {v.check: v for v in misplaced.verdicts}["cover_art"]
+    assert said.status == "fail" and "0.28 in past the front board's safe area" in said.sentence

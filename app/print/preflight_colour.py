@@ -1,0 +1,125 @@
+"""Preflight's reading of colour and standards: the colour spaces of pictures and of drawn
+shapes and text (device RGB has no defined colour in a CMYK job: PDF/X-4 allows only
+ICC-based RGB there), transparency wherever it hides (soft masks, alpha, transparency
+groups, in form XObjects too), the output intent against the printer's condition, and a
+PDF/X claim checked against what the standard requires rather than trusted."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pymupdf
+
+from app.print.pdf_open import MUPDF_ERRORS
+
+_DEVICE_RGB_OPS = re.compile(rb"(?<![A-Za-z/])(?:rg|RG)(?![A-Za-z])|/DeviceRGB\s+(?:cs|CS)\b")
+_ALPHA = re.compile(r"/(?:ca|CA) ?([0-9.]+)")
+_REFS = re.compile(r"(\d+) 0 R")
+
+
+@dataclass(frozen=True)
+class Claim:
+    version: str  # "" when the file claims no PDF/X
+    missing: tuple[str, ...]  # what the claim needs and the file lacks
+
+
+def _forms(doc: pymupdf.Document, resources: str, seen: set[int]) -> list[int]:
+    """The form XObjects reachable from a resources dictionary's text, depth first."""
+    found: list[int] = []
+    match = re.search(r"/XObject\s*(<<.*?>>|\d+ 0 R)", resources, re.S)
+    if not match:
+        return found
+    table = match.group(1)
+    if table.endswith("R"):
+        table = doc.xref_object(int(table.split()[0]))
+    for ref in _REFS.findall(table):
+        xref = int(ref)
+        if xref in seen or doc.xref_get_key(xref, "Subtype")[1] != "/Form":
+            continue
+        seen.add(xref)
+        found.append(xref)
+        found += _forms(doc, doc.xref_object(xref), seen)
+    return found
+
+
+def _resources(doc: pymupdf.Document, xref: int) -> str:
+    kind, value = doc.xref_get_key(xref, "Resources")
+    if kind == "xref":
+        return doc.xref_object(int(value.split()[0]))
+    return value if kind == "dict" else ""
+
+
+def _alpha_below_one(doc: pymupdf.Document, resources: str) -> bool:
+    match = re.search(r"/ExtGState\s*(<<.*?>>>>|<<.*?>>|\d+ 0 R)", resources, re.S)
+    if not match:
+        return False
+    states = match.group(1)
+    if states.endswith("R"):
+        states = doc.xref_object(int(states.split()[0]))
+    texts = [states] + [doc.xref_object(int(n)) for n in _REFS.findall(states)]
+    if any(re.search(r"/SMask\s*(?!/None)[<\d]", t) for t in texts):
+        return True
+    return any(float(v) < 1 for t in texts for v in _ALPHA.findall(t))
+
+
+def has_transparency(doc: pymupdf.Document, page: pymupdf.Page) -> bool:
+    """Soft masks on the pictures, an alpha below 1 or a soft mask in a graphics state, or a
+    transparency group — on the page or inside any form XObject it draws."""
+    for xref in [x[0] for x in page.get_images(full=True)]:
+        if doc.xref_get_key(xref, "SMask")[0] != "null":
+            return True
+    holders = [page.xref, *_forms(doc, _resources(doc, page.xref), set())]
+    for xref in holders:
+        if xref != page.xref and "/Transparency" in doc.xref_get_key(xref, "Group")[1]:
+            return True
+        if _alpha_below_one(doc, _resources(doc, xref)):
+            return True
+    return False
+
+
+def device_rgb_drawing(doc: pymupdf.Document, page: pymupdf.Page) -> bool:
+    """Shapes or text painted in device RGB (the `rg`/`RG` operators, a DeviceRGB colour
+    space), on the page or in its form XObjects."""
+    streams = list(page.get_contents()) + _forms(doc, _resources(doc, page.xref), set())
+    for xref in streams:
+        try:
+            data = doc.xref_stream(xref) or b""
+        except MUPDF_ERRORS:
+            continue
+        if _DEVICE_RGB_OPS.search(data):
+            return True
+    return False
+
+
+def pdfx_claim(doc: pymupdf.Document, header: bytes) -> Claim:
+    """The PDF/X version the file claims and what of the standard's identification it
+    lacks (ISO 15930-7 for X-4: PDF 1.6 at most, Trapped True or False in Info and XMP,
+    the version in XMP too, one GTS_PDFX output intent with an embedded profile)."""
+    kind, value = doc.xref_get_key(-1, "Info/GTS_PDFXVersion")
+    version = value.strip("()") if kind == "string" else ""
+    xmp = doc.get_xml_metadata() or ""
+    in_xmp = re.search(r"GTS_PDFXVersion(?:>|=\")\s*(PDF/X-[0-9a-z:]+)", xmp)
+    if not version and in_xmp:
+        version = in_xmp.group(1)
+    if not version:
+        return Claim("", ())
+    missing = []
+    level = re.match(rb"%PDF-1\.(\d)", header)
+    if version.startswith("PDF/X-4") and (level is None or int(level.group(1)) > 6):
+        missing.append("a PDF 1.6 header or lower")
+    if in_xmp is None or in_xmp.group(1) != version:
+        missing.append("the version in its XMP metadata")
+    trapped = doc.xref_get_key(-1, "Info/Trapped")[1]
+    if trapped not in ("/True", "/False"):
+        missing.append("Trapped set to True or False")
+    if not re.search(r"pdf:Trapped(?:>|=\")\s*(True|False)", xmp):
+        missing.append("Trapped in its XMP metadata")
+    intents = doc.xref_get_key(doc.pdf_catalog(), "OutputIntents")
+    refs = _REFS.findall(intents[1]) if intents[0] == "array" else []
+    pdfx = [r for r in refs if doc.xref_get_key(int(r), "S")[1] == "/GTS_PDFX"]
+    if len(pdfx) != 1:
+        missing.append("exactly one GTS_PDFX output intent")
+    elif doc.xref_get_key(int(pdfx[0]), "DestOutputProfile")[0] != "xref":
+        missing.append("an embedded output profile")
+    return Claim(version, tuple(missing))
