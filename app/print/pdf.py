@@ -214,8 +214,8 @@ class Typesetter:
         # composed letters: "José" typed with a combining accent prints as the precomposed é
         text = unicodedata.normalize("NFC", text)
         fontsize = text_size(page.rect.height)
-        # lines wrap a font size short of the panel's edges on either side
-        width = area.width - 2 * fontsize
+        # lines wrap half a font size short of the panel's edges on either side
+        width = area.width - fontsize
         if needs_shaping(text, self.fonts):
             body, css = text_html(text, self.fonts), text_css(self.fonts, fontsize)
             story = pymupdf.Story(body, user_css=css, archive=self.archive)
@@ -223,7 +223,7 @@ class Typesetter:
             count = max(1, round(pymupdf.Rect(filled).height / (fontsize * LEADING)))
             panel = self._panel(page, count, fontsize, area, panel_opacity)
             top = panel.y0 + fontsize * (1.5 - _FIRST_BASELINE)
-            left = area.x0 + fontsize
+            left = area.x0 + fontsize / 2
             where = pymupdf.Rect(left, top, left + width, panel.y1)
             css = css.replace(TEXT_COLOUR, css_colour(ink))
             spare, _ = page.insert_htmlbox(where, body, css=css, archive=self.archive, scale_low=1)

@@ -4,8 +4,8 @@ Everything here is drawn from shapes, so it is free to ship. Run it to refresh t
 
     python resources/demo/draw_catalog.py
 
-It writes cover and page illustrations at print resolution (8x8 in trim + 1/8 in bleed at
-300 DPI), sample photos, and each book's book.json (the format `pressroom book import`
+It writes cover and page illustrations at print resolution (drawn on an 8x8 in + bleed
+design grid, written at 2700 px: 300 ppi over 8.5x8.5 in + 1/8 in bleed), sample photos, and each book's book.json (the format `pressroom book import`
 reads) with each page's text and the hero's head boxes.
 """
 
@@ -15,14 +15,49 @@ import json
 import math
 import random
 from collections.abc import Callable
+from typing import Any
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
 HERE = Path(__file__).resolve().parent
 FONT = HERE.parent / "fonts" / "DejaVuSerif-Bold.ttf"
-SIDE = 2475  # (8 in + 2 * 0.125 in) * 300 DPI
+SIDE = 2475  # the design grid: (8 in + 2 * 0.125 in) * 300 DPI, as the books were drawn
+OUT = 2700  # pixels written: (8.5 in + 2 * 0.125 in) * 300 DPI = 2625, and a little more
+K = OUT / SIDE
 RGB = tuple[int, int, int]
+
+
+def _scaled(value: Any) -> Any:
+    if isinstance(value, int | float):
+        return value * K
+    if isinstance(value, list | tuple):
+        return type(value)(_scaled(v) for v in value)
+    return value
+
+
+class ScaledDraw:
+    """ImageDraw on an OUT-pixel image taking design-grid coordinates: every shape is drawn
+    at the output's resolution (nothing is upscaled), the composition as designed."""
+
+    def __init__(self, img: Image.Image) -> None:
+        self.draw = ImageDraw.Draw(img)
+
+    def textlength(self, text: str, font: ImageFont.FreeTypeFont) -> float:
+        return float(self.draw.textlength(text, font=font))
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        method = getattr(self.draw, name)
+
+        def call(xy: Any, *args: Any, **kw: Any) -> Any:
+            for key in ("width", "radius"):
+                if key in kw:
+                    kw[key] = max(1, round(kw[key] * K))
+            if "font" in kw:
+                kw["font"] = kw["font"].font_variant(size=round(kw["font"].size * K))
+            return method(_scaled(xy), *args, **kw)
+
+        return call
 
 SKIN = (236, 188, 150)  # inside the YCbCr skin range, so the hero's head can be detected
 INK = (40, 34, 48)
@@ -37,14 +72,14 @@ def lerp(a: RGB, b: RGB, t: float) -> RGB:
 
 
 def gradient(top: RGB, bottom: RGB) -> Image.Image:
-    column = Image.new("RGB", (1, SIDE))
-    for y in range(SIDE):
-        column.putpixel((0, y), lerp(top, bottom, y / (SIDE - 1)))
-    return column.resize((SIDE, SIDE))
+    column = Image.new("RGB", (1, OUT))
+    for y in range(OUT):
+        column.putpixel((0, y), lerp(top, bottom, y / (OUT - 1)))
+    return column.resize((OUT, OUT))
 
 
 def draw_hero(
-    draw: ImageDraw.ImageDraw, cx: int, ground: int, scale: float, shirt: RGB, hair: RGB
+    draw: ScaledDraw, cx: int, ground: int, scale: float, shirt: RGB, hair: RGB
 ) -> list[float]:
     """A child figure standing on `ground`; returns the head box, normalized."""
     head = int(170 * scale)
@@ -102,7 +137,7 @@ def draw_hero(
     return [round(v / SIDE, 4) for v in (left, top, right, bottom)]
 
 
-def star(draw: ImageDraw.ImageDraw, x: int, y: int, r: int, colour: RGB) -> None:
+def star(draw: ScaledDraw, x: int, y: int, r: int, colour: RGB) -> None:
     draw.polygon([(x, y - r), (x + r // 3, y), (x, y + r), (x - r // 3, y)], fill=colour)
     draw.polygon([(x - r, y), (x, y + r // 3), (x + r, y), (x, y - r // 3)], fill=colour)
 
@@ -110,7 +145,7 @@ def star(draw: ImageDraw.ImageDraw, x: int, y: int, r: int, colour: RGB) -> None
 def moon_scene(index: int) -> tuple[Image.Image, list[list[float]]]:
     rng = random.Random(f"moon-{index}")
     img = gradient((18, 28, 78), (70, 60, 140))
-    draw = ImageDraw.Draw(img)
+    draw = ScaledDraw(img)
     for _ in range(60):
         star(
             draw,
@@ -147,7 +182,7 @@ def moon_scene(index: int) -> tuple[Image.Image, list[list[float]]]:
 def garden_scene(index: int) -> tuple[Image.Image, list[list[float]]]:
     rng = random.Random(f"garden-{index}")
     img = gradient((150, 210, 250), (225, 245, 255))
-    draw = ImageDraw.Draw(img)
+    draw = ScaledDraw(img)
     sx, sy = rng.randrange(200, SIDE - 200), rng.randrange(150, 500)
     draw.ellipse((sx - 160, sy - 160, sx + 160, sy + 160), fill=(255, 215, 60))
     for _ in range(4):
@@ -189,7 +224,7 @@ def cover(
     scene: Callable[[int], tuple[Image.Image, list[list[float]]]], title: str, banner: RGB
 ) -> tuple[Image.Image, list[list[float]], list[float]]:
     img, heads = scene(0)
-    draw = ImageDraw.Draw(img)
+    draw = ScaledDraw(img)
     box = (int(SIDE * 0.08), int(SIDE * 0.05), int(SIDE * 0.92), int(SIDE * 0.2))
     draw.rounded_rectangle(box, radius=70, fill=banner, outline=INK, width=10)
     size = 190

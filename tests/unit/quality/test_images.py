@@ -125,8 +125,8 @@ def test_the_old_hero_left_on_a_retitled_cover_fails_hero_changed_only() -> None
     """The model lettered the child's name in the title but left the old hero standing."""
     source, regions = demo("moon-boat", "cover.jpg"), regions_of(0, 0)
     spec = CATALOG["books"][0]
-    left, top, right, bottom = Box.from_list(spec["title_box"]).to_pixels(2475, 2475)
     page = Image.open(io.BytesIO(source)).convert("RGB")
+    left, top, right, bottom = Box.from_list(spec["title_box"]).to_pixels(*page.size)
     draw = ImageDraw.Draw(page)
     draw.rounded_rectangle((left, top, right, bottom), radius=60, fill=(250, 222, 130))
     draw.text(
@@ -303,7 +303,7 @@ def test_gemini_records_the_size_it_drew_at_not_the_print_size(fake: FakeGemini)
             await provider.aclose()
 
     image, native = asyncio.run(draw())
-    assert Image.open(io.BytesIO(image)).size == (2475, 2475)  # resized to print size
+    assert Image.open(io.BytesIO(image)).size == (2700, 2700)  # resized to the source's size
     assert native == (1024, 1024)  # what the model answered
     assert ledger.native_size_of("page 2") == (1024, 1024)
     [entry] = [e for e in ledger.entries if e["label"] == "page 2"]
@@ -319,7 +319,7 @@ def test_the_template_provider_records_the_sources_size() -> None:
         personalized(demo("moon-boat", "cover.jpg"), regions_of(0, 0), label="cover")
     finally:
         current_ledger.reset(token)
-    assert ledger.native_size_of("cover") == (2475, 2475)
+    assert ledger.native_size_of("cover") == (2700, 2700)  # the demo art's
     assert ledger.calls == 0 and ledger.entries == []  # sizes are not calls: nothing is billed
     assert native_size_of("cover") is None  # no job running here
 
