@@ -5,8 +5,9 @@ Everything here is drawn from shapes, so it is free to ship. Run it to refresh t
     python resources/demo/draw_catalog.py
 
 It writes cover and page illustrations at print resolution (drawn on an 8x8 in + bleed
-design grid, written at 2700 px: 300 ppi over 8.5x8.5 in + 1/8 in bleed), sample photos, and each book's book.json (the format `pressroom book import`
-reads) with each page's text and the hero's head boxes.
+design grid, written at 2700 px: 300 ppi over 8.5x8.5 in + 1/8 in bleed), sample photos,
+and each book's book.json (the format `pressroom book import` reads) with each page's text
+and the hero's head boxes.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ import json
 import math
 import random
 from collections.abc import Callable
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from PIL import Image, ImageDraw, ImageFont
 
