@@ -60,6 +60,7 @@ class ScaledDraw:
 
         return call
 
+
 SKIN = (236, 188, 150)  # inside the YCbCr skin range, so the hero's head can be detected
 INK = (40, 34, 48)
 
