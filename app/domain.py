@@ -220,6 +220,7 @@ class Book:
     # ordered in (see app.catalog.versions). Only live books can be ordered.
     version: int = 1
     status: BookStatus = BookStatus.LIVE
+    isbn: str | None = None  # the shop's ISBN-13 for the printed book, as 13 digits
 
 
 @dataclass(frozen=True)

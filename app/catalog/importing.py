@@ -101,6 +101,8 @@ def read_folder(folder: Path, limits: IntakeLimits | None = None) -> BookFiles:
             for n, (name, text) in enumerate(zip(page_files, texts, strict=True), 1)
         ),
         title_box=Box.from_list(manifest["title_box"]) if manifest.get("title_box") else None,
+        blurb=str(manifest.get("blurb") or ""),
+        isbn=manifest.get("isbn") or None,
         status=BookStatus.DRAFT,
     )
     source = MANIFEST if manifest.get("pages") else TEXT_FILE if any(texts) else "no text"

@@ -21,6 +21,7 @@ from pydantic import (
 
 from app.catalog.intake import IntakeLimits, read_capped
 from app.domain import BadInput
+from app.print.barcode import normalized_isbn
 
 BOOK_ID = r"[a-z0-9][a-z0-9-]{0,63}"  # a key in both stores and in blob paths
 ID_RULE = "a book id is lower-case letters, digits and hyphens (at most 64), like 'moon-boat'"
@@ -65,6 +66,7 @@ class Manifest(_Strict):
     cover_hero_regions: list[Region] | None = Field(default=None, max_length=MAX_REGIONS)
     title_box: Region | None = None
     blurb: str | None = Field(default=None, max_length=2000)
+    isbn: str | None = Field(default=None, max_length=30)
     pages: list[PageEntry | TextEntry | Annotated[str, Field(max_length=MAX_PAGE_TEXT)]] = Field(
         default_factory=list, max_length=10_000
     )
@@ -75,6 +77,16 @@ class Manifest(_Strict):
         if value is not None and not re.fullmatch(BOOK_ID, value):
             raise ValueError(ID_RULE)
         return value
+
+    @field_validator("isbn")
+    @classmethod
+    def _isbn13(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return normalized_isbn(value)
+        except BadInput as exc:
+            raise ValueError(str(exc)) from None
 
     @model_validator(mode="after")
     def _unique_indexes(self) -> Manifest:

@@ -65,6 +65,7 @@ async def print_stage(ctx: StageContext, book: Book) -> dict[str, Any] | None:
             age=who.age,
             hero_regions=regions,
             title_box=book.title_box,
+            isbn=book.isbn,
         )
     ctx.timings["print"] = time.perf_counter() - started
     await ctx.write(ck.PRINT_INTERIOR, outputs.interior, "application/pdf")

@@ -17,6 +17,7 @@ from PIL import Image, ImageStat
 from app.assets import TEXT_FONTS
 from app.domain import Box
 from app.imageio import encode_jpeg
+from app.print.barcode import draw_isbn_barcode
 from app.print.pdf import Typesetter, text_css, text_html
 from app.print.profiles import PT, PrinterProfile
 
@@ -148,6 +149,7 @@ def build_cover(
     child_name: str,
     blurb: str,
     keep: Sequence[Box] = (),
+    isbn: str | None = None,
     fonts: Sequence[str] = TEXT_FONTS,
 ) -> CoverSpread:
     """The spread for an interior of `pages` pages (after padding). `keep`: what on the
@@ -197,8 +199,12 @@ def build_cover(
             archive=typesetter.archive,
             scale_low=0.5,
         )
-        if g.barcode is not None:  # left clear: the printer (or the shop) prints the barcode here
-            page.draw_rect(g.barcode, color=None, fill=(1, 1, 1), overlay=True)
+        code = profile.cover.barcode
+        if g.barcode is not None and code is not None:
+            if isbn:  # the book's own ISBN, as its EAN-13
+                draw_isbn_barcode(page, g.barcode, isbn)
+            elif code.printer_adds:  # left white: the printer prints its barcode here
+                page.draw_rect(g.barcode, color=None, fill=(1, 1, 1), overlay=True)
         margin = (profile.spine.text_margin if profile.spine else 0.0625) * PT
         if profile.spine_has_text(pages) and g.spine.width >= SPINE_MIN_WIDTH * PT + 2 * margin:
             spine_text = f"{title} · {child_name}"

@@ -68,6 +68,7 @@ def make_print_outputs(
     age: int | None = None,
     hero_regions: Sequence[Box] = (),
     title_box: Box | None = None,
+    isbn: str | None = None,
 ) -> PrintOutputs:
     """`native_sizes`: story page index -> the picture as the model drew it;
     `hero_regions`: where the child stands on the cover (the portrait page, and with
@@ -93,6 +94,7 @@ def make_print_outputs(
         child_name=child_name,
         blurb=blurb or DEFAULT_BLURB.format(name=child_name),
         keep=cover_keep,
+        isbn=isbn,
     )
     inside = for_profile(interior.pdf, profile, cmyk_icc)
     outside = for_profile(cover.pdf, profile, cmyk_icc)

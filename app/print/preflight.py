@@ -326,7 +326,8 @@ def _text(
     )
     if panels:
         report.add("panels", "fail", "; ".join(panels[:3]))
-    if kind == "cover" and profile.cover is not None and profile.cover.barcode is not None:
+    code = profile.cover.barcode if profile.cover is not None else None
+    if kind == "cover" and code is not None and code.printer_adds:
         report.add(
             "barcode",
             "fail" if in_barcode else "pass",

@@ -22,8 +22,9 @@ BACKGROUND_SHARE = 0.8  # a drawing this much of the page is a background, not a
 class Areas:
     safe: tuple[pymupdf.Rect, ...]  # where text may stand (any one of them)
     named: tuple[str, ...]  # what each is, for sentences
-    barcode: pymupdf.Rect | None = None
+    barcode: pymupdf.Rect | None = None  # the printer's box: nothing of ours may be there
     front: pymupdf.Rect | None = None  # the front board's safe area (a cover's art)
+    own_barcode: pymupdf.Rect | None = None  # where the book's own EAN-13 stands, as placed
 
 
 def _inset(rect: pymupdf.Rect, x: float, y: float) -> pymupdf.Rect:
@@ -43,7 +44,12 @@ def areas_of(profile: PrinterProfile, kind: str, number: int, pages: int) -> Are
     if profile.spine_has_text(pages) and profile.spine is not None:
         panels.append(_inset(g.spine, profile.spine.text_margin * PT, margin))
         named.append("the spine's safe area")
-    return Areas(tuple(panels), tuple(named), g.barcode, front)
+    code = profile.cover.barcode
+    printers = code is not None and code.printer_adds
+    return Areas(
+        tuple(panels), tuple(named), g.barcode if printers else None, front,
+        None if printers else g.barcode,
+    )  # fmt: skip
 
 
 def _inches(points: float) -> str:
@@ -76,7 +82,10 @@ def area_faults(
         areas = areas_of(profile, kind, page.number + 1, pages)
         where = f"page {page.number + 1}"
         spans = printed_spans(read_page(doc, page))
+        own = areas.own_barcode
         for span in spans:
+            if own is not None and pymupdf.Rect(span.bbox) in own:
+                continue  # the ISBN over its own bars, where the printer's profile puts it
             if _outside(span, areas) > 1:
                 outside.append(f"{where}: “{span.text[:20]}”")
             if areas.barcode is not None and areas.barcode.intersects(pymupdf.Rect(span.bbox)):
@@ -85,6 +94,8 @@ def area_faults(
         for drawing in page.get_drawings():
             rect = pymupdf.Rect(drawing["rect"])
             if drawing.get("fill") is None or abs(rect) >= BACKGROUND_SHARE * page_area:
+                continue
+            if areas.own_barcode is not None and rect in areas.own_barcode:
                 continue
             beyond = _outside(rect, areas)
             if beyond > 1 and _carries_text(rect, spans):

@@ -52,6 +52,9 @@ class Barcode(BaseModel):
     height: float
     right: float  # from the back cover's right trim edge (the spine side)
     bottom: float  # from the back cover's bottom trim edge
+    # True: the printer prints its barcode in this box (left white for it); False: the
+    # book's own ISBN barcode goes here (app/print/barcode.py), and no box without one
+    printer_adds: bool = True
 
 
 class Cover(BaseModel):

@@ -35,6 +35,7 @@ def book_to_dict(book: Book) -> dict[str, Any]:
         "blurb": book.blurb,
         "version": book.version,
         "status": book.status.value,
+        **({"isbn": book.isbn} if book.isbn else {}),
         "pages": [
             {
                 "index": p.index,
@@ -74,6 +75,7 @@ def book_from_dict(data: dict[str, Any]) -> Book:
         blurb=str(data.get("blurb") or ""),
         version=int(data.get("version") or 1),
         status=BookStatus(data.get("status") or BookStatus.LIVE),
+        isbn=str(data["isbn"]) if data.get("isbn") else None,
     )
 
 
