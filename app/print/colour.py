@@ -1,18 +1,14 @@
 """Colour for print. Profiles that want RGB get an sRGB output intent (the ICC profile
 embedded, so every DeviceRGB colour in the file means sRGB); profiles that want CMYK get a
-conversion by a real colour engine — Ghostscript's pdfwrite with an ICC output profile:
-the shop's (PRESSROOM_CMYK_ICC), else the one the printer profile names and Pressroom
-ships (resources/print/icc/), else Ghostscript's default CMYK (SWOP-like, said as
-"Custom"). Neutral greys and black are made K-only first, so text prints in black ink
-alone. A profile that asks for PDF/X-4 gets it for real (app/print/pdfx.py): the
+conversion by a real colour engine — LittleCMS (app/print/cmyk.py) with an ICC output
+profile: the shop's (PRESSROOM_CMYK_ICC), else the one the printer profile names and
+Pressroom ships (resources/print/icc/), else Ghostscript's default CMYK profile (SWOP-like,
+said as "Custom"). Neutral greys and black become K alone, so text prints in black ink
+only. A profile that asks for PDF/X-4 gets it for real (app/print/pdfx.py): the
 identification in Info and XMP, the registered output condition with its profile."""
 
 from __future__ import annotations
 
-import re
-import shutil
-import subprocess
-import tempfile
 from dataclasses import dataclass
 from importlib.resources import as_file
 from pathlib import Path
@@ -22,6 +18,7 @@ from PIL import ImageCms
 
 from app.assets import resource
 from app.domain import PressroomError
+from app.print.cmyk import to_device_cmyk
 from app.print.pdfx import as_pdfx4
 from app.print.profiles import Colour, PrinterProfile
 
@@ -94,73 +91,14 @@ def cmyk_profile(configured: Path | None) -> Path:
     )
 
 
-def neutral_to_k(pdf: bytes) -> bytes:
-    """Neutral RGB and grey fill and stroke colours as K-only CMYK (`0 0 0 k`), in the pages
-    and their form XObjects: Ghostscript keeps DeviceCMYK as it is, but would make RGB
-    black a four-colour black (C72 M67 Y67 K88 with its default profile)."""
-    with pymupdf.open(stream=pdf, filetype="pdf") as doc:
-        streams: set[int] = set()
-        for page in doc:
-            streams.update(page.get_contents())
-            streams.update(x[0] for x in page.get_xobjects() if x[0] > 0)
-        for xref in sorted(streams):
-            if not doc.xref_is_stream(xref) or doc.xref_get_key(xref, "Subtype")[1] == "/Image":
-                continue
-            data = doc.xref_stream(xref) or b""
-            rewritten = _NEUTRAL_RGB.sub(_as_k, _GREY.sub(_as_k, data))
-            if rewritten != data:
-                doc.update_stream(xref, rewritten)
-        return doc.tobytes(garbage=3, deflate=True)
-
-
-_NUMBER = rb"(-?\d*\.?\d+)"
-_NEUTRAL_RGB = re.compile(
-    rb"(?<![\w.])" + _NUMBER + rb"\s+" + _NUMBER + rb"\s+" + _NUMBER + rb"\s+(rg|RG)(?![\w])"
-)
-_GREY = re.compile(rb"(?<![\w.])" + _NUMBER + rb"\s+(g|G)(?![\w])")
-
-
-def _as_k(match: re.Match[bytes]) -> bytes:
-    *values, op = match.groups()
-    levels = [float(v) for v in values]
-    if max(levels) - min(levels) > 1e-6:  # a colour: Ghostscript converts it
-        return match.group(0)
-    k = round(1 - levels[0], 4)
-    return f"0 0 0 {k:g} {'k' if op.islower() else 'K'}".encode()
-
-
-def _ghostscript(pdf: bytes, icc: Path, timeout: float) -> bytes:
-    gs = shutil.which("gs")
-    if gs is None:
-        raise PressroomError(
-            "CMYK output needs Ghostscript, which is not installed here "
-            "(apt-get install ghostscript, or choose a printer profile that takes RGB)"
-        )
-    with tempfile.TemporaryDirectory(prefix="pressroom-cmyk-") as tmp:
-        source, target = Path(tmp) / "in.pdf", Path(tmp) / "out.pdf"
-        source.write_bytes(pdf)
-        command = [
-            gs, "-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-sDEVICE=pdfwrite",
-            "-sColorConversionStrategy=CMYK", "-sProcessColorModel=DeviceCMYK",
-            f"-sOutputICCProfile={icc}", "-dAutoRotatePages=/None",
-            f"-sOutputFile={target}", str(source),
-        ]  # fmt: skip
-        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
-        if done.returncode != 0 or not target.is_file():
-            raise PressroomError(
-                f"Ghostscript could not convert to CMYK: {done.stderr.strip()[:300]}"
-            )
-        return target.read_bytes()
-
-
-def converted(pdf: bytes, icc: Path, timeout: float = 300) -> bytes:
-    """`pdf` in DeviceCMYK through `icc`, its greys K-only, its boxes kept."""
-    return _keep_boxes(pdf, _ghostscript(neutral_to_k(pdf), icc, timeout))
+def converted(pdf: bytes, icc: Path) -> bytes:
+    """`pdf` in DeviceCMYK through `icc` (LittleCMS), its greys K-only, its boxes kept."""
+    return _keep_boxes(pdf, to_device_cmyk(pdf, icc))
 
 
 def to_cmyk(pdf: bytes, icc: Path, condition: str, info: str | None = None) -> ColourResult:
     tagged = add_output_intent(converted(pdf, icc), icc.read_bytes(), 4, condition, info)
-    said = f"converted to CMYK by Ghostscript with {icc.name}; output intent: {info or condition}"
+    said = f"converted to CMYK with {icc.name} (LittleCMS); output intent: {info or condition}"
     return ColourResult(tagged, said)
 
 
@@ -195,12 +133,14 @@ def for_profile(pdf: bytes, profile: PrinterProfile, cmyk_icc: Path | None) -> C
     shipped = shipped_profile(colour)
     if cmyk_icc is None and shipped is not None:  # the printer's own condition
         made = converted(pdf, shipped)
-        said = f"converted to CMYK by Ghostscript with {shipped.name} ({condition})"
+        said = f"converted to CMYK with {shipped.name} (LittleCMS; {condition})"
         if profile.pdf_standard == "PDF/X-4":
             identifier = colour.condition_id or condition
             return ColourResult(as_pdfx4(made, shipped.read_bytes(), identifier, condition),
                                 said + "; PDF/X-4")  # fmt: skip
-        return ColourResult(add_output_intent(made, shipped.read_bytes(), 4, condition), said)
+        identifier = colour.condition_id or condition
+        tagged = add_output_intent(made, shipped.read_bytes(), 4, identifier, condition)
+        return ColourResult(tagged, said)
     icc = cmyk_profile(cmyk_icc)
     if cmyk_icc is not None:  # the shop's own profile for the printer's condition
         return to_cmyk(pdf, icc, condition)

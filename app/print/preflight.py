@@ -19,7 +19,12 @@ from app.print.interior import page_rects
 from app.print.pdf_open import KDP_SECURITY, PdfFacts, open_pdf, with_mupdf
 from app.print.pdf_text import printed_spans, read_page
 from app.print.preflight_areas import area_faults, art_faults
-from app.print.preflight_colour import device_rgb_drawing, has_transparency, pdfx_claim
+from app.print.preflight_colour import (
+    device_rgb_drawing,
+    has_transparency,
+    pdfx_claim,
+    total_ink,
+)
 from app.print.profiles import PT, PrinterProfile
 
 Status = Literal["pass", "warn", "fail"]
@@ -381,6 +386,15 @@ def _colour(
     else:
         report.add("colour", "pass", f"pictures in {listed}")
     _output_intent(report, output_intents(pdf), profile)
+    limit = profile.colour.max_ink
+    if want == "cmyk" and limit:
+        worst = max((total_ink(doc, p), p.number + 1) for p in _pages(doc))
+        report.add(
+            "ink",
+            "fail" if worst[0] > limit + 2 else "pass",
+            f"total ink at most {worst[0]:.0f} % (page {worst[1]}); the printer takes "
+            f"{limit:.0f} %",
+        )
 
 
 def _few(numbers: Sequence[int]) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import pymupdf
 
 from app.print.pdf_open import MUPDF_ERRORS
@@ -16,6 +17,30 @@ from app.print.pdf_open import MUPDF_ERRORS
 _DEVICE_RGB_OPS = re.compile(rb"(?<![A-Za-z/])(?:rg|RG)(?![A-Za-z])|/DeviceRGB\s+(?:cs|CS)\b")
 _ALPHA = re.compile(r"/(?:ca|CA) ?([0-9.]+)")
 _REFS = re.compile(r"(\d+) 0 R")
+
+
+INK_PERCENTILE = 99.5  # past JPEG ringing at edges and single stray pixels
+_CMYK_FILL = re.compile(
+    rb"(?<![\w.])(-?\d*\.?\d+)\s+(-?\d*\.?\d+)\s+(-?\d*\.?\d+)\s+(-?\d*\.?\d+)\s+[kK](?![\w])"
+)
+
+
+def total_ink(doc: pymupdf.Document, page: pymupdf.Page) -> float:
+    """The page's total CMYK ink in percent: its pictures' own samples (not a rendering,
+    which MuPDF would colour-manage through the output intent) and its CMYK fills."""
+    worst = 0.0
+    for xref, *_ in page.get_images(full=True):
+        pix = pymupdf.Pixmap(doc, xref)
+        if pix.n - pix.alpha != 4:
+            continue
+        values = np.frombuffer(pix.samples, dtype=np.uint8).reshape(-1, pix.n)[:, :4]
+        sums = values.astype(np.uint16).sum(axis=1)
+        worst = max(worst, float(np.percentile(sums, INK_PERCENTILE)) / 255 * 100)
+    for xref in [*page.get_contents(), *_forms(doc, _resources(doc, page.xref), set())]:
+        data = doc.xref_stream(xref) or b""
+        for match in _CMYK_FILL.finditer(data):
+            worst = max(worst, sum(float(v) for v in match.groups()) * 100)
+    return worst
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,7 @@ class Colour(BaseModel):
     output_intent: str = "sRGB IEC61966-2.1"
     condition_id: str | None = None  # its identifier in the ICC registry, e.g. CGATS TR 006
     icc: str | None = None  # the output profile Pressroom ships for it, under resources/print/
+    max_ink: float | None = None  # total CMYK ink (%) the printer takes at most
 
 
 class Forbid(BaseModel):
@@ -129,8 +130,9 @@ class PrinterProfile(BaseModel):
         return (inner if recto else m.outer, m.top, m.outer if recto else inner, m.bottom)
 
     def padded_count(self, pages: int) -> int:
-        """The interior page count the printer takes for `pages` pages of content."""
-        count = max(pages, self.pages.min)
+        """The interior page count the printer takes for `pages` pages of content (and a
+        blank last page, where the printer wants one)."""
+        count = max(pages + self.pages.last_blank, self.pages.min)
         multiple = max(1, self.pages.multiple)
         count += -count % multiple
         if count > self.pages.max:

@@ -33,5 +33,5 @@ def run_print_bench() -> int:
             for failure in made.failures():
                 print(f"    FAIL {failure}")
     print("colour: sRGB profiles get an sRGB output intent; CMYK profiles are converted by")
-    print("Ghostscript (PRESSROOM_CMYK_ICC, else its default CMYK profile — said in the file)")
+    print("LittleCMS with the printer's profile (PRESSROOM_CMYK_ICC, else the one shipped)")
     return 0 if not failed else 3

@@ -11,6 +11,7 @@ from app.print.profiles import load_profile, profile_names
 
 PRINTERS = [
     "gelato-hardcover-8x8",
+    "ingramspark-paperback-8.5x8.5",
     "kdp-paperback-8.5x8.5",
     "lulu-hardcover-8.5x8.5",
     "lulu-paperback-8.5x8.5",
@@ -32,6 +33,7 @@ def test_every_shipped_profile_loads_and_cites_its_sources() -> None:
 # width = 2 (bleed + wrap) + 2 trim + 2 hinge + spine
 SPREADS = {
     ("kdp-paperback-8.5x8.5", 24): 17.25 + 24 * 0.002347,  # 17.306328
+    ("ingramspark-paperback-8.5x8.5", 18): 17.25 + 18 * 0.002347,  # 17.292246
     ("kdp-paperback-8.5x8.5", 32): 17.25 + 32 * 0.002347,  # 17.325104
     ("kdp-paperback-8.5x8.5", 48): 17.25 + 48 * 0.002347,  # 17.362656
     ("lulu-paperback-8.5x8.5", 32): 17.25 + 32 / 444 + 0.06,  # 17.382072
@@ -48,6 +50,7 @@ HEIGHTS = {
     "lulu-paperback-8.5x8.5": 8.75,
     "lulu-hardcover-8.5x8.5": 10.25,
     "gelato-hardcover-8x8": 246 / 25.4,
+    "ingramspark-paperback-8.5x8.5": 8.75,
 }
 
 
@@ -63,6 +66,8 @@ def test_pages_are_padded_to_the_printers_minimum_and_multiple() -> None:
     assert load_profile("kdp-paperback-8.5x8.5").padded_count(25) == 26
     assert load_profile("lulu-paperback-8.5x8.5").padded_count(12) == 32
     assert load_profile("digital").padded_count(13) == 13
+    ingram = load_profile("ingramspark-paperback-8.5x8.5")  # and its last page stays blank
+    assert ingram.padded_count(12) == 18 and ingram.padded_count(18) == 20
     with pytest.raises(Exception, match="more than"):
         load_profile("gelato-hardcover-8x8").padded_count(201)
 
