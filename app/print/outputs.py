@@ -14,6 +14,7 @@ from app.domain import Box
 from app.print.colour import for_profile
 from app.print.cover import build_cover
 from app.print.end_pages import EndMatter, palette_of, portrait_of
+from app.print.font_descriptors import with_cap_heights
 from app.print.interior import build_interior
 from app.print.pdf import PURE_K, TEXT_RGB, BookPage
 from app.print.preflight import PreflightReport, preflight
@@ -96,10 +97,12 @@ def make_print_outputs(
         keep=cover_keep,
         isbn=isbn,
     )
-    inside = for_profile(interior.pdf, profile, cmyk_icc)
-    outside = for_profile(cover.pdf, profile, cmyk_icc)
+    inside = for_profile(with_cap_heights(interior.pdf), profile, cmyk_icc)
+    outside = for_profile(with_cap_heights(cover.pdf), profile, cmyk_icc)
     reports = (
-        preflight(inside.pdf, profile, "interior", native_sizes=native_sizes),
+        preflight(
+            inside.pdf, profile, "interior", native_sizes=native_sizes, child_name=child_name
+        ),
         preflight(
             outside.pdf,
             profile,
@@ -107,6 +110,7 @@ def make_print_outputs(
             pages=interior.pages,
             native_sizes={1: cover_native} if cover_native else None,
             art_regions=cover.art_regions,
+            child_name=child_name,
         ),
     )
     return PrintOutputs(

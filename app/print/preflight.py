@@ -17,7 +17,7 @@ from app.print.colour import output_intents
 from app.print.cover import spread_geometry
 from app.print.interior import page_rects
 from app.print.pdf_open import KDP_SECURITY, PdfFacts, open_pdf, with_mupdf
-from app.print.pdf_text import printed_spans, read_page
+from app.print.pdf_text import count_name, printed_spans, read_page
 from app.print.preflight_areas import area_faults, art_faults
 from app.print.preflight_colour import (
     device_rgb_drawing,
@@ -116,13 +116,16 @@ def preflight(
     native_sizes: Mapping[int, tuple[int, int]] | None = None,
     name: str = "the PDF",
     art_regions: Sequence[pymupdf.Rect] = (),
+    child_name: str | None = None,
 ) -> PreflightReport:
     """Check `pdf`, an interior or a cover spread. `pages`: for a cover, the interior's
     page count (the spine depends on it). `native_sizes`: page number -> the picture's
     size as the model returned it, where known. `art_regions`: for a cover, where its
     art's title and hero landed on the spread (its builder knows). A file that cannot be
     checked at all (not a PDF, locked with a password, more pages than the printer takes,
-    objects too broken to read) is refused with BadInput naming `name`."""
+    objects too broken to read) is refused with BadInput naming `name`. `child_name`: the
+    name the text layer must read back (a conversion can map a ligature to a wrong letter:
+    "Kofi" read as "Koü")."""
     report = PreflightReport(profile.name, kind)
     with open_pdf(pdf, name, max_pages=profile.pages.max) as (doc, facts):
         count = doc.page_count
@@ -133,6 +136,8 @@ def preflight(
         _pictures(report, doc, profile, native_sizes or {})
         _fonts(report, doc)
         _text(report, doc, profile, kind, book_pages)
+        if child_name:
+            _reads_back(report, doc, child_name)
         if kind == "cover" and art_regions:
             _art(report, art_regions, profile, book_pages)
         _colour(report, doc, pdf, profile)
@@ -340,6 +345,18 @@ def _text(
             if in_barcode
             else "the barcode area is clear of text",
         )
+
+
+def _reads_back(report: PreflightReport, doc: pymupdf.Document, child_name: str) -> None:
+    found = sum(count_name(read_page(doc, page).text, child_name) for page in _pages(doc))
+    report.add(
+        "text_layer",
+        "pass" if found else "fail",
+        f"the child's name reads back {found} time(s) from the text layer"
+        if found
+        else f"the child's name {child_name} does not read back from the text layer "
+        "(its letters are mapped to others: search, copy and accessibility would fail)",
+    )
 
 
 def _art(

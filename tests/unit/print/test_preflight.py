@@ -5,6 +5,8 @@ other. The CMYK path runs end to end through LittleCMS with the printer's profil
 from __future__ import annotations
 
 import io
+import os
+import shutil
 from collections.abc import Callable
 from functools import cache
 from typing import Any
@@ -334,3 +336,52 @@ def test_more_ink_than_the_printer_takes_fails_and_its_own_files_stay_under() ->
     report = preflight(faulty(made.interior, rich_black), profile, "interior")
     ink = {v.check: v for v in report.verdicts}["ink"]
     assert ink.status == "fail" and "330 % (page 4)" in ink.sentence
+
+
+def test_a_name_the_text_layer_does_not_read_back_fails() -> None:
+    profile = load_profile("kdp-paperback-8.5x8.5")
+    report = preflight(outputs(profile.name).interior, profile, "interior", child_name="Zed")
+    said = {v.check: v for v in report.verdicts}["text_layer"]
+    assert said.status == "fail" and "Zed does not read back" in said.sentence
+
+
+TOOLS = ("qpdf", "pdfinfo", "gs")
+
+
+def need_tools() -> None:
+    missing = [t for t in TOOLS if shutil.which(t) is None]
+    if missing:
+        apt = "apt-get install qpdf poppler-utils ghostscript"
+        reason = f"{', '.join(missing)} not installed here ({apt})"
+        if os.environ.get("PRESSROOM_REQUIRE_PDF_TOOLS") == "1":
+            pytest.fail(f"{reason}; CI requires them", pytrace=False)
+        pytest.skip(f"SKIPPED LOUDLY: {reason}; CI runs these")
+
+
+def test_independent_tools_read_the_print_files_as_preflight_does(tmp_path: Any) -> None:
+    """qpdf's structure check, poppler's reading of the PDF/X identification, and
+    Ghostscript rendering every page without an error, on a CMYK and an RGB printer."""
+    import subprocess
+
+    need_tools()
+    for name in ("gelato-hardcover-8x8", "kdp-paperback-8.5x8.5"):
+        made = outputs(name)
+        for kind, pdf in (("interior", made.interior), ("cover", made.cover)):
+            path = tmp_path / f"{name}-{kind}.pdf"
+            path.write_bytes(pdf)
+            checked = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True)
+            assert checked.returncode == 0, checked.stdout + checked.stderr
+            out = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True).stdout
+            info = {
+                k.strip(): v.strip()
+                for k, _, v in (line.partition(":") for line in out.splitlines())
+            }
+            if name.startswith("gelato"):
+                assert info["PDF subtype"] == "PDF/X-4" and info["PDF version"] == "1.6"
+            else:
+                assert "PDF subtype" not in info
+            drawn = subprocess.run(
+                ["gs", "-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-sDEVICE=nullpage", str(path)],
+                capture_output=True, text=True,
+            )  # fmt: skip
+            assert drawn.returncode == 0 and "Error" not in drawn.stdout + drawn.stderr
