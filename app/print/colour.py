@@ -14,7 +14,6 @@ from importlib.resources import as_file
 from pathlib import Path
 
 import pymupdf
-from PIL import ImageCms
 
 from app.assets import resource
 from app.domain import PressroomError
@@ -35,8 +34,8 @@ class ColourResult:
 
 
 def srgb_icc() -> bytes:
-    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
-    return bytes(profile.tobytes())
+    """An ICC v2 sRGB profile (resources/print/icc/README.md says where it is from)."""
+    return resource("print", "icc", "sRGB-v2.icc").read_bytes()
 
 
 def add_output_intent(

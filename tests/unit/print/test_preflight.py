@@ -385,3 +385,12 @@ def test_independent_tools_read_the_print_files_as_preflight_does(tmp_path: Any)
                 capture_output=True, text=True,
             )  # fmt: skip
             assert drawn.returncode == 0 and "Error" not in drawn.stdout + drawn.stderr
+
+
+def test_an_rgb_printers_output_intent_is_an_icc_v2_srgb_profile() -> None:
+    made = outputs("lulu-paperback-8.5x8.5")
+    with pymupdf.open(stream=made.interior, filetype="pdf") as doc:
+        refs = doc.xref_get_key(doc.pdf_catalog(), "OutputIntents")[1].strip("[]").split()
+        profile = int(doc.xref_get_key(int(refs[0]), "DestOutputProfile")[1].split()[0])
+        icc = doc.xref_stream(profile)
+    assert icc[8] == 2 and icc[12:16] == b"mntr" and icc[16:20] == b"RGB "
