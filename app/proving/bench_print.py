@@ -12,7 +12,7 @@ from app.print.profiles import load_profile, profile_names
 
 def run_print_bench() -> int:
     print("Pressroom print bench: the demo books (12 pages each) for every printer profile")
-    print(f"{'profile':<24} {'book':<13} {'pages':>5} {'interior':>9} {'cover':>8} "
+    print(f"{'profile':<30} {'book':<13} {'pages':>5} {'interior':>9} {'cover':>8} "
           f"{'interior preflight':<24} {'cover preflight':<24} {'seconds':>7}")  # fmt: skip
     failed = 0
     for name in profile_names():
@@ -27,7 +27,7 @@ def run_print_bench() -> int:
             tallies = [r.summary().split(": ", 1)[1] for r in made.reports]
             failed += not made.passed
             print(
-                f"{name:<24} {book_id:<13} {made.pages:>5} {len(made.interior) // 1024:>7} K "
+                f"{name:<30} {book_id:<13} {made.pages:>5} {len(made.interior) // 1024:>7} K "
                 f"{len(made.cover) // 1024:>6} K {tallies[0]:<24} {tallies[1]:<24} {seconds:>7.1f}"
             )
             for failure in made.failures():
