@@ -8,69 +8,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
 
 import pymupdf
 
-from app.print.colour import output_intents
 from app.print.cover import spread_geometry
 from app.print.interior import page_rects
 from app.print.pdf_open import KDP_SECURITY, PdfFacts, open_pdf, with_mupdf
 from app.print.pdf_text import count_name, printed_spans, read_page
 from app.print.preflight_areas import area_faults, art_faults
-from app.print.preflight_colour import (
-    device_rgb_drawing,
-    has_transparency,
-    pdfx_claim,
-    total_ink,
-)
+from app.print.preflight_colour import colour_verdicts, forbidden_verdict, standard_verdict
+from app.print.preflight_report import Kind, PreflightReport, Status
 from app.print.profiles import PT, PrinterProfile
 
-Status = Literal["pass", "warn", "fail"]
-Kind = Literal["interior", "cover"]
 TOLERANCE_PT = 0.75  # a hundredth of an inch
-
-
-@dataclass(frozen=True)
-class Verdict:
-    check: str
-    status: Status
-    sentence: str
-
-
-@dataclass
-class PreflightReport:
-    profile: str
-    kind: Kind
-    verdicts: list[Verdict] = field(default_factory=list)
-
-    def add(self, check: str, status: Status, sentence: str) -> None:
-        self.verdicts.append(Verdict(check, status, sentence))
-
-    @property
-    def passed(self) -> bool:
-        return all(v.status != "fail" for v in self.verdicts)
-
-    def summary(self) -> str:
-        counts = {s: sum(v.status == s for v in self.verdicts) for s in ("pass", "warn", "fail")}
-        tally = f"{counts['pass']} pass, {counts['warn']} warn, {counts['fail']} fail"
-        return f"preflight {self.kind}: {tally}"
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "profile": self.profile,
-            "kind": self.kind,
-            "summary": self.summary(),
-            "passed": self.passed,
-            "verdicts": [asdict(v) for v in self.verdicts],
-        }
-
-    def text(self) -> str:
-        marks = {"pass": "ok  ", "warn": "WARN", "fail": "FAIL"}
-        lines = [self.summary()]
-        lines += [f"  {marks[v.status]} {v.check:<14} {v.sentence}" for v in self.verdicts]
-        return "\n".join(lines)
 
 
 def _pages(doc: pymupdf.Document) -> list[pymupdf.Page]:
@@ -140,9 +90,9 @@ def preflight(
             _reads_back(report, doc, child_name)
         if kind == "cover" and art_regions:
             _art(report, art_regions, profile, book_pages)
-        _colour(report, doc, pdf, profile)
-        _forbidden(report, doc, profile)
-        _standard(report, doc, pdf, profile)
+        colour_verdicts(report, doc, pdf, profile)
+        forbidden_verdict(report, doc, profile)
+        standard_verdict(report, doc, pdf, profile)
     return report
 
 
@@ -370,107 +320,3 @@ def _art(
         if faults
         else "the front art's title and hero stand inside the front board's safe area",
     )
-
-
-def _colour(
-    report: PreflightReport, doc: pymupdf.Document, pdf: bytes, profile: PrinterProfile
-) -> None:
-    spaces: set[str] = set()
-    for page in _pages(doc):
-        for info in page.get_image_info():
-            spaces.add(str(info.get("cs-name") or info.get("colorspace")))
-    want = profile.colour.space
-    device = sorted(s for s in spaces if s in ("DeviceRGB", "3"))
-    calibrated = sorted(s for s in spaces if "RGB" in s.upper() and s not in device)
-    vectors = [p.number + 1 for p in _pages(doc) if device_rgb_drawing(doc, p)]
-    listed = ", ".join(sorted(spaces)) or "no pictures"
-    if want == "cmyk" and (device or vectors):
-        said = []
-        if device:
-            said.append("pictures in device RGB")
-        if vectors:
-            said.append(f"shapes or text in device RGB on page(s) {_few(vectors)}")
-        report.add(
-            "colour",
-            "fail",
-            "; ".join(said) + ": device RGB has no defined colour in a CMYK job (PDF/X-4 "
-            "allows only ICC-based RGB)",
-        )
-    elif calibrated and profile.forbid.rgb_images:
-        report.add("colour", "fail", f"RGB pictures where the printer requires CMYK ({listed})")
-    elif calibrated and want == "cmyk":
-        report.add("colour", "warn", f"ICC-based RGB pictures; the printer prints CMYK ({listed})")
-    else:
-        report.add("colour", "pass", f"pictures in {listed}")
-    _output_intent(report, output_intents(pdf), profile)
-    limit = profile.colour.max_ink
-    if want == "cmyk" and limit:
-        worst = max((total_ink(doc, p), p.number + 1) for p in _pages(doc))
-        report.add(
-            "ink",
-            "fail" if worst[0] > limit + 2 else "pass",
-            f"total ink at most {worst[0]:.0f} % (page {worst[1]}); the printer takes "
-            f"{limit:.0f} %",
-        )
-
-
-def _few(numbers: Sequence[int]) -> str:
-    return ", ".join(map(str, numbers[:5])) + (" …" if len(numbers) > 5 else "")
-
-
-def _output_intent(report: PreflightReport, intents: list[str], profile: PrinterProfile) -> None:
-    want = profile.colour
-    names = [n.lower() for n in (want.output_intent, want.condition_id or "") if n]
-    severe: Status = "fail" if want.space == "cmyk" else "warn"
-    if not intents:
-        report.add("output_intent", severe, "no output intent")
-    elif not any(name in said.lower() for said in intents for name in names):
-        report.add(
-            "output_intent",
-            severe,
-            f"output intent {', '.join(intents)}; the printer asks for {want.output_intent}",
-        )
-    else:
-        report.add("output_intent", "pass", f"output intent: {', '.join(intents)}")
-
-
-def _forbidden(report: PreflightReport, doc: pymupdf.Document, profile: PrinterProfile) -> None:
-    annots = sum(len(list(page.annots())) for page in _pages(doc))
-    forms = bool(doc.is_form_pdf)
-    transparent = [page.number + 1 for page in _pages(doc) if has_transparency(doc, page)]
-    found = []
-    if annots and profile.forbid.annotations:
-        found.append(f"{annots} annotation(s)")
-    if forms and profile.forbid.forms:
-        found.append("form fields")
-    if transparent and profile.forbid.transparency:
-        found.append(f"transparency on page(s) {_few(transparent)}")
-    said = "none of what the printer forbids" if not found else "; ".join(found)
-    if not found and transparent:
-        said += f" (transparency on {len(transparent)} page(s), which the printer accepts)"
-    report.add("forbidden", "fail" if found else "pass", said)
-
-
-def _standard(
-    report: PreflightReport, doc: pymupdf.Document, pdf: bytes, profile: PrinterProfile
-) -> None:
-    claim = pdfx_claim(doc, pdf[:16])
-    wanted = profile.pdf_standard
-    if claim.version and claim.missing:
-        report.add(
-            "standard",
-            "fail",
-            f"the file claims {claim.version} but lacks " + ", ".join(claim.missing),
-        )
-    elif not wanted:
-        said = f"the file is {claim.version}" if claim.version else "no PDF/X claim"
-        report.add("standard", "pass", f"{said}; the printer names no PDF standard")
-    elif claim.version:
-        report.add(
-            "standard",
-            "pass" if claim.version == wanted else "fail",
-            f"the file is {claim.version} (identification, output intent and boxes checked); "
-            f"the printer asks for {wanted}",
-        )
-    else:
-        report.add("standard", "fail", f"not {wanted}, which the printer asks for")

@@ -7,12 +7,16 @@ PDF/X claim checked against what the standard requires rather than trusted."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pymupdf
 
+from app.print.colour import output_intents
 from app.print.pdf_open import MUPDF_ERRORS
+from app.print.preflight_report import PreflightReport, Status
+from app.print.profiles import PrinterProfile
 
 _DEVICE_RGB_OPS = re.compile(rb"(?<![A-Za-z/])(?:rg|RG)(?![A-Za-z])|/DeviceRGB\s+(?:cs|CS)\b")
 _ALPHA = re.compile(r"/(?:ca|CA) ?([0-9.]+)")
@@ -150,3 +154,114 @@ def pdfx_claim(doc: pymupdf.Document, header: bytes) -> Claim:
     elif doc.xref_get_key(int(pdfx[0]), "DestOutputProfile")[0] != "xref":
         missing.append("an embedded output profile")
     return Claim(version, tuple(missing))
+
+
+# -- the verdicts ----------------------------------------------------------------------
+def _pages_of(doc: pymupdf.Document) -> list[pymupdf.Page]:
+    return [doc[n] for n in range(doc.page_count)]
+
+
+def colour_verdicts(
+    report: PreflightReport, doc: pymupdf.Document, pdf: bytes, profile: PrinterProfile
+) -> None:
+    spaces: set[str] = set()
+    for page in _pages_of(doc):
+        for info in page.get_image_info():
+            spaces.add(str(info.get("cs-name") or info.get("colorspace")))
+    want = profile.colour.space
+    device = sorted(s for s in spaces if s in ("DeviceRGB", "3"))
+    calibrated = sorted(s for s in spaces if "RGB" in s.upper() and s not in device)
+    vectors = [p.number + 1 for p in _pages_of(doc) if device_rgb_drawing(doc, p)]
+    listed = ", ".join(sorted(spaces)) or "no pictures"
+    if want == "cmyk" and (device or vectors):
+        said = []
+        if device:
+            said.append("pictures in device RGB")
+        if vectors:
+            said.append(f"shapes or text in device RGB on page(s) {_few(vectors)}")
+        report.add(
+            "colour",
+            "fail",
+            "; ".join(said) + ": device RGB has no defined colour in a CMYK job (PDF/X-4 "
+            "allows only ICC-based RGB)",
+        )
+    elif calibrated and profile.forbid.rgb_images:
+        report.add("colour", "fail", f"RGB pictures where the printer requires CMYK ({listed})")
+    elif calibrated and want == "cmyk":
+        report.add("colour", "warn", f"ICC-based RGB pictures; the printer prints CMYK ({listed})")
+    else:
+        report.add("colour", "pass", f"pictures in {listed}")
+    _output_intent(report, output_intents(pdf), profile)
+    limit = profile.colour.max_ink
+    if want == "cmyk" and limit:
+        worst = max((total_ink(doc, p), p.number + 1) for p in _pages_of(doc))
+        report.add(
+            "ink",
+            "fail" if worst[0] > limit + 2 else "pass",
+            f"total ink at most {worst[0]:.0f} % (page {worst[1]}); the printer takes "
+            f"{limit:.0f} %",
+        )
+
+
+def _few(numbers: Sequence[int]) -> str:
+    return ", ".join(map(str, numbers[:5])) + (" …" if len(numbers) > 5 else "")
+
+
+def _output_intent(report: PreflightReport, intents: list[str], profile: PrinterProfile) -> None:
+    want = profile.colour
+    names = [n.lower() for n in (want.output_intent, want.condition_id or "") if n]
+    severe: Status = "fail" if want.space == "cmyk" else "warn"
+    if not intents:
+        report.add("output_intent", severe, "no output intent")
+    elif not any(name in said.lower() for said in intents for name in names):
+        report.add(
+            "output_intent",
+            severe,
+            f"output intent {', '.join(intents)}; the printer asks for {want.output_intent}",
+        )
+    else:
+        report.add("output_intent", "pass", f"output intent: {', '.join(intents)}")
+
+
+def forbidden_verdict(
+    report: PreflightReport, doc: pymupdf.Document, profile: PrinterProfile
+) -> None:
+    annots = sum(len(list(page.annots())) for page in _pages_of(doc))
+    forms = bool(doc.is_form_pdf)
+    transparent = [page.number + 1 for page in _pages_of(doc) if has_transparency(doc, page)]
+    found = []
+    if annots and profile.forbid.annotations:
+        found.append(f"{annots} annotation(s)")
+    if forms and profile.forbid.forms:
+        found.append("form fields")
+    if transparent and profile.forbid.transparency:
+        found.append(f"transparency on page(s) {_few(transparent)}")
+    said = "none of what the printer forbids" if not found else "; ".join(found)
+    if not found and transparent:
+        said += f" (transparency on {len(transparent)} page(s), which the printer accepts)"
+    report.add("forbidden", "fail" if found else "pass", said)
+
+
+def standard_verdict(
+    report: PreflightReport, doc: pymupdf.Document, pdf: bytes, profile: PrinterProfile
+) -> None:
+    claim = pdfx_claim(doc, pdf[:16])
+    wanted = profile.pdf_standard
+    if claim.version and claim.missing:
+        report.add(
+            "standard",
+            "fail",
+            f"the file claims {claim.version} but lacks " + ", ".join(claim.missing),
+        )
+    elif not wanted:
+        said = f"the file is {claim.version}" if claim.version else "no PDF/X claim"
+        report.add("standard", "pass", f"{said}; the printer names no PDF standard")
+    elif claim.version:
+        report.add(
+            "standard",
+            "pass" if claim.version == wanted else "fail",
+            f"the file is {claim.version} (identification, output intent and boxes checked); "
+            f"the printer asks for {wanted}",
+        )
+    else:
+        report.add("standard", "fail", f"not {wanted}, which the printer asks for")
