@@ -38,6 +38,10 @@ ENV_TO_CLEAR = (
     "POLL_INTERVAL",
 )
 
+# The harness's own switches (CI's PRESSROOM_REQUIRE_*, PRESSROOM_TEST_DATABASE_URL) stay:
+# clearing them made a check CI requires skip instead of fail inside a test.
+HARNESS_PREFIXES = ("PRESSROOM_REQUIRE_", "PRESSROOM_TEST_")
+
 SMALL_SIDE = 520  # ~63 DPI at 8.25 in: fast, and accepted by the settings below
 
 
@@ -46,7 +50,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in ENV_TO_CLEAR:
         monkeypatch.delenv(name, raising=False)
     for name in list(os.environ):
-        if name.startswith("PRESSROOM_"):
+        if name.startswith("PRESSROOM_") and not name.startswith(HARNESS_PREFIXES):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
