@@ -81,6 +81,11 @@ class Settings(BaseSettings):
     gemini_analysis_rpm: int = Field(
         default=0, ge=0, description="the same for the analysis model; 0: found from its 429s"
     )
+    gemini_shared_pace: bool = Field(
+        default=True,
+        description="every worker of the store keeps one pace per model (the limit is the "
+        "project's): 429 delays, learned rates and the RPM settings are shared",
+    )
     budget_per_item_usd: float | None = Field(
         default=None,
         ge=0,

@@ -316,6 +316,33 @@ class Claim:
     attempt: int
 
 
+# The shared Gemini pace's policy (app/ai/limiter.py, app/store/embedded_pace.py,
+# migrations/0016_shared_pace.sql): paced a hair under the rate, since requests reach the
+# server with some jitter; a 429 is read as the rate only with this many calls in its window.
+PACE_MARGIN = 0.98
+PACE_EVIDENCE = 20
+
+
+@dataclass(frozen=True)
+class PaceSlot:
+    """A start for one Gemini call on a model's pace, which every worker of a store shares
+    (`OrderStore.pace_take`; migrations/0016_shared_pace.sql)."""
+
+    call_id: int
+    wait: float  # seconds from now until the call may start
+    epoch: int  # the pace's cuts when the slot was given: a later cut voids the slot
+    rate: float | None  # calls per window the pace runs at; None: unpaced
+
+
+@dataclass(frozen=True)
+class PaceNews:
+    """What the shared pace says after a call's outcome (`OrderStore.pace_report`)."""
+
+    rate: float | None  # calls per window, learned from the last 429 (None: none yet)
+    paused_for: float  # seconds every worker holds its calls (a 429's retry delay)
+    cut: bool  # this 429 was the first of its episode: the rate was read from the window
+
+
 @dataclass
 class StageTimings:
     seconds: dict[str, float] = field(default_factory=dict)

@@ -11,6 +11,7 @@ from pydantic import SecretStr
 from app import cpu
 from app.ai.models import estimate_book
 from app.ai.provider import Provider
+from app.ai.shared_pace import PaceLedger
 from app.ai.template import TemplateProvider
 from app.config import Settings
 from app.domain import BadInput, ConfigurationError, PressroomError
@@ -86,7 +87,7 @@ def check_configuration(settings: Settings) -> None:
         )
 
 
-def make_provider(settings: Settings) -> Provider:
+def make_provider(settings: Settings, pace_ledger: PaceLedger | None = None) -> Provider:
     """Gemini when a key is set (and the template provider is not chosen), else the offline
     template provider."""
     key = _secret(settings.gemini_api_key)
@@ -116,6 +117,7 @@ def make_provider(settings: Settings) -> Provider:
             settings.gemini_analysis_model: settings.gemini_analysis_rpm,
         },
         max_pixels=settings.max_image_pixels,
+        pace_ledger=pace_ledger if settings.gemini_shared_pace else None,
     )
 
 
@@ -154,7 +156,7 @@ def build_services(settings: Settings, events: EventBus | None = None) -> JobSer
     return JobServices(
         store=store,
         blobs=blobs,
-        provider=make_provider(settings),
+        provider=make_provider(settings, store),
         settings=settings,
         events=events or EventBus(),
     )

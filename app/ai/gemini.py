@@ -10,6 +10,8 @@ own outcome. Every HTTP attempt is recorded in the current item's usage ledger.
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
 import weakref
 from typing import Any, TypeVar
 
@@ -37,7 +39,7 @@ from app.ai.gemini_schema import (
     locate_instructions,
     nearest_aspect_ratio,
 )
-from app.ai.limiter import AdaptiveLimiter, Outcome
+from app.ai.limiter import WINDOW_SECONDS, AdaptiveLimiter, Outcome
 from app.ai.models import (
     DEFAULT_IMAGE_MODEL,
     DEFAULT_TEXT_MODEL,
@@ -55,6 +57,7 @@ from app.ai.provider import (
     Located,
     LocateTask,
 )
+from app.ai.shared_pace import PaceLedger, SharedPace
 from app.ai.usage import current_ledger
 from app.domain import (
     CredentialsRejected,
@@ -101,6 +104,8 @@ class GeminiProvider:
         max_pixels: int = 60_000_000,
         print_side_px: int | None = None,
         outage_seconds: float = 30.0,
+        pace_ledger: PaceLedger | None = None,
+        pace_holder: str = "",
     ) -> None:
         self.analysis_model = analysis_model
         self.image_model = image_model
@@ -114,6 +119,8 @@ class GeminiProvider:
         self.breaker = OutageBreaker(outage_seconds)
         self._concurrency = (concurrency_per_model, max_concurrency_per_model)
         self._per_minute = {m: n for m, n in (requests_per_minute or {}).items() if n}
+        # the store every worker of the shop shares: one pace per model for all of them
+        self._pace = (pace_ledger, pace_holder or f"{socket.gethostname()}:{os.getpid()}")
         self._http_options = types.HttpOptions(
             base_url=base_url, api_version=api_version, timeout=int(timeout_seconds * 1000)
         )
@@ -130,7 +137,12 @@ class GeminiProvider:
         limiters = self._loop_state()[1]
         if model not in limiters:
             start, ceiling = self._concurrency
-            limiters[model] = AdaptiveLimiter(start, ceiling, self._per_minute.get(model))
+            per_minute = self._per_minute.get(model)
+            ledger, holder = self._pace
+            shared = (
+                SharedPace(ledger, model, per_minute, holder, WINDOW_SECONDS) if ledger else None
+            )
+            limiters[model] = AdaptiveLimiter(start, ceiling, per_minute, shared=shared)
         return limiters[model]
 
     def _loop_state(self) -> tuple[genai.Client, dict[str, AdaptiveLimiter]]:
@@ -297,7 +309,7 @@ class GeminiProvider:
         estimate = ledger.estimate(model, images, size) if ledger is not None else 0.0
         client = self._loop_state()[0]
         limiter = self.limiter(model)
-        started = await limiter.acquire()
+        ticket = await limiter.acquire()
         outcome, retry_after = Outcome.OTHER, None
         if ledger is not None:
             ledger.reserve(estimate)
@@ -318,7 +330,7 @@ class GeminiProvider:
         finally:
             if ledger is not None:
                 ledger.release(estimate)
-            await asyncio.shield(limiter.release(started, outcome, retry_after))
+            await asyncio.shield(limiter.release(ticket, outcome, retry_after))
         if ledger is not None:
             usage = response.usage_metadata
             image = self._last_image(response)

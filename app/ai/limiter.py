@@ -12,6 +12,11 @@ but never below what carries that rate at the calls' own duration (Little's law:
 duration), since from then on calls are paced at that rate, not burst. The rate is raised
 a tenth after each whole window without a 429, so a limit that grows is found again. A
 configured requests-per-minute ceiling is paced from the first call.
+
+With a shared pace (app/ai/shared_pace.py: every worker of a store on one pace), the
+limiter keeps only the calls at once of this process; the pace, the pauses and the rate
+learned from a 429 are the store's, which every worker goes by. It paces on its own again
+while the store cannot be reached.
 """
 
 from __future__ import annotations
@@ -22,18 +27,30 @@ import math
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from enum import Enum
+
+from app.ai.shared_pace import SharedPace
+from app.domain import PACE_EVIDENCE, PACE_MARGIN, PaceNews, PaceSlot
 
 WINDOW_SECONDS = 60.0
 DEFAULT_PAUSE_SECONDS = 1.0  # a 429 that names no retry delay
-MIN_EVIDENCE = 20  # calls taken in the window before a 429 is read as the rate
-MARGIN = 0.98  # paced a hair under the rate: requests reach the server with some jitter
+MIN_EVIDENCE = PACE_EVIDENCE  # calls taken in the window before a 429 is read as the rate
+MARGIN = PACE_MARGIN  # paced a hair under the rate
 
 
 class Outcome(Enum):
     OK = "ok"
     RATE_LIMITED = "rate limited"
     OTHER = "other"  # a fault that says nothing about the limit (5xx, timeout, refusal)
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """A call's place: when it started, and its slot on the shared pace (if any)."""
+
+    at: float
+    slot: PaceSlot | None = None
 
 
 class AdaptiveLimiter:
@@ -46,7 +63,9 @@ class AdaptiveLimiter:
         floor: int = 1,
         window_seconds: float = WINDOW_SECONDS,
         clock: Callable[[], float] = time.monotonic,
+        shared: SharedPace | None = None,
     ) -> None:
+        self.shared = shared
         self.floor = floor
         self.ceiling = max(ceiling, floor)
         self.limit = float(min(max(start, floor), self.ceiling))
@@ -74,9 +93,27 @@ class AdaptiveLimiter:
         rates = [r for r in (self.configured_rate, self.learned_rate) if r]
         return min(rates) if rates else None
 
-    async def acquire(self) -> float:
-        """Wait for a slot (and for the pace and any pause); returns the call's start time,
-        to hand back to `release`."""
+    @property
+    def _paces_locally(self) -> bool:
+        return self.shared is None or self.shared.down
+
+    async def acquire(self) -> Ticket:
+        """Wait for a slot (and for the pace and any pause); returns the call's ticket, to
+        hand back to `release`."""
+        now = await self._local_slot()
+        if self.shared is None:
+            return Ticket(now)
+        try:
+            slot = await self.shared.start()
+        except BaseException:
+            await self.release(Ticket(now), Outcome.OTHER)
+            raise
+        if slot is None:  # the store is out of reach: this call is paced here
+            async with self._changed:
+                self._advance_pace(now, self.rate)
+        return Ticket(self.clock() if slot is not None else now, slot)
+
+    async def _local_slot(self) -> float:
         async with self._changed:
             while True:
                 now = self.clock()
@@ -87,14 +124,20 @@ class AdaptiveLimiter:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._changed.wait(), timeout)
             self.in_flight += 1
-            rate = self.rate
-            if rate:
-                self._next_start = max(now, self._next_start) + self.window / (rate * MARGIN)
+            self._advance_pace(now, self.rate if self._paces_locally else None)
             return now
 
+    def _advance_pace(self, now: float, rate: float | None) -> None:
+        if rate:
+            self._next_start = max(now, self._next_start) + self.window / (rate * MARGIN)
+
     async def release(
-        self, started: float, outcome: Outcome, retry_after: float | None = None
+        self, ticket: Ticket, outcome: Outcome, retry_after: float | None = None
     ) -> None:
+        news: PaceNews | None = None
+        if ticket.slot is not None and self.shared is not None:
+            news = await self.shared.finish(ticket.slot, outcome.value, retry_after)
+        started = ticket.at
         async with self._changed:
             self.in_flight -= 1
             now = self.clock()
@@ -109,10 +152,14 @@ class AdaptiveLimiter:
                 self.limit = min(self.ceiling, self.limit + growth)
                 self._raise_learned_rate(now)
             elif outcome is Outcome.RATE_LIMITED:
-                self._back_off(started, now, retry_after)
+                if news is not None:  # the store's pause holds every worker, this one too
+                    retry_after = news.paused_for
+                self._back_off(started, now, retry_after, news)
             self._changed.notify_all()
 
-    def _back_off(self, started: float, now: float, retry_after: float | None) -> None:
+    def _back_off(
+        self, started: float, now: float, retry_after: float | None, news: PaceNews | None
+    ) -> None:
         self.paused_until = max(self.paused_until, now + (retry_after or DEFAULT_PAUSE_SECONDS))
         if started <= self._last_cut:
             return  # in flight before the last cut: the same episode
@@ -123,7 +170,9 @@ class AdaptiveLimiter:
         # fewer than MIN_EVIDENCE, the window was filled by others (a shared key) or the 429 was
         # a passing fault: nothing to pace by, the retry delay alone is honoured
         taken = len(self._accepted) + self.in_flight
-        if taken >= MIN_EVIDENCE:
+        if news is not None:
+            self.learned_rate = news.rate  # read from the window all workers filled
+        elif taken >= MIN_EVIDENCE:
             self.learned_rate = float(taken)
         carries = math.ceil((self.learned_rate or 0) / self.window * (self._duration or 0.0))
         self.limit = min(self.ceiling, max(float(self.floor), self.limit / 2, float(carries)))

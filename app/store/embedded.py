@@ -22,13 +22,21 @@ from app.domain import (
     Notification,
     Order,
     OrderItem,
+    PaceNews,
+    PaceSlot,
     Personalization,
     PressroomError,
     Stage,
     Status,
     check_transition,
 )
-from app.store import embedded_books, embedded_erasure, embedded_links, embedded_print
+from app.store import (
+    embedded_books,
+    embedded_erasure,
+    embedded_links,
+    embedded_pace,
+    embedded_print,
+)
 from app.store.codec import (
     item_from_record,
     notification_from_record,
@@ -63,7 +71,10 @@ class EmbeddedOrderStore(SqliteFile, OutboxMixin):
         self._conn().executescript(LATE_SCHEMA)
         embedded_books.create(self._conn())
         self._conn().executescript(
-            embedded_print.PRINT_SCHEMA + OUTBOX_SCHEMA + embedded_erasure.ERASURE_SCHEMA
+            embedded_print.PRINT_SCHEMA
+            + OUTBOX_SCHEMA
+            + embedded_erasure.ERASURE_SCHEMA
+            + embedded_pace.PACE_SCHEMA
         )
         version = self._conn().execute("pragma user_version").fetchone()[0]
         self._conn().execute(f"pragma user_version = {int(version)}")  # can it be written?
@@ -364,6 +375,25 @@ class EmbeddedOrderStore(SqliteFile, OutboxMixin):
         if self.read_only:
             return
         embedded_erasure.compact(self._conn())
+
+    # -- the shared Gemini pace (embedded_pace) ----------------------------------------
+    def pace_take(
+        self,
+        model: str,
+        per_window: float | None,
+        window: float,
+        holder: str,
+        held: PaceSlot | None = None,
+    ) -> PaceSlot:
+        with self._tx() as db:
+            return embedded_pace.take(db, self._clock(), model, per_window, window, holder, held)
+
+    def pace_report(
+        self, model: str, call_id: int, outcome: str, retry_after: float | None, window: float
+    ) -> PaceNews:
+        with self._tx() as db:
+            now = self._clock()
+            return embedded_pace.report(db, now, model, call_id, outcome, retry_after, window)
 
     def count_by_status(self) -> dict[Status, int]:
         rows = (

@@ -19,6 +19,8 @@ from app.domain import (
     Notification,
     Order,
     OrderItem,
+    PaceNews,
+    PaceSlot,
     Personalization,
     Stage,
     Status,
@@ -184,6 +186,26 @@ class OrderStore(Protocol):
     def compact(self) -> None:
         """Leave no erased bytes in the database's files (SQLite: truncate the WAL, VACUUM
         with secure_delete on); a no-op where the database server owns its files."""
+        ...
+
+    def pace_take(
+        self,
+        model: str,
+        per_window: float | None,
+        window: float,
+        holder: str,
+        held: PaceSlot | None = None,
+    ) -> PaceSlot:
+        """A start for one call of `model` on the pace every worker of this store shares:
+        now, or when the pace and a 429's pause allow. `per_window`: the configured ceiling.
+        With `held` (a slot waited for): the same slot unless a cut came meanwhile."""
+        ...
+
+    def pace_report(
+        self, model: str, call_id: int, outcome: str, retry_after: float | None, window: float
+    ) -> PaceNews:
+        """The outcome of call `call_id` ("ok", "rate limited", "other"): what every worker
+        learns from it."""
         ...
 
     def count_by_status(self) -> dict[Status, int]: ...

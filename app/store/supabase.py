@@ -38,6 +38,7 @@ from app.store.supabase_connection import SupabaseConnection
 from app.store.supabase_connection import ts as _ts
 from app.store.supabase_erasure import SupabaseErasureMixin
 from app.store.supabase_outbox import SupabaseOutboxMixin
+from app.store.supabase_pace import SupabasePaceMixin
 
 log = logging.getLogger(__name__)
 # Items with their order embedded: the order's paid_at and customer name and e-mail, where
@@ -45,7 +46,7 @@ log = logging.getLogger(__name__)
 ITEM_COLUMNS = "*,orders(*)"
 
 
-class SupabaseOrderStore(SupabaseOutboxMixin, SupabaseErasureMixin):
+class SupabaseOrderStore(SupabaseOutboxMixin, SupabaseErasureMixin, SupabasePaceMixin):
     def __init__(self, connection: SupabaseConnection) -> None:
         self.c = connection
         self.db = connection.client

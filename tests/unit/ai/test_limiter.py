@@ -92,9 +92,9 @@ def test_a_429_halves_it_once_per_episode_holds_calls_and_learns_the_rate() -> N
         async with limiter._changed:
             limiter._changed.notify_all()
         started = await asyncio.wait_for(waiting, 1)
-        assert started == clock.now
+        assert started.at == clock.now
         # from now on paced: the next start is a 32nd of a minute (a hair more) later
-        assert limiter._next_start - started == pytest.approx(60 / (32 * MARGIN))
+        assert limiter._next_start - started.at == pytest.approx(60 / (32 * MARGIN))
         late = in_flight[2]  # started before the cut: the same episode
         await limiter.release(late, Outcome.RATE_LIMITED, retry_after=1)
         assert limiter.cuts == 1
@@ -106,7 +106,7 @@ def test_a_configured_rate_is_paced_from_the_first_call() -> None:
     async def go() -> None:
         limiter = AdaptiveLimiter(8, 8, per_minute=120)
         started = [await limiter.acquire() for _ in range(4)]
-        gaps = [b - a for a, b in itertools.pairwise(started)]
+        gaps = [b.at - a.at for a, b in itertools.pairwise(started)]
         assert all(gap >= 0.5 for gap in gaps)  # 120 a minute: one every half second
 
     run(go())

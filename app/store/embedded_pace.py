@@ -1,0 +1,111 @@
+"""The embedded store's shared Gemini pace: the algorithm of migrations/0016_shared_pace.sql
+on SQLite, each step one write transaction (BEGIN IMMEDIATE serializes the processes of
+one machine), on the wall clock every process of that machine shares. A call is a row of
+`ai_calls`: 'held' (a start given for later), 'flight' (sent), 'ok' (answered)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from app.domain import PACE_EVIDENCE, PACE_MARGIN, PaceNews, PaceSlot
+
+PACE_SCHEMA = """
+create table if not exists ai_pace (
+    model text primary key,
+    next_start real not null default 0,
+    paused_until real not null default 0,
+    learned_rate real,
+    rate_since real not null default 0,
+    last_cut real not null default 0,
+    epoch integer not null default 0
+);
+create table if not exists ai_calls (
+    id integer primary key autoincrement,
+    model text not null,
+    started_at real not null,
+    outcome text not null default 'flight',
+    holder text not null
+);
+create index if not exists idx_ai_calls_window on ai_calls (model, started_at);
+"""
+DEFAULT_PAUSE_SECONDS = 1.0  # a 429 that names no retry delay
+
+
+def _pace(db: sqlite3.Connection, model: str) -> sqlite3.Row:
+    db.execute("insert or ignore into ai_pace(model) values (?)", (model,))
+    row: sqlite3.Row = db.execute("select * from ai_pace where model = ?", (model,)).fetchone()
+    return row
+
+
+def take(
+    db: sqlite3.Connection,
+    now: float,
+    model: str,
+    per_window: float | None,
+    window: float,
+    holder: str,
+    held: PaceSlot | None,
+) -> PaceSlot:
+    pace = _pace(db, model)
+    rates = [r for r in (per_window or None, pace["learned_rate"]) if r]
+    rate = min(rates) if rates else None
+    if held is not None:
+        if pace["epoch"] == held.epoch and now >= pace["paused_until"]:
+            db.execute("update ai_calls set outcome = 'flight' where id = ?", (held.call_id,))
+            return PaceSlot(held.call_id, 0.0, pace["epoch"], rate)
+        db.execute("delete from ai_calls where id = ?", (held.call_id,))
+    db.execute("delete from ai_calls where model = ? and started_at < ?", (model, now - 2 * window))
+    start = max(now, pace["paused_until"], pace["next_start"] if rate else now)
+    if rate:
+        next_start = start + window / (rate * PACE_MARGIN)
+        db.execute("update ai_pace set next_start = ? where model = ?", (next_start, model))
+    cursor = db.execute(
+        "insert into ai_calls(model, started_at, holder, outcome) values (?, ?, ?, ?)",
+        (model, start, holder, "held" if start > now else "flight"),
+    )
+    assert cursor.lastrowid is not None
+    return PaceSlot(cursor.lastrowid, start - now, pace["epoch"], rate)
+
+
+def report(
+    db: sqlite3.Connection,
+    now: float,
+    model: str,
+    call_id: int,
+    outcome: str,
+    retry_after: float | None,
+    window: float,
+) -> PaceNews:
+    pace = _pace(db, model)
+    cut = False
+    if outcome == "ok":
+        db.execute("update ai_calls set outcome = 'ok' where id = ?", (call_id,))
+        if pace["learned_rate"] is not None and now - pace["rate_since"] >= window:
+            db.execute(
+                "update ai_pace set learned_rate = learned_rate * 1.1, rate_since = ? "
+                "where model = ?",
+                (now, model),
+            )
+    elif outcome == "rate limited":
+        row = db.execute("select started_at from ai_calls where id = ?", (call_id,)).fetchone()
+        db.execute("delete from ai_calls where id = ?", (call_id,))
+        paused_until = max(pace["paused_until"], now + (retry_after or DEFAULT_PAUSE_SECONDS))
+        db.execute("update ai_pace set paused_until = ? where model = ?", (paused_until, model))
+        started = row["started_at"] if row is not None else None
+        if started is not None and started > pace["last_cut"]:
+            cut = True
+            taken = db.execute(
+                "select count(*) from ai_calls where model = ? and outcome in ('flight', 'ok') "
+                "and started_at > ? and started_at <= ?",
+                (model, started - window, started),
+            ).fetchone()[0]
+            learned = float(taken) if taken >= PACE_EVIDENCE else pace["learned_rate"]
+            db.execute(
+                "update ai_pace set epoch = epoch + 1, last_cut = ?, rate_since = ?, "
+                "learned_rate = ?, next_start = paused_until where model = ?",
+                (now, now, learned, model),
+            )
+    else:
+        db.execute("delete from ai_calls where id = ?", (call_id,))
+    after = _pace(db, model)
+    return PaceNews(after["learned_rate"], max(0.0, after["paused_until"] - now), cut)
