@@ -24,18 +24,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
         from app.proving.bench_quality import run_quality_bench
 
         return run_quality_bench(_settings(args))
+    if args.ai_latency:
+        return _ai_bench(args)
     if args.database_url:
         from app.proving.bench_pickup_pg import run_pickup_bench_pg
 
         return run_pickup_bench_pg(args.database_url, args.pickups)
-    if args.ai_latency:
-        from app.proving.bench_ai import run_ai_bench
-
-        try:
-            analysis, image = (float(v) for v in args.ai_latency.split(":"))
-        except ValueError:
-            raise SystemExit("--ai-latency takes A:I, seconds per analysis and per image") from None
-        return run_ai_bench(analysis, image, cap=args.cap, books=args.rate_books, rates=args.rates)
     if args.ui:
         from app.ui.bench_ui import run_ui_bench
 
@@ -43,6 +37,28 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from app.proving.bench import run_bench
 
     return run_bench(pages=args.pages, books=args.books or 20, rounds=args.pickups)
+
+
+def _ai_bench(args: argparse.Namespace) -> int:
+    try:
+        analysis, image = (float(v) for v in args.ai_latency.split(":"))
+    except ValueError:
+        raise SystemExit("--ai-latency takes A:I, seconds per analysis and per image") from None
+    if args.workers:
+        from app.proving.bench_workers import run_workers_bench
+
+        try:
+            workers = [int(w) for w in args.workers.split(",")]
+        except ValueError:
+            raise SystemExit("--workers takes a list of worker counts, e.g. 1,3,8") from None
+        books = args.rate_books or 16
+        return run_workers_bench(
+            analysis, image, workers, books, args.limit, args.database_url, not args.own_pace
+        )
+    from app.proving.bench_ai import run_ai_bench
+
+    books = args.rate_books or 10
+    return run_ai_bench(analysis, image, cap=args.cap, books=books, rates=args.rates)
 
 
 def cmd_chaos(args: argparse.Namespace) -> int:
@@ -119,7 +135,22 @@ def add_tool_commands(add: Adder) -> None:
     )
     bench.add_argument("--cap", type=int, default=4, help="with --ai-latency: calls at once")
     bench.add_argument(
-        "--rate-books", type=int, default=10, help="with --ai-latency: books in the rate cases"
+        "--rate-books",
+        type=int,
+        help="with --ai-latency: books in the rate cases (10), or for each --workers run (16)",
+    )
+    bench.add_argument(
+        "--workers",
+        help="with --ai-latency: W1,W2,... worker processes sharing one store and one Gemini "
+        "limit (--database-url: on PostgreSQL through the Supabase adapter)",
+    )
+    bench.add_argument(
+        "--limit", type=int, default=60, help="with --workers: image requests per rolling minute"
+    )
+    bench.add_argument(
+        "--own-pace",
+        action="store_true",
+        help="with --workers: each worker paces on its own (as before the shared pace)",
     )
     bench.add_argument(
         "--no-rates",

@@ -29,11 +29,12 @@ from pydantic import SecretStr
 
 from app.catalog import DEMO_CHILDREN, demo_photo, load_demo_catalog, place_demo_orders
 from app.config import Settings
-from app.domain import OrderItem, Personalization, Status
+from app.domain import Book, OrderItem, Personalization, Status
 from app.events import EventBus
 from app.orders.place import upload_photo
 from app.proving.fake_gemini import VALID_KEY, Call, FakeGemini, Latency
 from app.runtime import build_services
+from app.store.ports import BlobStore, OrderStore
 from app.worker.monitor import Monitor
 
 SETTLED = {Status.COMPLETED, Status.FAILED, Status.AWAITING_REVIEW}
@@ -113,6 +114,20 @@ def _settings(root: Path, fake: FakeGemini, **overrides: Any) -> Settings:
     )
 
 
+def place_bench_orders(
+    store: OrderStore, blobs: BlobStore, catalog: list[Book], books: int
+) -> list[OrderItem]:
+    """`books` paid orders, one book each, cycling through the demo books and children."""
+    items: list[OrderItem] = []
+    for n in range(books):
+        child = DEMO_CHILDREN[n % len(DEMO_CHILDREN)]
+        photo = upload_photo(blobs, f"bench-{n}", demo_photo(child.photo))
+        who = Personalization(child.name, child.age, child.gender, photo)
+        book = catalog[n % len(catalog)]
+        items += store.place_order(f"bench-{n}", [(book.id, who)], paid=True)[1]
+    return items
+
+
 def run_books(settings: Settings, fake: FakeGemini, books: int | None) -> Run:
     """Place paid orders (one per demo book, or `books` of them cycling through the demo
     books) and run a monitor until every one is settled."""
@@ -122,13 +137,7 @@ def run_books(settings: Settings, fake: FakeGemini, books: int | None) -> Run:
     if books is None:
         items = place_demo_orders(services.store, services.blobs, catalog)
     else:
-        items = []
-        for n in range(books):
-            child = DEMO_CHILDREN[n % len(DEMO_CHILDREN)]
-            photo = upload_photo(services.blobs, f"bench-{n}", demo_photo(child.photo))
-            who = Personalization(child.name, child.age, child.gender, photo)
-            book = catalog[n % len(catalog)]
-            items += services.store.place_order(f"bench-{n}", [(book.id, who)], paid=True)[1]
+        items = place_bench_orders(services.store, services.blobs, catalog, books)
     ids = {i.id for i in items}
     asyncio.run(Monitor(services).run_until_idle(ids))
     whole = time.monotonic() - started

@@ -92,7 +92,7 @@ class Backend:
     close: Callable[[], None] = lambda: None
 
 
-def _embedded(data: Path) -> Backend:
+def embedded_backend(data: Path) -> Backend:
     database = data / "pressroom.sqlite3"
     blobs = FolderBlobStore(data / "blobs")
 
@@ -104,7 +104,7 @@ def _embedded(data: Path) -> Backend:
     return Backend(store, blobs, {}, written, sqlite=database, close=store.close)
 
 
-def _postgres(data: Path, server_url: str, stack: contextlib.ExitStack) -> Backend:
+def postgres_backend(data: Path, server_url: str, stack: contextlib.ExitStack) -> Backend:
     from app.config import Settings
     from app.proving.fake_supabase import SERVICE_KEY, FakeSupabase
     from app.store import open_stores
@@ -175,7 +175,7 @@ def _worker_env(data: Path, fake: FakeGemini, name: str) -> dict[str, str]:
     }
 
 
-def _start(
+def start_worker(
     data: Path, fake: FakeGemini, name: str, extra: dict[str, str]
 ) -> subprocess.Popen[bytes]:
     with open(data / f"{name}.log", "wb") as log:  # the child keeps its own handle
@@ -197,7 +197,11 @@ def run_chaos(plan: ChaosPlan, data: Path | None = None, database_url: str | Non
     ):
         folder = data or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
-        backend = _postgres(folder, database_url, stack) if database_url else _embedded(folder)
+        backend = (
+            postgres_backend(folder, database_url, stack)
+            if database_url
+            else embedded_backend(folder)
+        )
         stack.callback(backend.close)
         return _run(plan, folder, backend, "PostgreSQL" if database_url else "the embedded store")
 
@@ -221,7 +225,8 @@ def _run(plan: ChaosPlan, data: Path, backend: Backend, where: str) -> int:
     started = time.monotonic()
     with FakeGemini(plan.faults) as fake:
         workers = {
-            f"chaos-{n}": _start(data, fake, f"chaos-{n}", backend.env) for n in range(plan.workers)
+            f"chaos-{n}": start_worker(data, fake, f"chaos-{n}", backend.env)
+            for n in range(plan.workers)
         }
         cut_after = plan.kill_after_answers if backend.cut else None  # once, early on
         cut = 0
@@ -251,7 +256,7 @@ def _run(plan: ChaosPlan, data: Path, backend: Backend, where: str) -> int:
                     kills += 1
                     name = f"chaos-{spawned}"
                     spawned += 1
-                    workers[name] = _start(data, fake, name, backend.env)
+                    workers[name] = start_worker(data, fake, name, backend.env)
                     next_kill = now + plan.kill_every
                     answers_at_kill = answers
                 time.sleep(0.2)

@@ -103,3 +103,51 @@ def test_a_learned_rate_grows_a_tenth_after_a_whole_window_without_a_cut() -> No
     whole = embedded_pace.take(db, now + 61, MODEL, None, 60.0, "w", None)
     grown = embedded_pace.report(db, now + 61, MODEL, whole.call_id, "ok", None, 60.0)
     assert grown.rate == pytest.approx(33.0)
+
+
+def test_two_workers_on_one_store_keep_one_configured_rate_at_gemini(tmp_path: Path) -> None:
+    """Through the wiring a worker uses (make_provider with its store), two providers with
+    PRESSROOM_GEMINI_IMAGE_RPM=120 send 120 a minute together; each on its own would send
+    twice that (the control)."""
+    from app.ai.gemini import GeminiProvider
+    from app.config import Settings
+    from app.proving.fake_gemini import VALID_KEY, FakeGemini
+    from app.runtime import make_provider
+    from tests.unit.ai.test_gemini import COVER, task
+
+    def arrivals(shared: bool) -> list[float]:
+        store = EmbeddedOrderStore(tmp_path / f"{shared}" / "pressroom.sqlite3")
+        with FakeGemini() as fake:
+            settings = Settings(
+                GOOGLE_AI_API_KEY=VALID_KEY,
+                GEMINI_BASE_URL=fake.url,  # type: ignore[call-arg]
+                gemini_image_rpm=120,
+                gemini_shared_pace=shared,
+            )
+            workers = [make_provider(settings, store) for _ in range(2)]
+            assert all(isinstance(w, GeminiProvider) for w in workers)
+
+            async def both() -> None:
+                await asyncio.gather(
+                    *(
+                        w.personalize_page(task(COVER, f"page {n}"))
+                        for w in workers
+                        for n in range(3)
+                    )
+                )
+                for w in workers:
+                    await w.aclose()  # type: ignore[attr-defined]
+
+            asyncio.run(both())
+            images = sorted(c.arrived for c in fake.calls if c.kind == "image")
+        store.close()
+        return images
+
+    interval = 60 / (120 * PACE_MARGIN)
+    shared = arrivals(True)
+    assert len(shared) == 6
+    # each request reaches Gemini with its own preparation time (hence the margin): the
+    # starts are the store's, spaced exactly; the arrivals keep the rate on average
+    assert (shared[-1] - shared[0]) / 5 >= interval * 0.9, shared
+    alone = arrivals(False)
+    assert min(b - a for a, b in itertools.pairwise(alone)) < interval / 2  # both at once
