@@ -319,8 +319,14 @@ class Claim:
 # The shared Gemini pace's policy (app/ai/limiter.py, app/store/embedded_pace.py,
 # migrations/0016_shared_pace.sql): paced a hair under the rate, since requests reach the
 # server with some jitter; a 429 is read as the rate only with this many calls in its window.
+# Until a rate is known the pace probes: one call a second, twice as many every 5 s
+# without a 429 (so in a minute it no longer holds anything back). Spread out like this,
+# the first 429 comes back before the next calls are sent, where an unpaced start sends
+# every worker's calls at once and all of those beyond the limit are refused.
 PACE_MARGIN = 0.98
 PACE_EVIDENCE = 20
+PACE_PROBE_PER_MINUTE = 60.0
+PACE_PROBE_DOUBLING_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -331,7 +337,7 @@ class PaceSlot:
     call_id: int
     wait: float  # seconds from now until the call may start
     epoch: int  # the pace's cuts when the slot was given: a later cut voids the slot
-    rate: float | None  # calls per window the pace runs at; None: unpaced
+    rate: float | None  # calls per window the pace runs at (the probe's while none is known)
 
 
 @dataclass(frozen=True)

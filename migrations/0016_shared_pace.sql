@@ -16,6 +16,7 @@ create table if not exists public.pressroom_ai_pace (
     learned_rate double precision,
     rate_since timestamptz not null default 'epoch',
     last_cut timestamptz not null default 'epoch',
+    probe_since timestamptz,  -- while no rate is known: since when the pace probes
     epoch integer not null default 0
 );
 create table if not exists public.pressroom_ai_calls (
@@ -41,7 +42,8 @@ grant all on public.pressroom_ai_pace, public.pressroom_ai_calls to service_role
 grant usage on sequence public.pressroom_ai_calls_id_seq to service_role;
 
 -- A start for one call of `model_name`: now, or when the pace and any pause allow (then
--- 'held' until confirmed). With `held_id`/`held_epoch` (a slot given earlier, waited for):
+-- 'held' until confirmed); while no rate is known, at a probe rate that doubles every
+-- `probe_doubling` seconds from `probe_start` a minute. With `held_id`/`held_epoch` (a slot given earlier, waited for):
 -- the same slot, now sent, when no cut came meanwhile, else a new one. `per_window` is the
 -- configured ceiling (0: none).
 create or replace function public.pressroom_pace_take(
@@ -49,6 +51,8 @@ create or replace function public.pressroom_pace_take(
     per_window double precision,
     window_seconds double precision,
     margin double precision,
+    probe_start double precision,
+    probe_doubling double precision,
     holder text,
     held_id bigint default null,
     held_epoch integer default null
@@ -66,6 +70,14 @@ begin
     insert into pressroom_ai_pace (model) values (model_name) on conflict do nothing;
     select * into p from pressroom_ai_pace where model = model_name for update;
     rate_ := least(nullif(per_window, 0), p.learned_rate);  -- least() skips nulls
+    if rate_ is null then  -- no rate known: probe, from the first call or after a quiet window
+        if p.probe_since is null or now_ - p.next_start > make_interval(secs => window_seconds) then
+            update pressroom_ai_pace set probe_since = now_ where model = model_name;
+            p.probe_since := now_;
+        end if;
+        rate_ := probe_start * power(2, least(30, floor(
+            extract(epoch from now_ - p.probe_since) / probe_doubling)));
+    end if;
     if held_id is not null then
         if p.epoch = held_epoch and now_ >= p.paused_until then
             update pressroom_ai_calls set outcome = 'flight' where id = held_id;
@@ -76,12 +88,10 @@ begin
     end if;
     delete from pressroom_ai_calls
     where model = model_name and started_at < now_ - make_interval(secs => 2 * window_seconds);
-    start_ := greatest(now_, p.paused_until, case when rate_ is null then now_ else p.next_start end);
-    if rate_ is not null then
-        update pressroom_ai_pace
-        set next_start = start_ + make_interval(secs => window_seconds / (rate_ * margin))
-        where model = model_name;
-    end if;
+    start_ := greatest(now_, p.paused_until, p.next_start);
+    update pressroom_ai_pace
+    set next_start = start_ + make_interval(secs => window_seconds / (rate_ * margin))
+    where model = model_name;
     insert into pressroom_ai_calls (model, started_at, holder, outcome)
     values (model_name, start_, holder, case when start_ > now_ then 'held' else 'flight' end)
     returning id into new_id;
@@ -134,7 +144,8 @@ begin
                 last_cut = now_,
                 rate_since = now_,
                 learned_rate = case when taken >= min_evidence then taken else a.learned_rate end,
-                next_start = a.paused_until
+                next_start = a.paused_until,
+                probe_since = null
             where a.model = model_name returning * into p;
         end if;
     else
@@ -143,7 +154,7 @@ begin
     return query select p.learned_rate, greatest(0, extract(epoch from p.paused_until - now_))::double precision, cut;
 end $$;
 
-revoke all on function public.pressroom_pace_take(text, double precision, double precision, double precision, text, bigint, integer) from public, anon, authenticated;
-grant execute on function public.pressroom_pace_take(text, double precision, double precision, double precision, text, bigint, integer) to service_role;
+revoke all on function public.pressroom_pace_take(text, double precision, double precision, double precision, double precision, double precision, text, bigint, integer) from public, anon, authenticated;
+grant execute on function public.pressroom_pace_take(text, double precision, double precision, double precision, double precision, double precision, text, bigint, integer) to service_role;
 revoke all on function public.pressroom_pace_report(text, bigint, text, double precision, double precision, integer) from public, anon, authenticated;
 grant execute on function public.pressroom_pace_report(text, bigint, text, double precision, double precision, integer) to service_role;

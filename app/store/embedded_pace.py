@@ -7,7 +7,14 @@ from __future__ import annotations
 
 import sqlite3
 
-from app.domain import PACE_EVIDENCE, PACE_MARGIN, PaceNews, PaceSlot
+from app.domain import (
+    PACE_EVIDENCE,
+    PACE_MARGIN,
+    PACE_PROBE_DOUBLING_SECONDS,
+    PACE_PROBE_PER_MINUTE,
+    PaceNews,
+    PaceSlot,
+)
 
 PACE_SCHEMA = """
 create table if not exists ai_pace (
@@ -17,6 +24,7 @@ create table if not exists ai_pace (
     learned_rate real,
     rate_since real not null default 0,
     last_cut real not null default 0,
+    probe_since real,
     epoch integer not null default 0
 );
 create table if not exists ai_calls (
@@ -37,6 +45,17 @@ def _pace(db: sqlite3.Connection, model: str) -> sqlite3.Row:
     return row
 
 
+def _probe(db: sqlite3.Connection, pace: sqlite3.Row, now: float, window: float) -> float:
+    """The rate calls go out at while none is known (domain.PACE_PROBE_PER_MINUTE), from
+    the first call, or afresh after a window with none."""
+    since = pace["probe_since"]
+    if since is None or now - pace["next_start"] > window:
+        db.execute("update ai_pace set probe_since = ? where model = ?", (now, pace["model"]))
+        since = now
+    doublings = min(30, int((now - since) // PACE_PROBE_DOUBLING_SECONDS))
+    return float(PACE_PROBE_PER_MINUTE * 2**doublings)
+
+
 def take(
     db: sqlite3.Connection,
     now: float,
@@ -48,17 +67,16 @@ def take(
 ) -> PaceSlot:
     pace = _pace(db, model)
     rates = [r for r in (per_window or None, pace["learned_rate"]) if r]
-    rate = min(rates) if rates else None
+    rate = min(rates) if rates else _probe(db, pace, now, window)
     if held is not None:
         if pace["epoch"] == held.epoch and now >= pace["paused_until"]:
             db.execute("update ai_calls set outcome = 'flight' where id = ?", (held.call_id,))
             return PaceSlot(held.call_id, 0.0, pace["epoch"], rate)
         db.execute("delete from ai_calls where id = ?", (held.call_id,))
     db.execute("delete from ai_calls where model = ? and started_at < ?", (model, now - 2 * window))
-    start = max(now, pace["paused_until"], pace["next_start"] if rate else now)
-    if rate:
-        next_start = start + window / (rate * PACE_MARGIN)
-        db.execute("update ai_pace set next_start = ? where model = ?", (next_start, model))
+    start = max(now, pace["paused_until"], pace["next_start"])
+    next_start = start + window / (rate * PACE_MARGIN)
+    db.execute("update ai_pace set next_start = ? where model = ?", (next_start, model))
     cursor = db.execute(
         "insert into ai_calls(model, started_at, holder, outcome) values (?, ?, ?, ?)",
         (model, start, holder, "held" if start > now else "flight"),
@@ -102,7 +120,7 @@ def report(
             learned = float(taken) if taken >= PACE_EVIDENCE else pace["learned_rate"]
             db.execute(
                 "update ai_pace set epoch = epoch + 1, last_cut = ?, rate_since = ?, "
-                "learned_rate = ?, next_start = paused_until where model = ?",
+                "learned_rate = ?, next_start = paused_until, probe_since = null where model = ?",
                 (now, now, learned, model),
             )
     else:

@@ -6,7 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.domain import PACE_EVIDENCE, PACE_MARGIN, PaceNews, PaceSlot
+from app.domain import (
+    PACE_EVIDENCE,
+    PACE_MARGIN,
+    PACE_PROBE_DOUBLING_SECONDS,
+    PACE_PROBE_PER_MINUTE,
+    PaceNews,
+    PaceSlot,
+)
 
 
 class SupabasePaceMixin:
@@ -26,6 +33,8 @@ class SupabasePaceMixin:
             "per_window": per_window or 0,
             "window_seconds": window,
             "margin": PACE_MARGIN,
+            "probe_start": PACE_PROBE_PER_MINUTE,
+            "probe_doubling": PACE_PROBE_DOUBLING_SECONDS,
             "holder": holder,
             "held_id": held.call_id if held else None,
             "held_epoch": held.epoch if held else None,

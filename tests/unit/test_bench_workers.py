@@ -19,7 +19,7 @@ def test_the_first_minute_and_the_last_part_minute_are_left_out() -> None:
     figures = pace_figures(burst + paced + refused + judges, 60, "")
     assert figures.minutes == [60, 60]  # [60, 120) and [120, 180); [180, 209] is not whole
     assert figures.share == 1.0
-    assert figures.refused == 2 and figures.calls == 252
+    assert figures.refused == 2 and figures.refused_first_minute == 1 and figures.calls == 252
 
 
 def test_a_run_shorter_than_two_minutes_has_no_busy_middle() -> None:

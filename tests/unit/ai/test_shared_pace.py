@@ -47,7 +47,7 @@ def test_a_429_holds_this_worker_for_the_stores_pause(tmp_path: Path) -> None:
     store = EmbeddedOrderStore(tmp_path / "pressroom.sqlite3")
 
     async def go() -> None:
-        limiter = shared_limiter(store, None)
+        limiter = shared_limiter(store, 6000)  # a ceiling far above the limit found
         for _ in range(20):
             await limiter.release(await limiter.acquire(), Outcome.OK)
         refused = await limiter.acquire()
