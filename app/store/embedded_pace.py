@@ -25,6 +25,7 @@ create table if not exists ai_pace (
     rate_since real not null default 0,
     last_cut real not null default 0,
     probe_since real,
+    cut_started real,
     epoch integer not null default 0
 );
 create table if not exists ai_calls (
@@ -85,6 +86,10 @@ def take(
     return PaceSlot(cursor.lastrowid, start - now, pace["epoch"], rate)
 
 
+def _counted(cut_started: float | None, started: float, window: float) -> bool:
+    return cut_started is not None and cut_started - window < started <= cut_started
+
+
 def report(
     db: sqlite3.Connection,
     now: float,
@@ -117,11 +122,23 @@ def report(
                 "and started_at > ? and started_at <= ?",
                 (model, started - window, started),
             ).fetchone()[0]
-            learned = float(taken) if taken >= PACE_EVIDENCE else pace["learned_rate"]
+            read = taken >= PACE_EVIDENCE
             db.execute(
                 "update ai_pace set epoch = epoch + 1, last_cut = ?, rate_since = ?, "
-                "learned_rate = ?, next_start = paused_until, probe_since = null where model = ?",
-                (now, now, learned, model),
+                "learned_rate = ?, cut_started = ?, next_start = paused_until, "
+                "probe_since = null where model = ?",
+                (
+                    now,
+                    now,
+                    taken if read else pace["learned_rate"],
+                    started if read else None,
+                    model,
+                ),
+            )
+        elif started is not None and _counted(pace["cut_started"], started, window):
+            # in flight when the window was read, so counted, yet refused: not taken
+            db.execute(
+                "update ai_pace set learned_rate = learned_rate - 1 where model = ?", (model,)
             )
     else:
         db.execute("delete from ai_calls where id = ?", (call_id,))

@@ -75,19 +75,24 @@ def test_a_429_pauses_every_worker_and_teaches_them_the_rate_once_per_episode(
     ceiling = 6000.0  # configured far above the limit, which is found
     taken_and_answered(store, "worker-0", 24, ceiling)
     first = store.pace_take(MODEL, ceiling, WINDOW, "worker-0")
-    late = second.pace_take(MODEL, ceiling, WINDOW, "worker-1")  # sent before the cut
+    late = second.pace_take(MODEL, ceiling, WINDOW, "worker-1")
     assert first.rate == ceiling  # nothing learned yet
-
     time.sleep(max(first.wait, late.wait))
-    news = store.pace_report(MODEL, first.call_id, "rate limited", 3.0, WINDOW)
-    assert news.cut and news.rate == 24  # the window held 24 taken (the refused one is not)
+    first = store.pace_take(MODEL, ceiling, WINDOW, "worker-0", held=first)  # both sent
+    late = second.pace_take(MODEL, ceiling, WINDOW, "worker-1", held=late)
+
+    # the later call's 429 comes back first: the window before it held 24 answered calls
+    # and the earlier one, still in flight
+    news = second.pace_report(MODEL, late.call_id, "rate limited", 3.0, WINDOW)
+    assert news.cut and news.rate == 25
     assert news.paused_for == pytest.approx(3.0, abs=0.5)
-    again = second.pace_report(MODEL, late.call_id, "rate limited", 3.0, WINDOW)
-    assert not again.cut and again.rate == 24  # the same episode: one cut
+    again = store.pace_report(MODEL, first.call_id, "rate limited", 3.0, WINDOW)
+    assert not again.cut  # the same episode: one cut
+    assert again.rate == 24  # the call in flight was counted, and was refused: taken back
 
     held = second.pace_take(MODEL, ceiling, WINDOW, "worker-1")
     assert held.wait == pytest.approx(3.0, abs=0.5) and held.rate == 24  # paused for everyone
-    assert held.epoch == first.epoch + 1
+    assert held.epoch == late.epoch + 1
     second.close()
 
 
