@@ -175,7 +175,7 @@ class Dispatcher:
         item = self.store.get_item(item_id)
         book = self.store.item_book(item_id)
         title = replace_hero_name(book.title, book.hero_name, item.personalization.child_name)
-        try:  # the cover as published (app.pipeline.publish.storage_keys)
+        try:  # the cover as published (app.store.item_files.storage_keys)
             cover = self.blobs.get(f"covers/{item.customer_id}/{item.id}.jpg")
         except BlobNotFound:
             cover = None

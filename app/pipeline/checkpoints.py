@@ -6,25 +6,23 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from app.store.item_files import (  # noqa: F401 - the names checkpoints are kept under
+    APPROVED,
+    CHILD_ANALYSIS,
+    COVER,
+    COVER_ANALYSIS,
+    INSTRUCTIONS,
+    PDF,
+    PREFLIGHT,
+    PRINT_COVER,
+    PRINT_INTERIOR,
+    PROMPTS,
+    PROVENANCE,
+    QUALITY,
+    QUALITY_TARGETS,
+    page_name,
+)
 from app.store.ports import BlobNotFound, BlobStore
-
-COVER_ANALYSIS = "cover-analysis.json"
-CHILD_ANALYSIS = "child-analysis.json"
-PROMPTS = "prompts.json"
-COVER = "cover.jpg"
-PDF = "book.pdf"
-PROVENANCE = "provenance.json"
-APPROVED = "approved.json"
-INSTRUCTIONS = "instructions.json"
-QUALITY = "quality.json"  # the quality gate's report
-PRINT_INTERIOR = "print-interior.pdf"  # for the printer profile (app/print), when not digital
-PRINT_COVER = "print-cover.pdf"
-PREFLIGHT = "preflight.json"  # preflight's reports on the two print files
-QUALITY_TARGETS = "quality-targets.json"  # its checks per image, kept while the image is
-
-
-def page_name(index: int) -> str:
-    return f"pages/{index:03d}.jpg"
 
 
 class Checkpoints:

@@ -5,27 +5,9 @@ from __future__ import annotations
 
 from app.customer_texts import BOOK_READY_BODY, text
 from app.domain import Claim, OrderItem
-from app.pipeline.checkpoints import COVER, PDF, PRINT_COVER, PRINT_INTERIOR, Checkpoints
+from app.pipeline.checkpoints import COVER, PDF, Checkpoints
+from app.store.item_files import PRINT_FILES, print_key, storage_keys
 from app.store.ports import BlobStore, ItemLinks, OrderStore
-
-
-def storage_keys(item: OrderItem) -> tuple[str, str]:
-    """(cover key, pdf key) as the mobile app expects them."""
-    return f"covers/{item.customer_id}/{item.id}.jpg", f"books/{item.customer_id}/{item.id}.pdf"
-
-
-PRINT_FILES = (("interior", PRINT_INTERIOR), ("cover", PRINT_COVER))  # kind, checkpoint
-
-
-def print_key(pdf_key: str, kind: str) -> str:
-    """Where a printer profile's file is published, beside the reading PDF."""
-    return pdf_key.removesuffix(".pdf") + f"-{kind}.pdf"
-
-
-def published_keys(item: OrderItem) -> list[str]:
-    """Every file publishing may have written for the item: cover, PDF and print files."""
-    cover_key, pdf_key = storage_keys(item)
-    return [cover_key, pdf_key] + [print_key(pdf_key, kind) for kind, _ in PRINT_FILES]
 
 
 def publish_item(

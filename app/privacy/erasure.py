@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from app.domain import BadInput, OrderItem, PressroomError, Status, TransientError
-from app.pipeline.publish import published_keys
 from app.privacy.likeness import likeness_key
+from app.store.item_files import published_keys
 from app.store.ports import BlobStore, Erasure, OrderStore
 
 STOPPED = "stopped before it was made: its data is being erased at the customer's request"

@@ -22,9 +22,8 @@ from datetime import UTC, datetime, timedelta
 
 from app.config import Settings
 from app.domain import OrderItem
-from app.pipeline.checkpoints import CHILD_ANALYSIS
-from app.pipeline.publish import published_keys
 from app.privacy.likeness import likeness_key
+from app.store.item_files import CHILD_ANALYSIS, published_keys
 from app.store.ports import BlobNotFound, BlobStore, OrderStore
 
 PAGE = 200

@@ -12,11 +12,11 @@ from PIL import Image
 from app.domain import OrderItem, Stage
 from app.notify.dispatcher import delivery_line
 from app.pipeline import checkpoints as ck
-from app.pipeline.publish import storage_keys
 from app.privacy.likeness import NEEDS_PHOTO, erased_sentence, likeness_key
 from app.quality.report import QualityReport
 from app.reports.timeline import Timeline, item_timeline
 from app.runtime import JobServices
+from app.store.item_files import storage_keys
 from app.store.ports import BlobNotFound, BlobStore
 from app.ui.images import preview_png
 

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from app.domain import Book, Claim, Page, Personalization, Status
-from app.pipeline.publish import published_keys
 from app.privacy.retention import sweep
+from app.store.item_files import published_keys
 from tests.integration.conftest import Backend
 
 PHOTO = b"\xff\xd8 a child's face \xff\xd9"
