@@ -20,6 +20,7 @@ import dataclasses
 import logging
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -147,6 +148,8 @@ def run_workers_bench(
     shared: bool = True,
 ) -> int:
     logging.getLogger("app.events").setLevel(logging.ERROR)
+    # a bench stopped with SIGTERM stops its workers too (they run in their own sessions)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     where = "PostgreSQL (Supabase adapter)" if database_url else "the embedded store"
     pace = (
         "one shared pace"
