@@ -17,7 +17,7 @@ create table if not exists public.pressroom_ai_pace (
     rate_since timestamptz not null default 'epoch',
     last_cut timestamptz not null default 'epoch',
     probe_since timestamptz,  -- while no rate is known: since when the pace probes
-    cut_started timestamptz,  -- the start of the 429 the learned rate was read before
+    cut_started timestamptz,  -- the start of the 429 whose window the learned rate counts
     epoch integer not null default 0
 );
 create table if not exists public.pressroom_ai_calls (
@@ -101,9 +101,10 @@ end $$;
 
 -- What became of call `call_id`: 'ok' counts it as taken; 'rate limited' pauses every worker
 -- for the retry delay and, on the first 429 of an episode (the call started after the
--- last cut), learns the rate from the calls taken in the window before it (with at least
--- `min_evidence` of them) and voids the slots given so far (a later 429 of the same
--- episode for a call counted in that window takes it back out); 'other' forgets it. A learned
+-- last cut), learns the rate from the calls sent from a window before it up to now (with
+-- at least `min_evidence` of them; a request may reach Google after one sent later, so
+-- every call sent before the cut is counted) and voids the slots given so far; each later
+-- 429 of the same episode takes its call back out of that count; 'other' forgets it. A learned
 -- rate grows a tenth after each whole window without a cut, so a limit that grows is found.
 create or replace function public.pressroom_pace_report(
     model_name text,
@@ -140,7 +141,7 @@ begin
             cut := true;
             select count(*) into taken from pressroom_ai_calls c
             where c.model = model_name and c.outcome in ('flight', 'ok')
-              and c.started_at > started - win and c.started_at <= started;
+              and c.started_at > started - win;
             update pressroom_ai_pace a set
                 epoch = a.epoch + 1,
                 last_cut = now_,
@@ -150,9 +151,8 @@ begin
                 next_start = a.paused_until,
                 probe_since = null
             where a.model = model_name returning * into p;
-        elsif started is not null and started <= p.cut_started
-              and started > p.cut_started - win then
-            -- in flight when the window was read, so counted, yet refused: not taken
+        elsif started is not null and started > p.cut_started - win then
+            -- sent before the cut, so counted, yet refused: not taken
             update pressroom_ai_pace a set learned_rate = a.learned_rate - 1
             where a.model = model_name returning * into p;
         end if;

@@ -87,7 +87,7 @@ def take(
 
 
 def _counted(cut_started: float | None, started: float, window: float) -> bool:
-    return cut_started is not None and cut_started - window < started <= cut_started
+    return cut_started is not None and started > cut_started - window
 
 
 def report(
@@ -119,8 +119,8 @@ def report(
             cut = True
             taken = db.execute(
                 "select count(*) from ai_calls where model = ? and outcome in ('flight', 'ok') "
-                "and started_at > ? and started_at <= ?",
-                (model, started - window, started),
+                "and started_at > ?",
+                (model, started - window),
             ).fetchone()[0]
             read = taken >= PACE_EVIDENCE
             db.execute(
@@ -136,7 +136,7 @@ def report(
                 ),
             )
         elif started is not None and _counted(pace["cut_started"], started, window):
-            # in flight when the window was read, so counted, yet refused: not taken
+            # sent before the cut, so counted, yet refused: not taken
             db.execute(
                 "update ai_pace set learned_rate = learned_rate - 1 where model = ?", (model,)
             )

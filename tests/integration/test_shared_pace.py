@@ -190,3 +190,20 @@ def test_threads_of_many_workers_share_the_postgres_pace(pg_url: str, tmp_path: 
     interval = WINDOW / (600 * PACE_MARGIN)
     assert len(starts) == 30
     assert all(b - a == pytest.approx(interval, abs=1e-3) for a, b in itertools.pairwise(starts))
+
+
+def test_a_call_sent_after_the_refused_one_and_taken_counts(backend: Backend) -> None:
+    """Requests overtake each other on the way to Google: the one sent later may arrive
+    first and be taken. Every call sent before the cut is counted, and each later refusal of
+    that episode takes its call back out."""
+    store = backend.store
+    ceiling = 6000.0
+    taken_and_answered(store, "w", 24, ceiling)
+    refused = store.pace_take(MODEL, ceiling, WINDOW, "w")
+    overtook = store.pace_take(MODEL, ceiling, WINDOW, "w")
+    time.sleep(max(refused.wait, overtook.wait))
+    refused = store.pace_take(MODEL, ceiling, WINDOW, "w", held=refused)
+    overtook = store.pace_take(MODEL, ceiling, WINDOW, "w", held=overtook)
+    store.pace_report(MODEL, overtook.call_id, "ok", None, WINDOW)
+    news = store.pace_report(MODEL, refused.call_id, "rate limited", 1.0, WINDOW)
+    assert news.cut and news.rate == 25
