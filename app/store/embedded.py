@@ -22,8 +22,6 @@ from app.domain import (
     Notification,
     Order,
     OrderItem,
-    PaceNews,
-    PaceSlot,
     Personalization,
     PressroomError,
     Stage,
@@ -46,6 +44,7 @@ from app.store.embedded_connection import SqliteFile
 from app.store.embedded_faults import speaking
 from app.store.embedded_figures import shop_figures
 from app.store.embedded_outbox import OUTBOX_SCHEMA, OutboxMixin
+from app.store.embedded_pace import PaceMixin
 from app.store.embedded_schema import LATE_SCHEMA, SCHEMA, upgrade
 from app.store.ports import READY_TITLE, Erasure, ItemLinks, ShopFigures
 
@@ -62,7 +61,7 @@ def _new_id() -> str:
 
 
 @speaking
-class EmbeddedOrderStore(SqliteFile, OutboxMixin):
+class EmbeddedOrderStore(SqliteFile, OutboxMixin, PaceMixin):
     """OrderStore on SQLite. Safe to share between threads and processes."""
 
     def _create_schema(self) -> None:
@@ -375,25 +374,6 @@ class EmbeddedOrderStore(SqliteFile, OutboxMixin):
         if self.read_only:
             return
         embedded_erasure.compact(self._conn())
-
-    # -- the shared Gemini pace (embedded_pace) ----------------------------------------
-    def pace_take(
-        self,
-        model: str,
-        per_window: float | None,
-        window: float,
-        holder: str,
-        held: PaceSlot | None = None,
-    ) -> PaceSlot:
-        with self._tx() as db:
-            return embedded_pace.take(db, self._clock(), model, per_window, window, holder, held)
-
-    def pace_report(
-        self, model: str, call_id: int, outcome: str, retry_after: float | None, window: float
-    ) -> PaceNews:
-        with self._tx() as db:
-            now = self._clock()
-            return embedded_pace.report(db, now, model, call_id, outcome, retry_after, window)
 
     def count_by_status(self) -> dict[Status, int]:
         rows = (

@@ -6,6 +6,8 @@ one machine), on the wall clock every process of that machine shares. A call is 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 from app.domain import (
     PACE_EVIDENCE,
@@ -144,3 +146,30 @@ def report(
         db.execute("delete from ai_calls where id = ?", (call_id,))
     after = _pace(db, model)
     return PaceNews(after["learned_rate"], max(0.0, after["paused_until"] - now), cut)
+
+
+class PaceMixin:
+    """The pace half of EmbeddedOrderStore's port (it provides _tx and _clock)."""
+
+    _clock: Callable[[], float]
+
+    def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
+        raise NotImplementedError
+
+    def pace_take(
+        self,
+        model: str,
+        per_window: float | None,
+        window: float,
+        holder: str,
+        held: PaceSlot | None = None,
+    ) -> PaceSlot:
+        with self._tx() as db:
+            return take(db, self._clock(), model, per_window, window, holder, held)
+
+    def pace_report(
+        self, model: str, call_id: int, outcome: str, retry_after: float | None, window: float
+    ) -> PaceNews:
+        with self._tx() as db:
+            now = self._clock()
+            return report(db, now, model, call_id, outcome, retry_after, window)
