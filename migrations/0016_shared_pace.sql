@@ -149,7 +149,8 @@ begin
                 learned_rate = case when taken >= min_evidence then taken else a.learned_rate end,
                 cut_started = case when taken >= min_evidence then started end,
                 next_start = a.paused_until,
-                probe_since = null
+                -- a 429 with too few calls behind it says nothing of the rate: probe on
+                probe_since = case when taken >= min_evidence then null else a.probe_since end
             where a.model = model_name returning * into p;
         elsif started is not null and started > p.cut_started - win then
             -- sent before the cut, so counted, yet refused: not taken

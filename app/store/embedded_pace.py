@@ -128,12 +128,13 @@ def report(
             db.execute(
                 "update ai_pace set epoch = epoch + 1, last_cut = ?, rate_since = ?, "
                 "learned_rate = ?, cut_started = ?, next_start = paused_until, "
-                "probe_since = null where model = ?",
-                (
+                "probe_since = ? where model = ?",
+                (  # a 429 with too few calls behind it says nothing of the rate: probe on
                     now,
                     now,
                     taken if read else pace["learned_rate"],
                     started if read else None,
+                    None if read else pace["probe_since"],
                     model,
                 ),
             )
