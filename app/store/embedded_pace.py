@@ -10,6 +10,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 
 from app.domain import (
+    PACE_CATCH_UP,
     PACE_EVIDENCE,
     PACE_MARGIN,
     PACE_PROBE_DOUBLING_SECONDS,
@@ -59,6 +60,19 @@ def _probe(db: sqlite3.Connection, pace: sqlite3.Row, now: float, window: float)
     return float(PACE_PROBE_PER_MINUTE * 2**doublings)
 
 
+def _log_bounds(db: sqlite3.Connection, model: str, rate: float, window: float) -> list[float]:
+    """The window's own log: no start before the last one given (so the check below holds
+    for every later window too), nor before the window holds room for one more, which is
+    when the newest `limit`-th start leaves it."""
+    limit = max(1, int(rate * PACE_MARGIN))
+    last = db.execute("select max(started_at) from ai_calls where model = ?", (model,)).fetchone()
+    row = db.execute(
+        "select started_at from ai_calls where model = ? order by started_at desc limit 1 offset ?",
+        (model, limit - 1),
+    ).fetchone()
+    return [last[0] or 0.0, row[0] + window if row is not None else 0.0]
+
+
 def take(
     db: sqlite3.Connection,
     now: float,
@@ -77,8 +91,15 @@ def take(
             return PaceSlot(held.call_id, 0.0, pace["epoch"], rate)
         db.execute("delete from ai_calls where id = ?", (held.call_id,))
     db.execute("delete from ai_calls where model = ? and started_at < ?", (model, now - 2 * window))
-    start = max(now, pace["paused_until"], pace["next_start"])
-    next_start = start + window / (rate * PACE_MARGIN)
+    learned = pace["learned_rate"] is not None and rate == pace["learned_rate"]
+    catch_up = PACE_CATCH_UP * window if learned else 0.0
+    start = max(
+        now,
+        pace["paused_until"],
+        pace["next_start"] - catch_up,
+        *_log_bounds(db, model, rate, window),
+    )
+    next_start = max(pace["next_start"], start) + window / (rate * PACE_MARGIN)
     db.execute("update ai_pace set next_start = ? where model = ?", (next_start, model))
     cursor = db.execute(
         "insert into ai_calls(model, started_at, holder, outcome) values (?, ?, ?, ?)",
@@ -125,6 +146,7 @@ def report(
                 (model, started - window),
             ).fetchone()[0]
             read = taken >= PACE_EVIDENCE
+            db.execute("delete from ai_calls where model = ? and outcome = 'held'", (model,))
             db.execute(
                 "update ai_pace set epoch = epoch + 1, last_cut = ?, rate_since = ?, "
                 "learned_rate = ?, cut_started = ?, next_start = paused_until, "

@@ -1,5 +1,5 @@
 """The Supabase store's shared Gemini pace: the SQL functions of
-migrations/0016_shared_pace.sql through PostgREST, on the database's clock (so the workers'
+migrations/0016_shared_pace.sql and 0017 through PostgREST, on the database's clock (so the workers'
 own clocks need not agree)."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.domain import (
+    PACE_CATCH_UP,
     PACE_EVIDENCE,
     PACE_MARGIN,
     PACE_PROBE_DOUBLING_SECONDS,
@@ -35,6 +36,7 @@ class SupabasePaceMixin:
             "margin": PACE_MARGIN,
             "probe_start": PACE_PROBE_PER_MINUTE,
             "probe_doubling": PACE_PROBE_DOUBLING_SECONDS,
+            "catch_up": PACE_CATCH_UP,
             "holder": holder,
             "held_id": held.call_id if held else None,
             "held_epoch": held.epoch if held else None,

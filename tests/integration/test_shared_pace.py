@@ -91,8 +91,12 @@ def test_a_429_pauses_every_worker_and_teaches_them_the_rate_once_per_episode(
     assert again.rate == 24  # the call in flight was counted, and was refused: taken back
 
     held = second.pace_take(MODEL, ceiling, WINDOW, "worker-1")
-    assert held.wait == pytest.approx(3.0, abs=0.5) and held.rate == 24  # paused for everyone
+    assert held.wait >= 2.5 and held.rate == 24  # paused for everyone
     assert held.epoch == late.epoch + 1
+    # and past the pause, until the window it learned from has room for 23 (the margin):
+    # when the oldest but one of its 24 calls leaves it
+    oldest_but_one = started_times(backend)[1]
+    assert time.time() + held.wait == pytest.approx(oldest_but_one + WINDOW, abs=0.5)
     second.close()
 
 
@@ -207,3 +211,36 @@ def test_a_call_sent_after_the_refused_one_and_taken_counts(backend: Backend) ->
     store.pace_report(MODEL, overtook.call_id, "ok", None, WINDOW)
     news = store.pace_report(MODEL, refused.call_id, "rate limited", 1.0, WINDOW)
     assert news.cut and news.rate == 25
+
+
+def test_at_a_learned_rate_the_pace_follows_the_windows_log_and_catches_up(
+    backend: Backend,
+) -> None:
+    """A burst (the probe's) fills the window, a 429 teaches its count: past the pause the
+    pace starts nothing until the burst ages out of the window, then takes the freed room
+    back at once (up to PACE_CATCH_UP of a window ahead of its even spacing), and no window
+    ever holds more starts than the learned rate allows."""
+    store, window = backend.store, 20.0  # nothing waits for it: the starts are planned
+    burst = []
+    for _ in range(24):
+        slot = store.pace_take(MODEL, 60000, window, "w")
+        burst.append(slot)
+        store.pace_report(MODEL, slot.call_id, "ok", None, window)
+    refused = store.pace_take(MODEL, 60000, window, "w")
+    news = store.pace_report(MODEL, refused.call_id, "rate limited", 0.5, window)
+    assert news.cut and news.rate == 24
+    old = started_times(backend)
+    planned = [store.pace_take(MODEL, 60000, window, "w").wait for _ in range(40)]
+    starts = started_times(backend)[len(old) :]
+
+    limit = int(24 * PACE_MARGIN)  # 23 a window
+    assert starts[0] == pytest.approx(old[len(old) - limit] + window, abs=1e-3)  # room, not 0.5 s
+    assert min(planned) > 0.5  # all after the pause
+    # each of the first takes the room of one burst call as it leaves the window (an even
+    # spacing would have sent one every 0.85 s), as far as the catch-up allows
+    caught_up = 11  # PACE_CATCH_UP of the window, at 0.85 s a call
+    for n in range(caught_up):
+        assert starts[n] == pytest.approx(old[n + 1] + window, abs=1e-3)
+    everything = old + starts
+    most = max(sum(1 for t in everything if s - window < t <= s) for s in starts)
+    assert most == limit

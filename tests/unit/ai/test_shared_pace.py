@@ -97,7 +97,10 @@ def test_a_learned_rate_grows_a_tenth_after_a_whole_window_without_a_cut() -> No
     news = embedded_pace.report(db, now, MODEL, slot.call_id, "rate limited", 2.0, 60.0)
     assert news.cut and news.rate == 30
     paced = embedded_pace.take(db, now, MODEL, None, 60.0, "w", None)
-    assert paced.wait == pytest.approx(2.0) and paced.rate == 30
+    starts = [r[0] for r in db.execute("select started_at from ai_calls order by started_at")]
+    # past the 2 s pause: the window it learned 30 from has room for 29 (the margin) once
+    # the oldest but one leaves it
+    assert paced.wait == pytest.approx(starts[1] + 60 - now) and paced.rate == 30
     later = embedded_pace.take(db, now + 59, MODEL, None, 60.0, "w", None)
     assert embedded_pace.report(db, now + 59, MODEL, later.call_id, "ok", None, 60.0).rate == 30
     whole = embedded_pace.take(db, now + 61, MODEL, None, 60.0, "w", None)
