@@ -4,7 +4,7 @@
 -- its even spacing by `catch_up` seconds. So the room a burst leaves as it ages out of the
 -- window (the probe's, or a pause's backlog) is taken back as it frees, where an even
 -- spacing never caught up on it. At a cut, the starts given for later leave the log (their
--- takers take again); a raise of the learned rate starts without the catch-up. The algorithm is the embedded store's (app/store/embedded_pace.py).
+-- takers take again). The algorithm is the embedded store's (app/store/embedded_pace.py).
 -- Safe to re-run.
 
 drop function if exists public.pressroom_pace_take(
@@ -74,19 +74,14 @@ begin
     return query select new_id, extract(epoch from start_ - now_)::double precision, p.epoch, rate_;
 end $$;
 
--- As in 0016, and at a cut the starts given for later leave the log; when the learned rate
--- is raised, the pace runs at its even spacing from then on, without its catch-up (the room
--- a raise opens all at once would go out together, and all of it beyond the limit be refused).
-drop function if exists public.pressroom_pace_report(
-    text, bigint, text, double precision, double precision, integer);
+-- As in 0016, and at a cut the starts given for later leave the log.
 create or replace function public.pressroom_pace_report(
     model_name text,
     call_id bigint,
     outcome text,
     retry_after double precision,
     window_seconds double precision,
-    min_evidence integer,
-    catch_up double precision
+    min_evidence integer
 ) returns table (pace_rate double precision, paused_seconds double precision, was_cut boolean)
 language plpgsql volatile security definer set search_path = public as $$
 #variable_conflict use_variable
@@ -103,8 +98,7 @@ begin
     if outcome = 'ok' then
         update pressroom_ai_calls c set outcome = 'ok' where c.id = call_id;
         if p.learned_rate is not null and now_ - p.rate_since >= win then
-            update pressroom_ai_pace a set learned_rate = a.learned_rate * 1.1, rate_since = now_,
-                next_start = greatest(a.next_start, now_ + catch_up * win)
+            update pressroom_ai_pace a set learned_rate = a.learned_rate * 1.1, rate_since = now_
             where a.model = model_name returning * into p;
         end if;
     elsif outcome = 'rate limited' then
@@ -142,5 +136,3 @@ end $$;
 
 revoke all on function public.pressroom_pace_take(text, double precision, double precision, double precision, double precision, double precision, double precision, text, bigint, integer) from public, anon, authenticated;
 grant execute on function public.pressroom_pace_take(text, double precision, double precision, double precision, double precision, double precision, double precision, text, bigint, integer) to service_role;
-revoke all on function public.pressroom_pace_report(text, bigint, text, double precision, double precision, integer, double precision) from public, anon, authenticated;
-grant execute on function public.pressroom_pace_report(text, bigint, text, double precision, double precision, integer, double precision) to service_role;

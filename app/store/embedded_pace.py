@@ -128,11 +128,9 @@ def report(
         db.execute("update ai_calls set outcome = 'ok' where id = ?", (call_id,))
         if pace["learned_rate"] is not None and now - pace["rate_since"] >= window:
             db.execute(
-                # from an even spacing: the room a raise opens at once, sent at once, would
-                # be refused beyond the limit all together
-                "update ai_pace set learned_rate = learned_rate * 1.1, rate_since = ?, "
-                "next_start = max(next_start, ?) where model = ?",
-                (now, now + PACE_CATCH_UP * window, model),
+                "update ai_pace set learned_rate = learned_rate * 1.1, rate_since = ? "
+                "where model = ?",
+                (now, model),
             )
     elif outcome == "rate limited":
         row = db.execute("select started_at from ai_calls where id = ?", (call_id,)).fetchone()

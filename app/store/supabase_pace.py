@@ -59,7 +59,6 @@ class SupabasePaceMixin:
             "retry_after": retry_after,
             "window_seconds": window,
             "min_evidence": PACE_EVIDENCE,
-            "catch_up": PACE_CATCH_UP,
         }
         row = self._rpc("pressroom_pace_report", args)[0]
         return PaceNews(row["pace_rate"], float(row["paused_seconds"]), bool(row["was_cut"]))
