@@ -328,9 +328,10 @@ PACE_EVIDENCE = 20
 PACE_PROBE_PER_MINUTE = 60.0
 PACE_PROBE_DOUBLING_SECONDS = 5.0
 # At a rate learned from a 429 the pace follows the window's own log (no more starts in any
-# window than the rate allows) and may run ahead of its even spacing by this share of a
-# window: the room a burst leaves as it ages out of the window (the probe's, or the pause's
-# backlog) is taken back as it frees, where an even spacing never catches up on it.
+# window than the rate allows) and, until that rate is first raised, may run ahead of its
+# even spacing by this share of a window: the room a burst leaves as it ages out of the
+# window (the probe's, or the pause's backlog) is taken back as it frees, where an even
+# spacing never catches up on it.
 PACE_CATCH_UP = 0.5
 
 

@@ -1,11 +1,12 @@
 -- Pressroom 0017: at a rate learned from a 429, the shared pace follows the window's own
 -- log (pressroom_ai_calls): no start before the last one given, nor before the window has
--- room for one more (the `limit`-th newest start plus the window), and it may run ahead of
--- its even spacing by `catch_up` seconds. So the room a burst leaves as it ages out of the
--- window (the probe's, or a pause's backlog) is taken back as it frees, where an even
--- spacing never caught up on it. At a cut, the starts given for later leave the log (their
--- takers take again). The algorithm is the embedded store's (app/store/embedded_pace.py).
--- Safe to re-run.
+-- room for one more (the `limit`-th newest start plus the window). Until the learned rate
+-- is first raised it may run ahead of its even spacing by `catch_up` of a window, so the
+-- room a burst leaves as it ages out of the window (the probe's, or a pause's backlog) is
+-- taken back as it frees, where an even spacing never caught up on it; the room a raise
+-- adds is probed at the even spacing, one call at a time. At a cut, the starts given for
+-- later leave the log (their takers take again). The algorithm is the embedded store's
+-- (app/store/embedded_pace.py). Safe to re-run.
 
 drop function if exists public.pressroom_pace_take(
     text, double precision, double precision, double precision, double precision,
@@ -46,7 +47,9 @@ begin
         end if;
         rate_ := probe_start * power(2, least(30, floor(
             extract(epoch from now_ - p.probe_since) / probe_doubling)));
-    elsif rate_ = p.learned_rate then
+    elsif rate_ = p.learned_rate and p.rate_since = p.last_cut then
+        -- catching up on what the cut's pause lost, until the rate is first raised: the
+        -- room a raise adds is probed at the even spacing, not in a burst
         ahead := make_interval(secs => catch_up * window_seconds);
     end if;
     if held_id is not null then

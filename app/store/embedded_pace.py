@@ -91,8 +91,12 @@ def take(
             return PaceSlot(held.call_id, 0.0, pace["epoch"], rate)
         db.execute("delete from ai_calls where id = ?", (held.call_id,))
     db.execute("delete from ai_calls where model = ? and started_at < ?", (model, now - 2 * window))
+    # catching up on what a cut's pause lost, until the learned rate is first raised: the
+    # room a raise adds is probed at the even spacing, one call at a time, not in a burst
+    # of which all past the limit would be refused
     learned = pace["learned_rate"] is not None and rate == pace["learned_rate"]
-    catch_up = PACE_CATCH_UP * window if learned else 0.0
+    recovering = learned and pace["rate_since"] == pace["last_cut"]
+    catch_up = PACE_CATCH_UP * window if recovering else 0.0
     start = max(
         now,
         pace["paused_until"],

@@ -106,6 +106,9 @@ def test_a_learned_rate_grows_a_tenth_after_a_whole_window_without_a_cut() -> No
     whole = embedded_pace.take(db, now + 61, MODEL, None, 60.0, "w", None)
     grown = embedded_pace.report(db, now + 61, MODEL, whole.call_id, "ok", None, 60.0)
     assert grown.rate == pytest.approx(33.0)
+    # and the room the raise adds is probed at the even spacing, not all at once
+    first, second = (embedded_pace.take(db, now + 61, MODEL, None, 60.0, "w", None) for _ in "ab")
+    assert second.wait - first.wait == pytest.approx(60 / (33 * PACE_MARGIN))
 
 
 def test_two_workers_on_one_store_keep_one_configured_rate_at_gemini(tmp_path: Path) -> None:
