@@ -86,6 +86,33 @@ class Settings(BaseSettings):
         description="every worker of the store keeps one pace per model (the limit is the "
         "project's): 429 delays, learned rates and the RPM settings are shared",
     )
+    # The Batch lane (app/ai/batch_lane.py): half the price, answered within 24 h
+    # (https://ai.google.dev/gemini-api/docs/batch-api)
+    ai_lane: Literal["live", "batch", "auto"] = Field(
+        default="live",
+        description="live: every call at once; batch: a book's calls as batch jobs at half "
+        "the price; auto: batch when the book is due at least batch_lane_hours from now",
+    )
+    batch_lane_hours: float = Field(
+        default=24.0,
+        gt=0,
+        description="auto: a book due at least this many hours from now goes to the batch "
+        "lane (Google's target turnaround is 24 h)",
+    )
+    promised_hours: float = Field(
+        default=48.0,
+        gt=0,
+        description="when a book is due after payment, for an order whose needed_by the "
+        "app left empty",
+    )
+    batch_poll_seconds: float = Field(
+        default=30.0, gt=0, description="how often a batch job's state is asked"
+    )
+    batch_linger_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="a book's calls to one model that come this close together go in one job",
+    )
     budget_per_item_usd: float | None = Field(
         default=None,
         ge=0,

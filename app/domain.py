@@ -272,6 +272,7 @@ class OrderItem:
     paid_at: datetime | None = None
     customer_name: str | None = None
     customer_email: str | None = None
+    needed_by: datetime | None = None  # when the shop's app says the book is needed
     # What the mobile app reads (the column generation_status): pending until claimed,
     # processing until completed, or failed. `pressroom_status` is Pressroom's own state.
     app_status: str | None = None

@@ -10,6 +10,7 @@ own outcome. Every HTTP attempt is recorded in the current item's usage ledger.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import socket
 import weakref
@@ -20,6 +21,7 @@ from google import genai
 from google.genai import errors, types
 from pydantic import BaseModel
 
+from app.ai.batch_lane import BatchFellBack, BatchLane, current_lane
 from app.ai.gemini_errors import (
     configuration_fault,
     is_aiohttp_error,
@@ -28,6 +30,7 @@ from app.ai.gemini_errors import (
     retry_delay,
 )
 from app.ai.gemini_images import References, header_size
+from app.ai.gemini_replies import last_image, parsed_as, raise_if_blocked, reply_text
 from app.ai.gemini_schema import (
     COVER_INSTRUCTIONS,
     PHOTO_INSTRUCTIONS,
@@ -70,24 +73,12 @@ from app.domain import (
 from app.imageio import decode_image
 
 WireT = TypeVar("WireT", bound=BaseModel)
-
-_REFUSALS = {
-    "SAFETY",
-    "IMAGE_SAFETY",
-    "PROHIBITED_CONTENT",
-    "BLOCKLIST",
-    "SPII",
-    "RECITATION",
-    "NO_IMAGE",
-    "IMAGE_PROHIBITED_CONTENT",
-    "IMAGE_RECITATION",
-    "IMAGE_OTHER",
-    "OTHER",
-}
+log = logging.getLogger(__name__)
 
 
 class GeminiProvider:
     name = "gemini"
+    batch_capable = True  # its calls may go by batch jobs (app/ai/batch_lane.py)
 
     def __init__(
         self,
@@ -257,13 +248,14 @@ class GeminiProvider:
         )
         for attempt in (1, 2):
             response = await self._generate(label, self.analysis_model, contents, config)
-            self._raise_if_blocked(response, label)
-            if isinstance(response.parsed, schema):
-                return response.parsed
+            raise_if_blocked(response, label)
+            parsed = parsed_as(response, schema)
+            if parsed is not None:
+                return parsed
             if attempt == 2:
                 raise PermanentError(
                     f"{answer} did not fit the expected form twice "
-                    f"(reply began: {(self._text(response) or '')[:80]!r})"
+                    f"(reply began: {(reply_text(response) or '')[:80]!r})"
                 )
         raise AssertionError("unreachable")
 
@@ -286,10 +278,10 @@ class GeminiProvider:
         response = await self._generate(
             task.label, self.image_model, [*parts, task.prompt], config, images=1
         )
-        self._raise_if_blocked(response, task.label)
-        image = self._last_image(response)
+        raise_if_blocked(response, task.label)
+        image = last_image(response)
         if image is None:
-            text = (self._text(response) or "").strip()
+            text = (reply_text(response) or "").strip()
             raise SafetyBlocked(
                 f"{task.label}: the model returned no image"
                 + (f" and said: {text[:200]}" if text else "")
@@ -304,6 +296,14 @@ class GeminiProvider:
         config: types.GenerateContentConfig,
         images: int = 0,
     ) -> types.GenerateContentResponse:
+        """One call, live, or through the book's batch lane while one is open
+        (app/ai/batch_lane.py); the same ledger, classification and checks either way."""
+        lane = current_lane.get()
+        if lane is not None and lane.open:
+            try:
+                return await self._batched(lane, label, model, contents, config, images)
+            except BatchFellBack as fell:
+                log.warning("%s: %s", label, fell)
         ledger = current_ledger.get()
         size = self.image_size if images else None
         estimate = ledger.estimate(model, images, size) if ledger is not None else 0.0
@@ -320,10 +320,7 @@ class GeminiProvider:
             outcome = Outcome.OK
             self.breaker.answered()
         except BaseException as exc:
-            if ledger is not None and not isinstance(exc, asyncio.CancelledError):
-                failed = "RateLimited" if is_rate_limit(exc) else type(exc).__name__
-                ledger.record(label, model, outcome=failed)
-            classified = self._classify(exc, model)
+            classified = self._failed(exc, label, model, "live")
             if is_rate_limit(exc) and isinstance(classified, TransientError):
                 outcome, retry_after = Outcome.RATE_LIMITED, classified.retry_after
             raise classified from exc
@@ -331,22 +328,72 @@ class GeminiProvider:
             if ledger is not None:
                 ledger.release(estimate)
             await asyncio.shield(limiter.release(ticket, outcome, retry_after))
-        if ledger is not None:
-            usage = response.usage_metadata
-            image = self._last_image(response)
-            produced = images if image is not None else 0
-            ledger.record(
-                label,
-                model,
-                tokens_in=(usage.prompt_token_count or 0) if usage else 0,
-                tokens_out=(usage.candidates_token_count or 0) if usage else 0,
-                images=produced,
-                outcome="ok" if produced or not images else "no image",
-                size=size,
-                # the size the model drew at, before _to_print_size upscales it
-                native_size=header_size(image) if produced and image is not None else None,
-            )
+        self._record(response, label, model, images, "live")
         return response
+
+    async def _batched(
+        self,
+        lane: BatchLane,
+        label: str,
+        model: str,
+        contents: list[Any],
+        config: types.GenerateContentConfig,
+        images: int,
+    ) -> types.GenerateContentResponse:
+        """One call as a request of a batch job: at the batch price, outside the live pace
+        (batch jobs have limits of their own)."""
+        ledger = current_ledger.get()
+        size = self.image_size if images else None
+        estimate = ledger.estimate(model, images, size, lane="batch") if ledger else 0.0
+        if ledger is not None:
+            ledger.reserve(estimate)
+        try:
+            response = await lane.call(self._loop_state()[0], model, contents, config, label)
+            self.breaker.answered()
+        except BatchFellBack:
+            raise
+        except BaseException as exc:
+            raise self._failed(exc, label, model, "batch") from exc
+        finally:
+            if ledger is not None:
+                ledger.release(estimate)
+        self._record(response, label, model, images, "batch")
+        return response
+
+    def _failed(self, exc: BaseException, label: str, model: str, lane: str) -> BaseException:
+        """A call that raised: recorded in the ledger (not a cancel), and classified."""
+        ledger = current_ledger.get()
+        if ledger is not None and not isinstance(exc, asyncio.CancelledError):
+            failed = "RateLimited" if is_rate_limit(exc) else type(exc).__name__
+            ledger.record(label, model, outcome=failed, lane=lane)
+        return self._classify(exc, model)
+
+    def _record(
+        self,
+        response: types.GenerateContentResponse,
+        label: str,
+        model: str,
+        images: int,
+        lane: str,
+    ) -> None:
+        ledger = current_ledger.get()
+        if ledger is None:
+            return
+        usage = response.usage_metadata
+        image = last_image(response)
+        produced = images if image is not None else 0
+        ledger.record(
+            label,
+            model,
+            tokens_in=(usage.prompt_token_count or 0) if usage else 0,
+            tokens_out=(usage.candidates_token_count or 0) if usage else 0,
+            images=produced,
+            outcome="ok" if produced or not images else "no image",
+            size=self.image_size if images else None,
+            # the size the model drew at, before _to_print_size upscales it
+            native_size=header_size(image) if produced and image is not None else None,
+            lane=lane,
+        )
 
     # -- replies -----------------------------------------------------------------------
     def _classify(self, exc: BaseException, model: str | None = None) -> BaseException:
@@ -407,39 +454,6 @@ class GeminiProvider:
             [(m.name or "", list(m.supported_actions or [])) for m in served],
             {"image": self.image_model, "analysis": self.analysis_model},
         )
-
-    @staticmethod
-    def _raise_if_blocked(response: types.GenerateContentResponse, label: str) -> None:
-        feedback = response.prompt_feedback
-        if not response.candidates and feedback is not None and feedback.block_reason:
-            reason = getattr(feedback.block_reason, "value", feedback.block_reason)
-            detail = f" ({feedback.block_reason_message})" if feedback.block_reason_message else ""
-            raise SafetyBlocked(f"{label}: the request was blocked: {reason}{detail}")
-        if response.candidates:
-            candidate = response.candidates[0]
-            finish = getattr(candidate.finish_reason, "value", candidate.finish_reason)
-            if candidate.content is None and finish in _REFUSALS:
-                raise SafetyBlocked(f"{label}: the model declined (finish reason {finish})")
-
-    @staticmethod
-    def _parts(response: types.GenerateContentResponse) -> list[types.Part]:
-        if not response.candidates or response.candidates[0].content is None:
-            return []
-        return [p for p in response.candidates[0].content.parts or [] if not p.thought]
-
-    def _last_image(self, response: types.GenerateContentResponse) -> bytes | None:
-        images = [
-            p.inline_data.data
-            for p in self._parts(response)
-            if p.inline_data
-            and p.inline_data.data
-            and (p.inline_data.mime_type or "").startswith("image/")
-        ]
-        return images[-1] if images else None
-
-    def _text(self, response: types.GenerateContentResponse) -> str | None:
-        texts = [p.text for p in self._parts(response) if p.text]
-        return "\n".join(texts) if texts else None
 
     # -- images ------------------------------------------------------------------------
     def _reference_part(self, data: bytes, label: str) -> types.Part:

@@ -99,6 +99,7 @@ class UsageLedger:
     tokens_in: int = 0
     tokens_out: int = 0
     cost_usd: float = 0.0
+    saved_usd: float = 0.0  # the live price of its batch-lane calls, less what they cost
     entries: list[dict[str, Any]] = field(default_factory=list)
     native_sizes: dict[str, tuple[int, int]] = field(default_factory=dict)  # label -> (w, h)
 
@@ -142,9 +143,14 @@ class UsageLedger:
         size: str | None = None,
         lane: str = "live",
     ) -> None:
-        cost = self.prices.of_call(
-            model, tokens_in=tokens_in, tokens_out=tokens_out, images=images, size=size, lane=lane
-        )
+        def priced(at: str) -> float:
+            return self.prices.of_call(
+                model, tokens_in=tokens_in, tokens_out=tokens_out, images=images, size=size, lane=at
+            )
+
+        cost = priced(lane)
+        if lane == "batch":
+            self.saved_usd += priced("live") - cost
         self.cost_usd += cost
         TOTALS.add(model, outcome, cost)
         self.calls += 1
@@ -185,6 +191,7 @@ class UsageLedger:
             "tokens_in": self.tokens_in,
             "tokens_out": self.tokens_out,
             "cost_usd": round(self.cost_usd, 4),
+            "saved_usd": round(self.saved_usd, 4),
         }
 
 
@@ -224,7 +231,8 @@ def native_sizes_in(provenance: dict[str, Any]) -> dict[str, tuple[int, int]]:
 
 
 def sum_usage(summaries: list[dict[str, Any]]) -> dict[str, Any]:
-    keys = ("calls", "failed_calls", "images", "tokens_in", "tokens_out", "cost_usd")
+    keys = ("calls", "failed_calls", "images", "tokens_in", "tokens_out", "cost_usd", "saved_usd")
     total = {k: sum(s.get(k, 0) for s in summaries) for k in keys}
     total["cost_usd"] = round(total["cost_usd"], 4)
+    total["saved_usd"] = round(total["saved_usd"], 4)
     return total

@@ -24,6 +24,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
         from app.proving.bench_quality import run_quality_bench
 
         return run_quality_bench(_settings(args))
+    if args.cost:
+        from app.proving.bench_cost import run_cost_bench
+
+        return run_cost_bench()
     if args.ai_latency:
         return _ai_bench(args)
     if args.database_url:
@@ -123,6 +127,11 @@ def add_tool_commands(add: Adder) -> None:
         "--hostile-books",
         action="store_true",
         help="import and preflight 42 hostile book files: each refusal, peak memory, time",
+    )
+    bench.add_argument(
+        "--cost",
+        action="store_true",
+        help="the demo books in the live and the batch lane: cost per book, time to done",
     )
     bench.add_argument(
         "--ai-latency",

@@ -8,10 +8,12 @@ from typing import Any
 
 from app.store.item_files import (  # noqa: F401 - the names checkpoints are kept under
     APPROVED,
+    BATCHES,
     CHILD_ANALYSIS,
     COVER,
     COVER_ANALYSIS,
     INSTRUCTIONS,
+    LIVE_ASKED,
     PDF,
     PREFLIGHT,
     PRINT_COVER,

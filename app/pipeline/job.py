@@ -11,10 +11,12 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from app.ai.batch_lane import BatchLane, current_lane
 from app.ai.prompt import build_cover_prompt, build_page_prompt, personalized_title
 from app.ai.provider import ChildAnalysis, CoverAnalysis, ImageTask
 from app.ai.usage import (
@@ -37,6 +39,7 @@ from app.imageio import sha256
 from app.orders.place import checked_order
 from app.pipeline import checkpoints as ck
 from app.pipeline.calls import CallRunner
+from app.pipeline.lane import LaneChoice, choose_lane, open_lane
 from app.pipeline.pdf_stage import pdf_stage
 from app.pipeline.print_stage import print_stage, with_preflight
 from app.pipeline.provenance import with_run
@@ -78,6 +81,8 @@ class BookJob:
         self.ledger = UsageLedger()
         self.gate: Assessment | None = None
         self.likeness = False  # the child drawn from their approved likeness (no photo)
+        self.lane_choice = LaneChoice("live", "")
+        self.lane: BatchLane | None = None  # open while the run's calls go by batch
 
     # -- the whole job -----------------------------------------------------------------
     async def run(self) -> OrderItem:
@@ -96,17 +101,41 @@ class BookJob:
             prior_cost_usd=float((previous.get("usage_total") or {}).get("cost_usd", 0.0)),
         )
         token = current_ledger.set(self.ledger)
+        lane_token = current_lane.set(await self._open_lane())
         outcome = "interrupted"
         try:
             item = await self._run_stages()
             outcome = item.pressroom_status.value
+            self.ck.drop(ck.BATCHES)  # every answer is in: nothing left to resume
             return item
         except Exception as exc:
             outcome = f"{type(exc).__name__}: {exc}"
             raise
         finally:
+            current_lane.reset(lane_token)
             current_ledger.reset(token)
+            if self.lane is not None:
+                await self.lane.aclose()
             self._write_provenance(previous, outcome)
+
+    async def _open_lane(self) -> BatchLane | None:
+        """The run's lane (app/pipeline/lane.py), said on the item; the batch lane's."""
+        asked = await self.ctx.read_json(ck.LIVE_ASKED) or {}
+        self.lane_choice = choose_lane(
+            self.s.settings,
+            self.item,
+            datetime.now(UTC),
+            batch_capable=getattr(self.s.provider, "batch_capable", False),
+            live_asked=asked.get("why"),
+        )
+        lane, why = self.lane_choice.lane, self.lane_choice.reason
+        await asyncio.to_thread(self.s.store.set_lane, self.claim, lane, why)
+        if lane == "batch":
+            self.lane = open_lane(self.s.settings, self.s.store, self.ck, self.claim, self._say)
+        return self.lane
+
+    def _say(self, level: int, text: str) -> None:
+        self.s.events.message(level, text, self.item.id)
 
     async def _run_stages(self) -> OrderItem:
         started = time.perf_counter()
@@ -286,7 +315,9 @@ class BookJob:
         source and has its references made before the cover is back, so a page call starts
         the moment a slot frees; its checkpoint is written after the slot is given back."""
         total, done = len(book.pages), 0
-        slots = asyncio.Semaphore(self.s.settings.pages_at_once)
+        # by batch, every page is one request of the same job
+        at_once = len(book.pages) if self.lane is not None else self.s.settings.pages_at_once
+        slots = asyncio.Semaphore(max(1, at_once))
         cover_ready = asyncio.shield(cover_task)  # one page cancelled must not cancel it
 
         async def one(page: Page) -> None:
@@ -401,6 +432,11 @@ class BookJob:
             "pages_generated": self.generated_pages,
             "warnings": self.warnings,
             "usage": self.ledger.summary(),
+            "lane": self.lane_choice.lane,
+            "lane_reason": self.lane_choice.reason,
+            **(
+                {"lane_fell_back": self.lane.fell_back} if self.lane and self.lane.fell_back else {}
+            ),
             "native_sizes": {k: list(v) for k, v in self.ledger.native_sizes.items()},
             "calls": self.ledger.entries,
         }

@@ -75,8 +75,9 @@ def regenerate(
     targets = [ck.page_name(i) for i in pages or []]
     if cover:  # a new cover is a new reference for every page
         targets += [ck.COVER, "pages"]
-    checkpoints.drop(ck.PROMPTS, ck.PDF, ck.QUALITY, *targets)
+    checkpoints.drop(ck.PROMPTS, ck.PDF, ck.QUALITY, ck.BATCHES, *targets)
     what = ", ".join(["cover"] * cover + [f"page {i}" for i in pages or []]) or "book"
+    ask_live(checkpoints, f"{operator} asked to regenerate the {what}")
     return store.transition(
         item_id,
         Status.AWAITING_REVIEW,
@@ -94,8 +95,14 @@ def _refuse_without_a_child(store: OrderStore, blobs: BlobStore, item_id: str) -
         raise PressroomError(problem)
 
 
+def ask_live(checkpoints: ck.Checkpoints, why: str) -> None:
+    """An operator waits for this item: its next runs go out live (app/pipeline/lane.py)."""
+    checkpoints.put_json(ck.LIVE_ASKED, {"why": f"{why}: live"})
+
+
 def retry(store: OrderStore, blobs: BlobStore, item_id: str, operator: str) -> OrderItem:
     _refuse_without_a_child(store, blobs, item_id)
+    ask_live(ck.Checkpoints(blobs, item_id), f"{operator} asked for a retry")
     return store.transition(
         item_id,
         Status.FAILED,

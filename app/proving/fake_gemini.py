@@ -20,6 +20,9 @@ a real model takes its time; `per_minute` enforces a rolling per-minute request 
 model, as a real key's quota does: a request over it is answered at once with Google's
 per-minute 429 and a retry hint saying when the oldest counted request leaves the window
 (refused requests do not count). `calls` logs every call's model, kind, times and status.
+
+`batches` is its Batch API (app/proving/fake_gemini_batch.py): batch jobs of the same
+requests, answered by the same logic when the job is done.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from typing import Any
 from PIL import Image, ImageDraw, ImageOps
 
 from app.ai.imaging import face_region, thumbnail
+from app.proving.fake_gemini_batch import BatchDesk
 from app.proving.fake_gemini_models import NOT_FOR_GENERATION, SERVED, model_entry
 from app.proving.fake_gemini_replies import *  # noqa: F403 (the replies tests script)
 from app.proving.fake_gemini_replies import (
@@ -67,6 +71,7 @@ class Recorded:
     model: str
     headers: dict[str, str]
     body: dict[str, Any]
+    batch: bool = False  # sent inside a batch job
 
     @property
     def parts(self) -> list[dict[str, Any]]:
@@ -206,7 +211,19 @@ class FakeGemini(FakeServer):
         self.lock = threading.Condition()
         self.concurrent: dict[str, int] = {}
         self.max_concurrent: dict[str, int] = {}
+        self.batches = BatchDesk(self._batch_answer)
         self.serve(self._handler())
+
+    def _batch_answer(self, model: str, request: dict[str, Any]) -> Reply:
+        """One request of a finished batch job: answered as generateContent answers it."""
+        recorded = Recorded(f"batch {model}", model, {}, request, batch=True)
+        with self.lock:
+            self.requests.append(recorded)
+        return (
+            self._refused_config(recorded, "v1beta")
+            or self._next_reply(model)
+            or self._default_reply(recorded)
+        )
 
     def script(self, model_or_any: str, *replies: Reply) -> None:
         """Queue replies for a model (or "*" for any); later calls get the default."""
@@ -350,6 +367,10 @@ class FakeGemini(FakeServer):
                     return self._send(
                         bad_request("API key not valid. Please pass a valid API key.")
                     )
+                if parts[1:2] == ["batches"]:
+                    if len(parts) == 2:
+                        return self._send(fake.batches.listing())
+                    return self._send(fake.batches.get(parts[2]))
                 names = [*fake.served, *NOT_FOR_GENERATION]
                 if len(parts) == 2 and parts[1] == "models":
                     params = dict(p.split("=", 1) for p in query.split("&") if "=" in p)
@@ -375,6 +396,8 @@ class FakeGemini(FakeServer):
                     return
                 path = self.path.split("?", 1)[0]
                 parts = path.strip("/").split("/")
+                if len(parts) == 3 and (parts[1] == "batches" or ":batch" in parts[2]):
+                    return self._batch_post(parts, raw)
                 if (
                     len(parts) != 3
                     or parts[1] != "models"
@@ -423,6 +446,27 @@ class FakeGemini(FakeServer):
                 finally:
                     with fake.lock:
                         fake.concurrent[model] -= 1
+
+            def _batch_post(self, parts: list[str], raw: bytes) -> None:
+                if self.headers.get("x-goog-api-key") != VALID_KEY:
+                    return self._send(
+                        bad_request("API key not valid. Please pass a valid API key.")
+                    )
+                target, _, verb = parts[2].partition(":")
+                if parts[1] == "models" and verb == "batchGenerateContent":
+                    if target not in fake.served:
+                        return self._send(model_not_found(target, parts[0]))
+                    return self._send(fake.batches.create(target, json.loads(raw or b"{}")))
+                if parts[1] == "batches" and verb == "cancel":
+                    return self._send(fake.batches.cancel(target))
+                path = "/".join(parts)
+                return self._send(Reply(404, error_body(404, "NOT_FOUND", f"no route /{path}")))
+
+            def do_DELETE(self) -> None:
+                parts = self.path.split("?", 1)[0].strip("/").split("/")
+                if len(parts) == 3 and parts[1] == "batches":
+                    return self._send(fake.batches.delete(parts[2]))
+                return self._send(Reply(404, error_body(404, "NOT_FOUND", "no route")))
 
             def _send(self, reply: Reply) -> None:
                 payload = json.dumps(reply.body or {}).encode()

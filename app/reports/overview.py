@@ -24,6 +24,7 @@ class Overview:
     top_failures: list[tuple[str, int]]  # (first line of the error, times today), <= 3
     cost_today_usd: float
     daily_budget_usd: float
+    saved_today_usd: float = 0.0  # what the batch lane saved today's runs
 
     @property
     def over_budget(self) -> bool:
@@ -53,4 +54,5 @@ def shop_overview(store: OrderStore, *, now: datetime, daily_budget_usd: float) 
         top_failures=[(reason or NO_REASON, n) for reason, n in figures.failure_reasons],
         cost_today_usd=figures.cost_usd,
         daily_budget_usd=daily_budget_usd,
+        saved_today_usd=figures.saved_usd,
     )

@@ -109,11 +109,11 @@ def personalization_from_dict(data: dict[str, Any]) -> Personalization:
     )
 
 
-ORDER_FACTS = ("paid_at", "customer_name", "customer_email")
+ORDER_FACTS = ("paid_at", "customer_name", "customer_email", "needed_by")
 
 
 def order_facts(row: Mapping[str, Any]) -> dict[str, Any]:
-    """The order's paid_at, customer_name and customer_email from an item row: its own
+    """The order's paid_at, customer_name, customer_email and needed_by from an item row: its own
     columns, else its embedded `orders` row; None for any the shop's rows do not have."""
     embedded = row.get("orders")
     order = embedded if isinstance(embedded, Mapping) else {}
@@ -151,6 +151,7 @@ def item_from_record(row: Mapping[str, Any], ts: Callable[[Any], datetime | None
         paid_at=ts(facts["paid_at"]),
         customer_name=facts["customer_name"] or None,
         customer_email=facts["customer_email"] or None,
+        needed_by=ts(facts["needed_by"]),
     )
 
 

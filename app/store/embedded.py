@@ -43,6 +43,7 @@ from app.store.codec import (
 from app.store.embedded_connection import SqliteFile
 from app.store.embedded_faults import speaking
 from app.store.embedded_figures import shop_figures
+from app.store.embedded_lane import LaneMixin
 from app.store.embedded_outbox import OUTBOX_SCHEMA, OutboxMixin
 from app.store.embedded_pace import PaceMixin
 from app.store.embedded_schema import LATE_SCHEMA, SCHEMA, upgrade
@@ -61,7 +62,7 @@ def _new_id() -> str:
 
 
 @speaking
-class EmbeddedOrderStore(SqliteFile, OutboxMixin, PaceMixin):
+class EmbeddedOrderStore(SqliteFile, OutboxMixin, PaceMixin, LaneMixin):
     """OrderStore on SQLite. Safe to share between threads and processes."""
 
     def _create_schema(self) -> None:
@@ -301,7 +302,7 @@ class EmbeddedOrderStore(SqliteFile, OutboxMixin, PaceMixin):
     # -- reading -----------------------------------------------------------------------
     _ITEM_SELECT = (
         "select oi.*, o.customer_id, o.payment_status, o.paid_at, o.customer_name, "
-        "o.customer_email from order_items oi "
+        "o.customer_email, o.needed_by from order_items oi "
         "join orders o on o.id = oi.order_id "
     )
 

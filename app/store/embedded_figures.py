@@ -13,11 +13,14 @@ _FIRST_LINE = (
     "else note end"
 )
 
-# Per provenance run: its cost, counted when the run finished since `since` (its
-# finished_at, or for runs recorded without one, when the row was last saved).
+# Per provenance run: its cost and what the batch lane saved, counted when the run finished
+# since `since` (its finished_at, or for runs recorded without one, when the row was last
+# saved).
 _COST = """
 select coalesce(sum(case when json_type(r.value, '$.usage.cost_usd') in ('real', 'integer')
-                         then json_extract(r.value, '$.usage.cost_usd') end), 0)
+                         then json_extract(r.value, '$.usage.cost_usd') end), 0),
+       coalesce(sum(case when json_type(r.value, '$.usage.saved_usd') in ('real', 'integer')
+                         then json_extract(r.value, '$.usage.saved_usd') end), 0)
 from item_provenance p, json_each(p.data, '$.runs') r
 where p.updated_at >= :since and json_type(p.data, '$.runs') = 'array'
   and coalesce(case when json_type(r.value, '$.finished_at') in ('real', 'integer')
@@ -52,7 +55,7 @@ def shop_figures(db: sqlite3.Connection, since: float, recent_since: float) -> S
             "order by n desc, reason limit 3",
             params,
         ).fetchall()
-        cost = db.execute(_COST, params).fetchone()[0]
+        cost, saved = db.execute(_COST, params).fetchone()
     finally:
         db.execute("commit")
     return ShopFigures(
@@ -62,4 +65,5 @@ def shop_figures(db: sqlite3.Connection, since: float, recent_since: float) -> S
         failed=int(failed),
         failure_reasons=[(str(reason), int(n)) for reason, n in reasons],
         cost_usd=float(cost),
+        saved_usd=float(saved),
     )

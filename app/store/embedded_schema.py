@@ -18,7 +18,8 @@ create table if not exists orders (
     created_at real not null,
     paid_at real,
     customer_name text,
-    customer_email text
+    customer_email text,
+    needed_by real
 );
 create table if not exists order_items (
     id text primary key,
@@ -30,6 +31,8 @@ create table if not exists order_items (
     generation_status text not null default 'pending',
     pressroom_status text not null default 'pending',
     links_expire_at real,
+    ai_lane text,
+    lane_state text,
     stage text,
     progress_done integer not null default 0,
     progress_total integer not null default 0,
@@ -92,6 +95,9 @@ ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("orders", "customer_email", "text"),
     ("order_items", "pressroom_status", "text not null default 'pending'"),
     ("order_items", "links_expire_at", "real"),
+    ("orders", "needed_by", "real"),
+    ("order_items", "ai_lane", "text"),
+    ("order_items", "lane_state", "text"),
 )
 # What a file made before a column needs once the column is added. Before
 # pressroom_status, generation_status held Pressroom's own state: move it over, and give

@@ -20,6 +20,8 @@ PRINT_INTERIOR = "print-interior.pdf"  # for the printer profile (app/print), wh
 PRINT_COVER = "print-cover.pdf"
 PREFLIGHT = "preflight.json"  # preflight's reports on the two print files
 QUALITY_TARGETS = "quality-targets.json"  # its checks per image, kept while the image is
+BATCHES = "batches.json"  # the batch lane's jobs in flight (app/ai/batch_lane.py)
+LIVE_ASKED = "live-asked.json"  # why an operator's redraw goes out live, not by batch
 
 
 def page_name(index: int) -> str:

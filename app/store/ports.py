@@ -39,6 +39,7 @@ class ShopFigures:
     failed: int  # `failed` events since `since` (an item failing twice counts twice)
     failure_reasons: list[tuple[str, int]]  # first line of those reasons, most common first, <= 3
     cost_usd: float  # AI spending of provenance runs that finished since `since`
+    saved_usd: float = 0.0  # what the batch lane saved those runs (the live price less)
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,15 @@ class OrderStore(Protocol):
     def claim(self, worker_id: str, max_items: int, lease_seconds: float) -> list[OrderItem]: ...
     def heartbeat(self, claim: Claim, lease_seconds: float) -> bool: ...
     def report_progress(self, claim: Claim, stage: Stage, done: int, total: int) -> bool: ...
+    def set_lane(self, claim: Claim, lane: str, state: str) -> bool:
+        """The held item's AI lane ("live", "batch") and its batch jobs' state in words,
+        for the console (the item counts as changed); False when the claim no longer holds."""
+        ...
+
+    def lane_states(self, item_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """(lane, state) of each item whose run chose a lane."""
+        ...
+
     def transition(
         self,
         item_id: str,

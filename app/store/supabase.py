@@ -37,6 +37,7 @@ from app.store.ports import READY_TITLE, ItemLinks, ShopFigures
 from app.store.supabase_connection import SupabaseConnection
 from app.store.supabase_connection import ts as _ts
 from app.store.supabase_erasure import SupabaseErasureMixin
+from app.store.supabase_lane import SupabaseLaneMixin
 from app.store.supabase_outbox import SupabaseOutboxMixin
 from app.store.supabase_pace import SupabasePaceMixin
 
@@ -46,7 +47,9 @@ log = logging.getLogger(__name__)
 ITEM_COLUMNS = "*,orders(*)"
 
 
-class SupabaseOrderStore(SupabaseOutboxMixin, SupabaseErasureMixin, SupabasePaceMixin):
+class SupabaseOrderStore(
+    SupabaseOutboxMixin, SupabaseErasureMixin, SupabasePaceMixin, SupabaseLaneMixin
+):
     def __init__(self, connection: SupabaseConnection) -> None:
         self.c = connection
         self.db = connection.client
@@ -435,6 +438,7 @@ class SupabaseOrderStore(SupabaseOutboxMixin, SupabaseErasureMixin, SupabasePace
             failed=int(data["failed"]),
             failure_reasons=[(str(r), int(n)) for r, n in data.get("failure_reasons") or []],
             cost_usd=float(data["cost_usd"]),
+            saved_usd=float(data.get("saved_usd") or 0.0),
         )
 
     def change_marker(self) -> object | None:

@@ -232,6 +232,7 @@ class MainWindow(DecisionsMixin, EraseMixin, QMainWindow):
             if checked:
                 summaries = await self.bridge.run_blocking(store.quality_summaries, checked)
                 self.model.quality.update(summaries)
+                self.model.lanes.update(await self.bridge.run_blocking(store.lane_states, checked))
         except Exception as error:
             self.statusBar().showMessage(f"Cannot read orders: {error}", 10_000)
             return

@@ -52,8 +52,9 @@ class Column(IntEnum):
     STAGE = 7
     PROGRESS = 8
     CHECK = 9
-    ATTEMPTS = 10
-    ERROR = 11
+    LANE = 10
+    ATTEMPTS = 11
+    ERROR = 12
 
 
 HEADERS = {
@@ -67,6 +68,7 @@ HEADERS = {
     Column.STAGE: "Stage",
     Column.PROGRESS: "Progress",
     Column.CHECK: "Check",
+    Column.LANE: "Lane",
     Column.ATTEMPTS: "Tries",
     Column.ERROR: "Error",
 }
@@ -77,6 +79,8 @@ HEADER_TIPS = {
     "thresholds in Settings); for finished books, how long it took",
     Column.STAGE: "the stage the book is in, and for how long",
     Column.CHECK: "the quality gate's and preflight's verdict, once they have run",
+    Column.LANE: "how its AI calls go: live, or by batch jobs at half the price (within "
+    "24 h), with the jobs' state",
     Column.ATTEMPTS: "claims of this item so far",
 }
 
@@ -158,6 +162,16 @@ def _when(moment: datetime) -> str:
     return f"{local:%d %b}"  # the time is in the tooltip
 
 
+def lane_words(lane: tuple[str, str] | None) -> str:
+    """The Lane column: "batch · 1 running", "live", or nothing before a run chose one."""
+    if lane is None:
+        return ""
+    name, state = lane
+    if name == "batch" and state.startswith("batch: "):
+        return "batch · " + state.removeprefix("batch: ")
+    return name
+
+
 def customer_label(item: OrderItem) -> str:
     return item.customer_name or item.customer_email or item.customer_id[:8]
 
@@ -175,6 +189,7 @@ class OrderTableModel(QAbstractTableModel):
         self.book_titles: dict[str, str] = {}
         self.book_pages: dict[str, int] = {}
         self.quality: dict[str, str] = {}  # item id -> the quality gate's summary
+        self.lanes: dict[str, tuple[str, str]] = {}  # item id -> (AI lane, its state)
         self.wait_warn_seconds = 12 * 3600.0
         self.wait_late_seconds = 20 * 3600.0
         self._flush = QTimer(self)
@@ -268,6 +283,9 @@ class OrderTableModel(QAbstractTableModel):
             return ", ".join(str(v) for v in (who.child_name, who.age, who.gender) if v)
         if column == Column.PROGRESS:
             return self._display(row, Column.STAGE) or None
+        if column == Column.LANE:
+            lane = self.lanes.get(item.id)
+            return lane[1] if lane else None
         return None
 
     def _display(self, row: Row, column: Column) -> Any:
@@ -302,6 +320,8 @@ class OrderTableModel(QAbstractTableModel):
             return text
         if column == Column.ATTEMPTS:
             return item.attempts
+        if column == Column.LANE:
+            return lane_words(self.lanes.get(item.id))
         if column == Column.ERROR:
             return (item.last_error or "").splitlines()[0] if item.last_error else ""
         if column == Column.CHECK:

@@ -22,11 +22,12 @@ SAMPLES = {
     Column.STATUS: "awaiting review",
     Column.STAGE: "pages 12/12 · 1 min 05 s",
     Column.CHECK: "⚠ 2",
+    Column.LANE: "batch · 1 running",
     Column.ATTEMPTS: "10",
 }
 # folded first when the room runs out: the age is in the child's tooltip, the payment time
-# in the waiting time's, and the stage in the progress chips
-FOLD_FIRST = (Column.CHILD_AGE, Column.PAID, Column.STAGE)
+# in the waiting time's, the stage in the progress chips, the lane's state in its tooltip
+FOLD_FIRST = (Column.CHILD_AGE, Column.PAID, Column.STAGE, Column.LANE)
 ERROR_ROOM = 160  # px the Error column keeps at least
 CELL_MARGIN, SORT_ARROW = 14, 22
 

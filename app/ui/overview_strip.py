@@ -109,8 +109,12 @@ class OverviewStrip(QFrame):
         spent = overview.cost_today_usd
         self.cost.setRange(0, max(1, round(budget * 100)))
         self.cost.setValue(min(round(spent * 100), self.cost.maximum()))
+        saved = (
+            f", ${overview.saved_today_usd:.2f} saved by batch" if overview.saved_today_usd else ""
+        )
         self.cost.setFormat(
-            f"AI ${spent:.2f} of ${budget:.0f} today" if budget else f"AI ${spent:.2f} today"
+            (f"AI ${spent:.2f} of ${budget:.0f} today" if budget else f"AI ${spent:.2f} today")
+            + saved
         )
         over = budget and spent >= budget
         self.cost.setStyleSheet("QProgressBar::chunk { background: #b83232; }" if over else "")

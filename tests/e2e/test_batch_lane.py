@@ -1,0 +1,63 @@
+"""A book on the Batch lane (app/ai/batch_lane.py): the real SDK's batch calls against the
+fake Gemini's Batch API, through the whole pipeline and a monitor."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from app.domain import Status
+from app.pipeline import checkpoints as ck
+from app.proving.fake_gemini import FakeGemini
+from tests.conftest import order_book, save_small_book
+from tests.e2e.test_gemini_pipeline import gemini_services, process
+
+IMAGE = "gemini-3.1-flash-image"
+FAST_BATCH: dict[str, object] = {
+    "ai_lane": "batch",
+    "batch_poll_seconds": 0.1,
+    "batch_linger_seconds": 0.3,
+}
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeGemini]:
+    with FakeGemini() as server:
+        server.batches.turnaround = 0.3
+        yield server
+
+
+def test_a_books_calls_go_as_batch_jobs_at_half_the_price(tmp_path: Path, fake: FakeGemini) -> None:
+    services = gemini_services(tmp_path, fake, **FAST_BATCH)
+    item = order_book(services, save_small_book(services, pages=3), child=1)
+    process(services, {item.id})
+    done = services.store.get_item(item.id)
+    assert done.pressroom_status is Status.COMPLETED, done.last_error
+    assert all(r.batch for r in fake.requests), "every call went by batch"
+    # analyses together, the cover, the pages together, the judges (cover's, pages')
+    assert 4 <= fake.batches.created <= 6
+    pages_job = [j for j in fake.batches.jobs.values() if j.model == IMAGE and len(j.requests) == 3]
+    assert len(pages_job) == 1
+    run = ck.Checkpoints(services.blobs, item.id).get_json(ck.PROVENANCE)["runs"][-1]
+    assert run["lane"] == "batch" and run["usage"]["calls"] == 10
+    assert all(call.get("lane") == "batch" for call in run["calls"])
+    assert run["usage"]["saved_usd"] == pytest.approx(run["usage"]["cost_usd"], rel=1e-3)
+    lane, state = services.store.lane_states([item.id])[item.id]
+    assert lane == "batch" and state.startswith("batch: ")
+    assert not ck.Checkpoints(services.blobs, item.id).has(ck.BATCHES)  # nothing to resume
+
+
+def test_an_expired_batch_goes_on_live_with_the_reason(tmp_path: Path, fake: FakeGemini) -> None:
+    fake.batches.end_next.append("BATCH_STATE_EXPIRED")  # the analyses' job
+    services = gemini_services(tmp_path, fake, **FAST_BATCH)
+    item = order_book(services, save_small_book(services, pages=2), child=1)
+    process(services, {item.id})
+    done = services.store.get_item(item.id)
+    assert done.pressroom_status is Status.COMPLETED, done.last_error
+    assert fake.batches.created == 1 and not any(r.batch for r in fake.requests)
+    run = ck.Checkpoints(services.blobs, item.id).get_json(ck.PROVENANCE)["runs"][-1]
+    assert "expired" in run["lane_fell_back"] and "live lane" in run["lane_fell_back"]
+    lane, state = services.store.lane_states([item.id])[item.id]
+    assert lane == "live" and "expired" in state
