@@ -26,8 +26,8 @@ SAMPLES = {
     Column.ATTEMPTS: "10",
 }
 # folded first when the room runs out: the age is in the child's tooltip, the payment time
-# in the waiting time's, the stage in the progress chips, the lane's state in its tooltip
-FOLD_FIRST = (Column.CHILD_AGE, Column.PAID, Column.STAGE, Column.LANE)
+# in the waiting time's, the stage in the progress chips; the lane matters least
+FOLD_FIRST = (Column.LANE, Column.CHILD_AGE, Column.PAID, Column.STAGE)
 ERROR_ROOM = 160  # px the Error column keeps at least
 CELL_MARGIN, SORT_ARROW = 14, 22
 

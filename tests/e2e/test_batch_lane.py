@@ -61,3 +61,20 @@ def test_an_expired_batch_goes_on_live_with_the_reason(tmp_path: Path, fake: Fak
     assert "expired" in run["lane_fell_back"] and "live lane" in run["lane_fell_back"]
     lane, state = services.store.lane_states([item.id])[item.id]
     assert lane == "live" and "expired" in state
+
+
+def test_an_operators_regenerate_goes_out_live(tmp_path: Path, fake: FakeGemini) -> None:
+    from app.pipeline.review import regenerate
+
+    services = gemini_services(tmp_path, fake, review_mode=True, **FAST_BATCH)
+    item = order_book(services, save_small_book(services, pages=1), child=1)
+    process(services, {item.id})
+    assert services.store.get_item(item.id).pressroom_status is Status.AWAITING_REVIEW
+    assert all(r.batch for r in fake.requests)
+    before = len(fake.requests)
+    regenerate(services.store, services.blobs, item.id, "ana", cover=True, instruction="smile")
+    process(services, {item.id})
+    redrawn = fake.requests[before:]
+    assert redrawn and not any(r.batch for r in redrawn)  # the operator waits: live
+    lane, state = services.store.lane_states([item.id])[item.id]
+    assert lane == "live" and "ana asked to regenerate the cover" in state
