@@ -41,9 +41,8 @@ def picture(colour: str) -> bytes:
     return out.getvalue()
 
 
-def lane_for(notes: Notes, **overrides: float) -> BatchLane:
-    values = {"poll_seconds": 0.05, "linger_seconds": 0.2, **overrides}
-    return BatchLane(notes, "item-1", **values)
+def lane_for(notes: Notes) -> BatchLane:
+    return BatchLane(notes, "item-1", poll_seconds=0.05, linger_seconds=0.2)
 
 
 async def analyses(provider: GeminiProvider, lane: BatchLane, n: int = 2) -> list[Any]:

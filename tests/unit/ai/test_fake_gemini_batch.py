@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from google import genai
 from google.genai import types
 
@@ -20,13 +21,12 @@ def client(fake: FakeGemini) -> genai.Client:
 
 
 def requests(*keys: str) -> list[types.InlinedRequest]:
-    return [types.InlinedRequest(contents=[f"say {k}"], metadata={"key": k}) for k in keys]
+    return [types.InlinedRequest(contents=f"say {k}", metadata={"key": k}) for k in keys]
 
 
 def test_a_job_goes_from_pending_to_succeeded_with_its_answers_in_order() -> None:
-    with FakeGemini() as fake:
+    with FakeGemini() as fake, client(fake) as sdk:
         fake.batches.turnaround = 3.0  # running from 0.6 s
-        sdk = client(fake)
         job = sdk.batches.create(
             model=MODEL, src=requests("a", "b"), config={"display_name": "two"}
         )
@@ -38,27 +38,25 @@ def test_a_job_goes_from_pending_to_succeeded_with_its_answers_in_order() -> Non
         while not done.done:
             time.sleep(0.2)
             done = sdk.batches.get(name=job.name)
-        assert done.done and done.state == types.JobState.JOB_STATE_SUCCEEDED
-        answers = done.dest.inlined_responses  # type: ignore[union-attr]
-        assert [a.metadata for a in answers] == [{"key": "a"}, {"key": "b"}]  # type: ignore[union-attr]
-        assert all(a.response and a.response.text for a in answers)  # type: ignore[union-attr]
+        assert done.state == types.JobState.JOB_STATE_SUCCEEDED
+        answers = done.dest.inlined_responses if done.dest else None
+        assert answers is not None
+        assert [a.metadata for a in answers] == [{"key": "a"}, {"key": "b"}]
+        assert all(a.response and a.response.text for a in answers)
         assert [r.batch for r in fake.requests] == [True, True]
         assert [j.name for j in sdk.batches.list()] == [job.name]
 
 
 def test_a_job_is_cancelled_or_deleted_and_an_unknown_one_is_not_found() -> None:
-    with FakeGemini() as fake:
+    with FakeGemini() as fake, client(fake) as sdk:
         fake.batches.turnaround = 60
-        sdk = client(fake)
         job = sdk.batches.create(model=MODEL, src=requests("a"), config={"display_name": "x"})
+        assert job.name is not None
         sdk.batches.cancel(name=job.name)
         cancelled = sdk.batches.get(name=job.name)
         assert cancelled.done and cancelled.state == types.JobState.JOB_STATE_CANCELLED
         assert cancelled.dest is None  # no answers
         sdk.batches.delete(name=job.name)
-        try:
+        with pytest.raises(genai.errors.ClientError) as gone:
             sdk.batches.get(name=job.name)
-        except genai.errors.ClientError as error:
-            assert error.code == 404
-        else:
-            raise AssertionError("a deleted job was still found")
+        assert gone.value.code == 404
