@@ -16,19 +16,12 @@ import socket
 import weakref
 from typing import Any, TypeVar
 
-import httpx2
 from google import genai
-from google.genai import errors, types
+from google.genai import types
 from pydantic import BaseModel
 
 from app.ai.batch_lane import BatchFellBack, BatchLane, current_lane
-from app.ai.gemini_errors import (
-    configuration_fault,
-    is_aiohttp_error,
-    is_daily_quota,
-    is_rate_limit,
-    retry_delay,
-)
+from app.ai.gemini_errors import classify, is_rate_limit
 from app.ai.gemini_images import References, header_size
 from app.ai.gemini_replies import last_image, parsed_as, raise_if_blocked, reply_text
 from app.ai.gemini_schema import (
@@ -63,10 +56,7 @@ from app.ai.provider import (
 from app.ai.shared_pace import PaceLedger, SharedPace
 from app.ai.usage import current_ledger
 from app.domain import (
-    CredentialsRejected,
-    GeminiUnreachable,
     PermanentError,
-    QuotaExhausted,
     SafetyBlocked,
     TransientError,
 )
@@ -397,42 +387,8 @@ class GeminiProvider:
 
     # -- replies -----------------------------------------------------------------------
     def _classify(self, exc: BaseException, model: str | None = None) -> BaseException:
-        if isinstance(exc, asyncio.CancelledError):
-            return exc
         where = self.base_url or "Google's Gemini API"
-        if isinstance(exc, errors.APIError):
-            self.breaker.answered()  # it answered: reachable, whatever it said
-            message = exc.message or str(exc)
-            if exc.code == 429:
-                if is_daily_quota(exc.details):
-                    return QuotaExhausted(f"Gemini's daily quota is used up ({message})")
-                return TransientError(f"Gemini rate limit: {message}", retry_delay(exc.details))
-            if exc.code in (401, 403) or "API key not valid" in message:
-                return CredentialsRejected(f"Gemini rejected the API key: {message}")
-            if exc.code in (408, 500, 502, 503, 504) or exc.code >= 500:
-                return TransientError(f"Gemini is unavailable ({exc.code} {exc.status}): {message}")
-            fault = configuration_fault(exc.code, message, model, self.image_model)
-            if fault is not None:
-                return fault
-            return PermanentError(
-                f"Gemini refused the request ({exc.code} {exc.status}): {message}"
-            )
-        if isinstance(exc, (httpx2.TimeoutException, TimeoutError)):
-            return self._unreachable(f"Gemini did not answer in time ({where})")
-        if isinstance(exc, (httpx2.TransportError, OSError)) or is_aiohttp_error(exc):
-            return self._unreachable(f"cannot reach Gemini at {where}: {exc}")
-        return exc
-
-    def _unreachable(self, said: str) -> TransientError | GeminiUnreachable:
-        """A connection fault or a timeout: retried, until every call has failed so for
-        longer than the breaker's threshold; then the queue pauses (app/ai/outage.py)."""
-        down_for = self.breaker.failed()
-        if down_for is None:
-            return TransientError(said)
-        return GeminiUnreachable(
-            f"{said}; no call has reached Gemini for {down_for:.0f} s. The queue waits and "
-            "tries again by itself (items keep their attempts)."
-        )
+        return classify(exc, model, self.image_model, where, self.breaker)
 
     # -- the models it serves ------------------------------------------------------------
     async def served_models(self) -> list[types.Model]:

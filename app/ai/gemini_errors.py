@@ -5,13 +5,23 @@ model — that pauses the queue with the setting to change (app/ai/gemini.py cla
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
+import httpx2
 from google.genai import errors
 
 from app.ai.models import retired_note
-from app.domain import ModelUnavailable
+from app.ai.outage import OutageBreaker
+from app.domain import (
+    CredentialsRejected,
+    GeminiUnreachable,
+    ModelUnavailable,
+    PermanentError,
+    QuotaExhausted,
+    TransientError,
+)
 
 
 def is_rate_limit(exc: BaseException) -> bool:
@@ -76,3 +86,44 @@ def configuration_fault(
             probe_resumes=False,
         )
     return None
+
+
+def classify(
+    exc: BaseException, model: str | None, image_model: str, where: str, breaker: OutageBreaker
+) -> BaseException:
+    """What a failed call means for the job: transient (retried, with the server's hint), a
+    paused queue (quota, key, a model or setting, an outage), or permanent."""
+    if isinstance(exc, asyncio.CancelledError):
+        return exc
+    if isinstance(exc, errors.APIError):
+        breaker.answered()  # it answered: reachable, whatever it said
+        message = exc.message or str(exc)
+        if exc.code == 429:
+            if is_daily_quota(exc.details):
+                return QuotaExhausted(f"Gemini's daily quota is used up ({message})")
+            return TransientError(f"Gemini rate limit: {message}", retry_delay(exc.details))
+        if exc.code in (401, 403) or "API key not valid" in message:
+            return CredentialsRejected(f"Gemini rejected the API key: {message}")
+        if exc.code in (408, 500, 502, 503, 504) or exc.code >= 500:
+            return TransientError(f"Gemini is unavailable ({exc.code} {exc.status}): {message}")
+        fault = configuration_fault(exc.code, message, model, image_model)
+        if fault is not None:
+            return fault
+        return PermanentError(f"Gemini refused the request ({exc.code} {exc.status}): {message}")
+    if isinstance(exc, (httpx2.TimeoutException, TimeoutError)):
+        return _unreachable(f"Gemini did not answer in time ({where})", breaker)
+    if isinstance(exc, (httpx2.TransportError, OSError)) or is_aiohttp_error(exc):
+        return _unreachable(f"cannot reach Gemini at {where}: {exc}", breaker)
+    return exc
+
+
+def _unreachable(said: str, breaker: OutageBreaker) -> TransientError | GeminiUnreachable:
+    """A connection fault or a timeout: retried, until every call has failed so for longer
+    than the breaker's threshold; then the queue pauses (app/ai/outage.py)."""
+    down_for = breaker.failed()
+    if down_for is None:
+        return TransientError(said)
+    return GeminiUnreachable(
+        f"{said}; no call has reached Gemini for {down_for:.0f} s. The queue waits and "
+        "tries again by itself (items keep their attempts)."
+    )

@@ -81,8 +81,7 @@ def run_cost_bench(turnaround: float = 5.0, latency: Latency | None = None) -> i
         for lane in ("live", "batch"):
             runs.append(run_lane(Path(tmp) / lane, lane, turnaround, latency))
     print(
-        "  lane    books  cost per book   saved     time to done (median, max)   calls"
-        "  batch jobs"
+        "  lane    books  cost per book   saved     time to done (median, max)   calls  batch jobs"
     )
     for r in runs:
         took = f"{statistics.median(r.seconds_to_done):6.1f} s, {max(r.seconds_to_done):6.1f} s"
