@@ -113,6 +113,12 @@ class Settings(BaseSettings):
         ge=0,
         description="a book's calls to one model that come this close together go in one job",
     )
+    batch_orders_at_once: int = Field(
+        default=50,
+        ge=1,
+        description="books a worker holds at most, counting those waiting on a batch job "
+        "(which leave their place in orders_at_once to the next book)",
+    )
     budget_per_item_usd: float | None = Field(
         default=None,
         ge=0,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pydantic import SecretStr
 
@@ -31,6 +31,9 @@ class JobServices:
     provider: Provider
     settings: Settings
     events: EventBus
+    # this process's items whose batch jobs Google holds: they wait, and do not count
+    # against PRESSROOM_ORDERS_AT_ONCE (app/ai/batch_lane.py)
+    waiting_on_batch: set[str] = field(default_factory=set)
 
     @property
     def item_budget_usd(self) -> float | None:

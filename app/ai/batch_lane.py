@@ -71,6 +71,7 @@ class BatchLane:
     poll_seconds: float = 30.0
     linger_seconds: float = 5.0
     on_state: Callable[[str], Awaitable[None]] | None = None
+    waiting: set[str] | None = None  # holds item_id while its jobs are polled (the monitor's)
     fell_back: str | None = None  # why the book went live (None: it has not)
     answered: Counter[str] = field(default_factory=Counter)  # label -> answers taken
     _saved: dict[str, Any] = field(default_factory=dict)
@@ -78,6 +79,7 @@ class BatchLane:
     _polls: dict[str, asyncio.Task[dict[str, Any]]] = field(default_factory=dict)
     _submits: set[asyncio.Task[None]] = field(default_factory=set)
     _asking: set[str] = field(default_factory=set)  # keys of the calls waiting now
+    _polling: int = 0
     _states: dict[str, str] = field(default_factory=dict)  # job name -> its last state
 
     def __post_init__(self) -> None:
@@ -211,6 +213,17 @@ class BatchLane:
         return self._polls[name]
 
     async def _poll_until_done(self, client: genai.Client, name: str) -> dict[str, Any]:
+        self._polling += 1
+        if self.waiting is not None:
+            self.waiting.add(self.item_id)
+        try:
+            return await self._polled(client, name)
+        finally:
+            self._polling -= 1
+            if self.waiting is not None and not self._polling:
+                self.waiting.discard(self.item_id)
+
+    async def _polled(self, client: genai.Client, name: str) -> dict[str, Any]:
         while True:
             try:
                 job = await client.aio.batches.get(name=name)

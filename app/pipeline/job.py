@@ -131,7 +131,14 @@ class BookJob:
         lane, why = self.lane_choice.lane, self.lane_choice.reason
         await asyncio.to_thread(self.s.store.set_lane, self.claim, lane, why)
         if lane == "batch":
-            self.lane = open_lane(self.s.settings, self.s.store, self.ck, self.claim, self._say)
+            self.lane = open_lane(
+                self.s.settings,
+                self.s.store,
+                self.ck,
+                self.claim,
+                self._say,
+                self.s.waiting_on_batch,
+            )
         return self.lane
 
     def _say(self, level: int, text: str) -> None:

@@ -78,6 +78,7 @@ def open_lane(
     checkpoints: ck.Checkpoints,
     claim: Claim,
     say: Callable[[int, str], None],
+    waiting: set[str],
 ) -> BatchLane:
     """The run's batch lane; each change of its jobs' state is written on the item, and a
     fall back to the live lane is said on it too."""
@@ -94,5 +95,6 @@ def open_lane(
         poll_seconds=settings.batch_poll_seconds,
         linger_seconds=settings.batch_linger_seconds,
         on_state=shown,
+        waiting=waiting,
     )
     return lane

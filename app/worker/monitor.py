@@ -327,7 +327,11 @@ class Monitor:
             else:
                 self._probe_wait = min(PROBE_MAX_SECONDS, self._probe_wait * 2)
                 self._resume_at = time.monotonic() + self._probe_wait
-        capacity = self.s.settings.orders_at_once - len(self._jobs)
+        waiting = len(self.s.waiting_on_batch & self._jobs.keys())  # Google holds those
+        capacity = min(
+            self.s.settings.orders_at_once - (len(self._jobs) - waiting),
+            self.s.settings.batch_orders_at_once - len(self._jobs),
+        )
         if capacity <= 0 or self.paused_reason:
             return
         try:

@@ -78,3 +78,20 @@ def test_an_operators_regenerate_goes_out_live(tmp_path: Path, fake: FakeGemini)
     assert redrawn and not any(r.batch for r in redrawn)  # the operator waits: live
     lane, state = services.store.lane_states([item.id])[item.id]
     assert lane == "live" and "ana asked to regenerate the cover" in state
+
+
+def test_books_waiting_on_a_batch_leave_their_place_to_the_next(
+    tmp_path: Path, fake: FakeGemini
+) -> None:
+    fake.batches.turnaround = 2.0
+    services = gemini_services(tmp_path, fake, orders_at_once=1, **FAST_BATCH)
+    book = save_small_book(services, pages=1)
+    ids = {order_book(services, book, child=n).id for n in range(3)}
+    process(services, ids)
+    assert all(services.store.get_item(i).pressroom_status is Status.COMPLETED for i in ids)
+    first_jobs = {}
+    for job in sorted(fake.batches.jobs.values(), key=lambda j: j.created):
+        first_jobs.setdefault(job.display_name.split()[1], job.created)
+    assert set(first_jobs) == ids
+    # one book at a time, yet all three were waiting on their first job together
+    assert max(first_jobs.values()) - min(first_jobs.values()) < fake.batches.turnaround
