@@ -95,3 +95,50 @@ def test_books_waiting_on_a_batch_leave_their_place_to_the_next(
     assert set(first_jobs) == ids
     # one book at a time, yet all three were waiting on their first job together
     assert max(first_jobs.values()) - min(first_jobs.values()) < fake.batches.turnaround
+
+
+def test_a_worker_killed_while_its_batch_is_in_flight_is_resumed_without_submitting_again(
+    tmp_path: Path, fake: FakeGemini
+) -> None:
+    """Real `pressroom worker` processes: the first is killed (SIGKILL) with the book's
+    analyses' job in flight; the second takes the book over once the lease runs out, polls
+    that job, and no request of the book is ever in two jobs."""
+    import time
+
+    from app.proving.chaos import start_worker
+
+    fake.batches.turnaround = 5.0
+    services = gemini_services(tmp_path, fake, **FAST_BATCH)
+    item = order_book(services, save_small_book(services, pages=2), child=1)
+    env = {
+        "PRESSROOM_AI_LANE": "batch",
+        "PRESSROOM_BATCH_POLL_SECONDS": "0.2",
+        "PRESSROOM_BATCH_LINGER_SECONDS": "0.3",
+        "PRESSROOM_LEASE_SECONDS": "5",
+    }
+    data = services.settings.data_dir
+    checkpoints = ck.Checkpoints(services.blobs, item.id)
+    first = start_worker(data, fake, "worker-1", env)
+    try:
+        deadline = time.monotonic() + 60
+        while not (checkpoints.get_json(ck.BATCHES, {}) or {}).get("keys"):
+            assert time.monotonic() < deadline and first.poll() is None, "no job submitted"
+            time.sleep(0.1)
+        first.kill()  # the job's name is written down; the worker dies with it in flight
+        first.wait(10)
+        assert fake.batches.created == 1
+        second = start_worker(data, fake, "worker-2", env)
+        try:
+            deadline = time.monotonic() + 120
+            while services.store.get_item(item.id).pressroom_status is not Status.COMPLETED:
+                assert time.monotonic() < deadline, services.store.get_item(item.id).last_error
+                time.sleep(0.3)
+        finally:
+            second.kill()
+            second.wait(10)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    keys = [r["metadata"]["key"] for j in fake.batches.jobs.values() for r in j.requests]
+    assert len(keys) == len(set(keys)), "a request went out in two batch jobs"
+    assert "cover analysis#1" in keys and fake.batches.jobs["fake0001"].polls >= 2
