@@ -50,7 +50,7 @@ from app.ui.flows import Flows
 from app.ui.live_refresh import LiveRefresh
 from app.ui.log_view import LogView
 from app.ui.order_dialog import open_order_dialog
-from app.ui.order_model import OrderFilterModel, OrderTableModel
+from app.ui.order_model import Column, OrderFilterModel, OrderTableModel
 from app.ui.orders_page import OrdersPage
 from app.ui.overview_strip import OverviewStrip, load_overview
 
@@ -65,6 +65,11 @@ def first_size(available: tuple[int, int]) -> tuple[int, int]:
     area less a margin (1366×768 laptops: everything visible, nothing cut off)."""
     width, height = available
     return min(1400, width - 16), min(860, height - 48)
+
+
+# The table's column widths and order, kept per set of columns: a state saved before a
+# column was added would put every width on the wrong column.
+COLUMNS_KEY = f"window/columns/{len(Column)}"
 
 
 class MainWindow(DecisionsMixin, EraseMixin, QMainWindow):
@@ -198,7 +203,7 @@ class MainWindow(DecisionsMixin, EraseMixin, QMainWindow):
         for key, restore in (
             ("window/state", self.restoreState),
             ("window/sidebar", self.orders.splitter.restoreState),
-            ("window/columns", self.table.horizontalHeader().restoreState),
+            (COLUMNS_KEY, self.table.horizontalHeader().restoreState),
         ):
             value = store.value(key)
             if isinstance(value, QByteArray):
@@ -209,7 +214,7 @@ class MainWindow(DecisionsMixin, EraseMixin, QMainWindow):
         store.setValue("window/geometry", self.saveGeometry())
         store.setValue("window/state", self.saveState())
         store.setValue("window/sidebar", self.orders.splitter.saveState())
-        store.setValue("window/columns", self.table.horizontalHeader().saveState())
+        store.setValue(COLUMNS_KEY, self.table.horizontalHeader().saveState())
         store.sync()
 
     # -- live data ---------------------------------------------------------------------------
