@@ -4,7 +4,8 @@ within 24 hours (usually much sooner): https://ai.google.dev/gemini-api/docs/bat
 A job makes its calls as it always does; while a lane is current (`current_lane`), the
 provider hands each call here instead of sending it. The calls of one model that arrive
 within `linger` seconds of each other (a book's two analyses, its pages, their judgements)
-go out as one batch job of inline requests, each keyed `label#n` (n: the label's answers
+go out as one batch job of inline requests (as many jobs as keep each under the 20 MB
+inline limit), each keyed `label#n` (n: the label's answers
 so far, so a call asked again after a bad answer is a new request). Each job's name is
 written to the item's checkpoint before anything waits on it, so a worker killed while
 a job is in flight resumes by polling that job and never submits it twice (a job whose
@@ -37,6 +38,9 @@ ENDED_BADLY = {
     "JOB_STATE_CANCELLED": "was cancelled",
     "JOB_STATE_EXPIRED": "expired (48 h without an answer)",
 }
+# A job's inline requests must stay under 20 MB in all (the batch guide); what is left of
+# it for the pictures and prompts, with room for the JSON around them.
+INLINE_BYTES = 18_000_000
 # google.rpc code of an inlined error -> the HTTP status the live call would have had
 HTTP_OF_RPC = {3: 400, 16: 401, 7: 403, 5: 404, 8: 429, 13: 500, 14: 503, 4: 504}
 
@@ -63,6 +67,18 @@ class _Waiting:
     request: types.InlinedRequest
     answer: asyncio.Future[types.GenerateContentResponse]
 
+    @property
+    def size(self) -> int:
+        """About what the request weighs in a job: its pictures, as base64, and its text."""
+        contents = self.request.contents if isinstance(self.request.contents, list) else []
+        weight = 1_000
+        for part in contents:
+            if isinstance(part, types.Part) and part.inline_data and part.inline_data.data:
+                weight += len(part.inline_data.data) * 4 // 3
+            elif isinstance(part, str):
+                weight += len(part.encode())
+        return weight
+
 
 @dataclass
 class BatchLane:
@@ -72,6 +88,7 @@ class BatchLane:
     linger_seconds: float = 5.0
     on_state: Callable[[str], Awaitable[None]] | None = None
     waiting: set[str] | None = None  # holds item_id while its jobs are polled (the monitor's)
+    inline_bytes: int = INLINE_BYTES
     fell_back: str | None = None  # why the book went live (None: it has not)
     answered: Counter[str] = field(default_factory=Counter)  # label -> answers taken
     _saved: dict[str, Any] = field(default_factory=dict)
@@ -146,6 +163,22 @@ class BatchLane:
     async def _submit_later(self, client: genai.Client, model: str) -> None:
         await asyncio.sleep(self.linger_seconds)
         group = self._queues.pop(model, [])
+        await asyncio.gather(*(self._submit(client, model, part) for part in self._parts(group)))
+
+    def _parts(self, group: list[_Waiting]) -> list[list[_Waiting]]:
+        """The group in jobs under the inline size limit (each part at least one call)."""
+        parts: list[list[_Waiting]] = [[]]
+        size = 0
+        for waiting in group:
+            bytes_ = waiting.size
+            if parts[-1] and size + bytes_ > self.inline_bytes:
+                parts.append([])
+                size = 0
+            parts[-1].append(waiting)
+            size += bytes_
+        return parts
+
+    async def _submit(self, client: genai.Client, model: str, group: list[_Waiting]) -> None:
         keys = sorted(w.key + ":" + w.digest for w in group)
         digest = hashlib.sha256("".join(keys).encode()).hexdigest()[:12]
         display = f"pressroom {self.item_id} {digest}"

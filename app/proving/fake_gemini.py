@@ -63,6 +63,8 @@ from app.proving.fake_gemini_replies import (
 from app.proving.fake_server import FakeServer, QuietHandler
 
 VALID_KEY = "test-gemini-key"
+INLINE_LIMIT = 20 * 1024 * 1024
+TOO_LARGE = f"Request payload size exceeds the limit: {INLINE_LIMIT} bytes."
 
 
 @dataclass
@@ -454,6 +456,8 @@ class FakeGemini(FakeServer):
                     )
                 target, _, verb = parts[2].partition(":")
                 if parts[1] == "models" and verb == "batchGenerateContent":
+                    if len(raw) > INLINE_LIMIT:  # the batch guide's 20 MB for inline requests
+                        return self._send(bad_request(TOO_LARGE))
                     if target not in fake.served:
                         return self._send(model_not_found(target, parts[0]))
                     return self._send(fake.batches.create(target, json.loads(raw or b"{}")))

@@ -13,7 +13,8 @@ https://ai.google.dev/api/batch-mode):
   order, each echoing its `metadata` and holding a `response` (a GenerateContentResponse)
   or an `error` (`{"code": <google.rpc code>, "message": …}`; no `details`, which the SDK
   cannot parse); or FAILED, CANCELLED, EXPIRED with no output;
-- `GET /{version}/batches` lists them, `POST …:cancel` cancels, `DELETE` deletes.
+- `GET /{version}/batches` lists them, `POST …:cancel` cancels, `DELETE` deletes;
+- a create over the 20 MB the guide allows inline requests is refused with a 400.
 
 Each answer is made by the fake's own generateContent logic (scripts, refusals, default
 replies), once, when the job finishes; batch requests do not count against the live

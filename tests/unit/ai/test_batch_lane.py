@@ -137,3 +137,37 @@ def test_an_inlined_error_is_the_error_the_live_call_would_raise() -> None:
             asyncio.run(
                 analyses(GeminiProvider(VALID_KEY, base_url=fake.url), lane_for(Notes()), 1)
             )
+
+
+def test_a_group_over_the_inline_limit_goes_in_as_many_jobs_as_keep_each_under_it() -> None:
+    with FakeGemini() as fake:
+        fake.batches.turnaround = 0.2
+        from app.ai.gemini_schema import COVER_INSTRUCTIONS
+
+        provider = GeminiProvider(VALID_KEY, base_url=fake.url)
+        sent = provider.references.part(picture("red"), "cover").inline_data
+        assert sent is not None and sent.data is not None
+        one = 1_000 + len(sent.data) * 4 // 3 + len(COVER_INSTRUCTIONS.encode())
+        lane = BatchLane(Notes(), "item-1", poll_seconds=0.05, linger_seconds=0.2)
+        lane.inline_bytes = 2 * one + 10  # two requests a job, not three
+        answers = asyncio.run(analyses(provider, lane, 5))
+    assert len(answers) == 5
+    assert sorted(len(j.requests) for j in fake.batches.jobs.values()) == [1, 2, 2]
+
+
+def test_the_fake_refuses_a_job_over_twenty_megabytes_as_google_does() -> None:
+    from google import genai
+    from google.genai import errors, types
+
+    options = types.HttpOptions(base_url="", api_version="v1beta")
+    with FakeGemini() as fake:
+        options.base_url = fake.url
+        with genai.Client(api_key=VALID_KEY, http_options=options) as sdk:
+            big = types.Part.from_bytes(data=b"x" * 16_000_000, mime_type="image/png")
+            with pytest.raises(errors.ClientError, match="payload size exceeds"):
+                sdk.batches.create(
+                    model=ANALYSIS,
+                    src=[types.InlinedRequest(contents=[big])],
+                    config={"display_name": "too big"},
+                )
+    assert fake.batches.created == 0
