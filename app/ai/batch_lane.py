@@ -127,8 +127,10 @@ class BatchLane:
         self._asking.add(key)
         digest = _digest(model, contents, config)
         known = self._saved["keys"].get(key)
-        if known is not None and known.get("digest") == digest:
-            answer = self._answer_of(client, known["job"], key)
+        if known is not None and known.get("digest") == digest:  # resumed: poll its job
+            answer = asyncio.get_running_loop().create_future()
+            settle = functools.partial(_settle, answer)
+            self._answer_of(client, known["job"], key).add_done_callback(settle)
         else:
             waiting = _Waiting(
                 key,
@@ -230,7 +232,8 @@ class BatchLane:
         self, client: genai.Client, name: str, key: str
     ) -> asyncio.Future[types.GenerateContentResponse]:
         async def answer() -> types.GenerateContentResponse:
-            done = await self._poll(client, name)
+            # shielded: the poll serves every call of the job, one cancelled must not stop it
+            done = await asyncio.shield(self._poll(client, name))
             found = done.get(key)
             if found is None:
                 raise BatchFellBack(f"batch job {name} gave no answer for {key}")

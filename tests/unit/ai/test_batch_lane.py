@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import time
 from typing import Any
 
 import pytest
@@ -171,3 +172,33 @@ def test_the_fake_refuses_a_job_over_twenty_megabytes_as_google_does() -> None:
                     config={"display_name": "too big"},
                 )
     assert fake.batches.created == 0
+
+
+def test_a_call_cancelled_while_its_job_runs_leaves_the_others_their_answers() -> None:
+    """On a resumed book too, where the calls poll a job submitted before."""
+    with FakeGemini() as fake:
+        fake.batches.turnaround = 1.0
+        notes = Notes()
+
+        async def run(cancel_one: bool) -> list[Any]:
+            provider = GeminiProvider(VALID_KEY, base_url=fake.url)
+            lane = lane_for(notes)
+            current_lane.set(lane)
+            calls = [asyncio.create_task(provider.analyze_cover(picture("red"))) for _ in "abc"]
+            while not fake.batches.created:
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(0.3)
+            if cancel_one:
+                calls[0].cancel()  # one page of the book is stopped; the job serves the rest
+            try:
+                return await asyncio.gather(*calls, return_exceptions=True)
+            finally:
+                await lane.aclose()
+                await provider.aclose()
+
+        asyncio.run(run(cancel_one=False))  # the job, and its name written down
+        fake.batches.jobs["fake0001"].done_at = time.time() + 1.5  # running when it resumes
+        results = asyncio.run(run(cancel_one=True))
+    assert fake.batches.created == 1
+    assert isinstance(results[0], asyncio.CancelledError)
+    assert all(not isinstance(r, BaseException) for r in results[1:]), results
