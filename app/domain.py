@@ -334,11 +334,6 @@ PACE_PROBE_DOUBLING_SECONDS = 5.0
 # window (the probe's, or the pause's backlog) is taken back as it frees, where an even
 # spacing never catches up on it.
 PACE_CATCH_UP = 0.5
-# The log's room opens this long after the call it counted leaves the window: the log holds
-# when a call was given its start, the server counts when its request arrived (the request
-# built, its pictures uploaded), and a burst sent the moment the room opens would otherwise
-# reach Google while the calls it replaces are still counted there.
-PACE_LOG_SLACK_SECONDS = 2.0
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,12 @@
 -- Pressroom 0017: at a rate learned from a 429, the shared pace follows the window's own
 -- log (pressroom_ai_calls): no start before the last one given, nor before the window has
--- room for one more (the `limit`-th newest start plus the window, and `log_slack` seconds
--- for that request's way to Google). Until the learned rate is first raised it may run
--- ahead of its even spacing by `catch_up` of a window, so the room a burst leaves as it
--- ages out of the window (the probe's, or a pause's backlog) is taken back as it frees,
--- where an even spacing never caught up on it; the room a raise adds is probed at the even
--- spacing, one call at a time. At a cut, the starts given for later leave the log (their
--- takers take again). The algorithm is the embedded store's (app/store/embedded_pace.py).
--- Safe to re-run.
+-- room for one more (the `limit`-th newest start plus the window). Until the learned rate
+-- is first raised it may run ahead of its even spacing by `catch_up` of a window, so the
+-- room a burst leaves as it ages out of the window (the probe's, or a pause's backlog) is
+-- taken back as it frees, where an even spacing never caught up on it; the room a raise
+-- adds is probed at the even spacing, one call at a time. At a cut, the starts given for
+-- later leave the log (their takers take again). The algorithm is the embedded store's
+-- (app/store/embedded_pace.py). Safe to re-run.
 
 drop function if exists public.pressroom_pace_take(
     text, double precision, double precision, double precision, double precision,
@@ -21,7 +20,6 @@ create or replace function public.pressroom_pace_take(
     probe_start double precision,
     probe_doubling double precision,
     catch_up double precision,
-    log_slack double precision,
     holder text,
     held_id bigint default null,
     held_epoch integer default null
@@ -65,7 +63,7 @@ begin
     delete from pressroom_ai_calls
     where model = model_name and started_at < now_ - make_interval(secs => 2 * window_seconds);
     select max(started_at) into last_ from pressroom_ai_calls where model = model_name;
-    select started_at + make_interval(secs => window_seconds + log_slack) into room_
+    select started_at + make_interval(secs => window_seconds) into room_
     from pressroom_ai_calls where model = model_name
     order by started_at desc limit 1 offset greatest(1, floor(rate_ * margin)::integer) - 1;
     start_ := greatest(now_, p.paused_until, p.next_start - ahead, last_, room_);  -- skips nulls
@@ -139,5 +137,5 @@ begin
     return query select p.learned_rate, greatest(0, extract(epoch from p.paused_until - now_))::double precision, cut;
 end $$;
 
-revoke all on function public.pressroom_pace_take(text, double precision, double precision, double precision, double precision, double precision, double precision, double precision, text, bigint, integer) from public, anon, authenticated;
-grant execute on function public.pressroom_pace_take(text, double precision, double precision, double precision, double precision, double precision, double precision, double precision, text, bigint, integer) to service_role;
+revoke all on function public.pressroom_pace_take(text, double precision, double precision, double precision, double precision, double precision, double precision, text, bigint, integer) from public, anon, authenticated;
+grant execute on function public.pressroom_pace_take(text, double precision, double precision, double precision, double precision, double precision, double precision, text, bigint, integer) to service_role;

@@ -12,7 +12,6 @@ from contextlib import AbstractContextManager
 from app.domain import (
     PACE_CATCH_UP,
     PACE_EVIDENCE,
-    PACE_LOG_SLACK_SECONDS,
     PACE_MARGIN,
     PACE_PROBE_DOUBLING_SECONDS,
     PACE_PROBE_PER_MINUTE,
@@ -64,15 +63,14 @@ def _probe(db: sqlite3.Connection, pace: sqlite3.Row, now: float, window: float)
 def _log_bounds(db: sqlite3.Connection, model: str, rate: float, window: float) -> list[float]:
     """The window's own log: no start before the last one given (so the check below holds
     for every later window too), nor before the window holds room for one more, which is
-    when the newest `limit`-th start leaves it (and the slack for its request's way)."""
+    when the newest `limit`-th start leaves it."""
     limit = max(1, int(rate * PACE_MARGIN))
     last = db.execute("select max(started_at) from ai_calls where model = ?", (model,)).fetchone()
     row = db.execute(
         "select started_at from ai_calls where model = ? order by started_at desc limit 1 offset ?",
         (model, limit - 1),
     ).fetchone()
-    room = row[0] + window + PACE_LOG_SLACK_SECONDS if row is not None else 0.0
-    return [last[0] or 0.0, room]
+    return [last[0] or 0.0, row[0] + window if row is not None else 0.0]
 
 
 def take(

@@ -9,7 +9,6 @@ from typing import Any
 from app.domain import (
     PACE_CATCH_UP,
     PACE_EVIDENCE,
-    PACE_LOG_SLACK_SECONDS,
     PACE_MARGIN,
     PACE_PROBE_DOUBLING_SECONDS,
     PACE_PROBE_PER_MINUTE,
@@ -38,7 +37,6 @@ class SupabasePaceMixin:
             "probe_start": PACE_PROBE_PER_MINUTE,
             "probe_doubling": PACE_PROBE_DOUBLING_SECONDS,
             "catch_up": PACE_CATCH_UP,
-            "log_slack": PACE_LOG_SLACK_SECONDS,
             "holder": holder,
             "held_id": held.call_id if held else None,
             "held_epoch": held.epoch if held else None,

@@ -15,7 +15,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from app.domain import PACE_LOG_SLACK_SECONDS, PACE_MARGIN
+from app.domain import PACE_MARGIN
 from app.store import open_stores
 from app.store.ports import OrderStore
 from tests.integration.conftest import Backend
@@ -96,8 +96,7 @@ def test_a_429_pauses_every_worker_and_teaches_them_the_rate_once_per_episode(
     # and past the pause, until the window it learned from has room for 23 (the margin):
     # when the oldest but one of its 24 calls leaves it
     oldest_but_one = started_times(backend)[1]
-    room = oldest_but_one + WINDOW + PACE_LOG_SLACK_SECONDS
-    assert time.time() + held.wait == pytest.approx(room, abs=0.5)
+    assert time.time() + held.wait == pytest.approx(oldest_but_one + WINDOW, abs=0.5)
     second.close()
 
 
@@ -235,14 +234,13 @@ def test_at_a_learned_rate_the_pace_follows_the_windows_log_and_catches_up(
     starts = started_times(backend)[len(old) :]
 
     limit = int(24 * PACE_MARGIN)  # 23 a window
-    room = window + PACE_LOG_SLACK_SECONDS  # and the slack for the request's way
-    assert starts[0] == pytest.approx(old[len(old) - limit] + room, abs=1e-3)  # not at 0.5 s
+    assert starts[0] == pytest.approx(old[len(old) - limit] + window, abs=1e-3)  # room, not 0.5 s
     assert min(planned) > 0.5  # all after the pause
     # each of the first takes the room of one burst call as it leaves the window (an even
     # spacing would have sent one every 0.85 s), as far as the catch-up allows
     caught_up = 11  # PACE_CATCH_UP of the window, at 0.85 s a call
     for n in range(caught_up):
-        assert starts[n] == pytest.approx(old[n + 1] + room, abs=1e-3)
+        assert starts[n] == pytest.approx(old[n + 1] + window, abs=1e-3)
     everything = old + starts
-    most = max(sum(1 for t in everything if s - room < t <= s) for s in starts)
-    assert most == limit  # in any window and its slack
+    most = max(sum(1 for t in everything if s - window < t <= s) for s in starts)
+    assert most == limit

@@ -15,7 +15,7 @@ import pytest
 
 from app.ai.limiter import AdaptiveLimiter, Outcome
 from app.ai.shared_pace import SharedPace
-from app.domain import PACE_LOG_SLACK_SECONDS, PACE_MARGIN, PaceNews, PaceSlot
+from app.domain import PACE_MARGIN, PaceNews, PaceSlot
 from app.store import embedded_pace
 from app.store.embedded import EmbeddedOrderStore
 
@@ -100,8 +100,7 @@ def test_a_learned_rate_grows_a_tenth_after_a_whole_window_without_a_cut() -> No
     starts = [r[0] for r in db.execute("select started_at from ai_calls order by started_at")]
     # past the 2 s pause: the window it learned 30 from has room for 29 (the margin) once
     # the oldest but one leaves it
-    room = starts[1] + 60 + PACE_LOG_SLACK_SECONDS
-    assert paced.wait == pytest.approx(room - now) and paced.rate == 30
+    assert paced.wait == pytest.approx(starts[1] + 60 - now) and paced.rate == 30
     later = embedded_pace.take(db, now + 59, MODEL, None, 60.0, "w", None)
     assert embedded_pace.report(db, now + 59, MODEL, later.call_id, "ok", None, 60.0).rate == 30
     whole = embedded_pace.take(db, now + 61, MODEL, None, 60.0, "w", None)
