@@ -109,7 +109,11 @@ begin
         update pressroom_ai_pace a set paused_until = greatest(
             a.paused_until, now_ + make_interval(secs => coalesce(retry_after, 1.0)))
         where a.model = model_name returning * into p;
-        if started is not null and started > p.last_cut then
+        -- while the pace catches up after a cut its log runs a little ahead of Google's,
+        -- which counts a request when it arrives: such a 429 pauses, but is no new reading
+        if started is not null and started > p.last_cut
+           and not (p.learned_rate is not null and p.rate_since = p.last_cut
+                    and now_ - p.last_cut < 2 * win) then
             cut := true;
             delete from pressroom_ai_calls c
             where c.model = model_name and c.outcome = 'held';  -- voided: taken again
@@ -126,7 +130,7 @@ begin
                 -- a 429 with too few calls behind it says nothing of the rate: probe on
                 probe_since = case when taken >= min_evidence then null else a.probe_since end
             where a.model = model_name returning * into p;
-        elsif started is not null and started > p.cut_started - win then
+        elsif started is not null and started <= p.last_cut and started > p.cut_started - win then
             -- sent before the cut, so counted, yet refused: not taken
             update pressroom_ai_pace a set learned_rate = a.learned_rate - 1
             where a.model = model_name returning * into p;

@@ -142,7 +142,15 @@ def report(
         paused_until = max(pace["paused_until"], now + (retry_after or DEFAULT_PAUSE_SECONDS))
         db.execute("update ai_pace set paused_until = ? where model = ?", (paused_until, model))
         started = row["started_at"] if row is not None else None
-        if started is not None and started > pace["last_cut"]:
+        # While the pace catches up after a cut, its log runs a little ahead of Google's,
+        # which counts a request when it arrives: such a 429 pauses, but is no new reading
+        # of the rate (the log would read itself, low).
+        recovering = (
+            pace["learned_rate"] is not None
+            and pace["rate_since"] == pace["last_cut"]
+            and now - pace["last_cut"] < 2 * window
+        )
+        if started is not None and started > pace["last_cut"] and not recovering:
             cut = True
             taken = db.execute(
                 "select count(*) from ai_calls where model = ? and outcome in ('flight', 'ok') "
@@ -164,7 +172,11 @@ def report(
                     model,
                 ),
             )
-        elif started is not None and _counted(pace["cut_started"], started, window):
+        elif (
+            started is not None
+            and started <= pace["last_cut"]
+            and _counted(pace["cut_started"], started, window)
+        ):
             # sent before the cut, so counted, yet refused: not taken
             db.execute(
                 "update ai_pace set learned_rate = learned_rate - 1 where model = ?", (model,)

@@ -244,3 +244,18 @@ def test_at_a_learned_rate_the_pace_follows_the_windows_log_and_catches_up(
     everything = old + starts
     most = max(sum(1 for t in everything if s - window < t <= s) for s in starts)
     assert most == limit
+
+
+def test_a_429_while_the_pace_catches_up_pauses_but_reads_no_new_rate(backend: Backend) -> None:
+    """After a cut the log runs a little ahead of Google's count (which counts a request
+    when it arrives): a 429 then is that lag, not a new limit, and reading the log would
+    read the rate low."""
+    store, ceiling = backend.store, 6000.0
+    taken_and_answered(store, "w", 24, ceiling)
+    refused = store.pace_take(MODEL, ceiling, WINDOW, "w")
+    news = store.pace_report(MODEL, refused.call_id, "rate limited", 0.2, WINDOW)
+    assert news.cut and news.rate == 24
+    after = store.pace_take(MODEL, ceiling, WINDOW, "w")  # given after the cut
+    again = store.pace_report(MODEL, after.call_id, "rate limited", 3.0, WINDOW)
+    assert not again.cut and again.rate == 24  # no new reading, no taking back
+    assert again.paused_for == pytest.approx(3.0, abs=0.5)  # but everyone waits
