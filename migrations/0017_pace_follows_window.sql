@@ -101,7 +101,10 @@ begin
     if outcome = 'ok' then
         update pressroom_ai_calls c set outcome = 'ok' where c.id = call_id;
         if p.learned_rate is not null and now_ - p.rate_since >= win then
-            update pressroom_ai_pace a set learned_rate = a.learned_rate * 1.1, rate_since = now_
+            -- the catch-up ends: what it ran ahead of the even spacing is not paid back by a
+            -- stall (the log keeps the window's count)
+            update pressroom_ai_pace a set learned_rate = a.learned_rate * 1.1, rate_since = now_,
+                next_start = least(a.next_start, now_)
             where a.model = model_name returning * into p;
         end if;
     elsif outcome = 'rate limited' then

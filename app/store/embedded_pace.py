@@ -131,10 +131,12 @@ def report(
     if outcome == "ok":
         db.execute("update ai_calls set outcome = 'ok' where id = ?", (call_id,))
         if pace["learned_rate"] is not None and now - pace["rate_since"] >= window:
+            # the catch-up ends here: what it ran ahead of the even spacing is not paid back
+            # by a stall (the log keeps the window's count)
             db.execute(
-                "update ai_pace set learned_rate = learned_rate * 1.1, rate_since = ? "
-                "where model = ?",
-                (now, model),
+                "update ai_pace set learned_rate = learned_rate * 1.1, rate_since = ?, "
+                "next_start = min(next_start, ?) where model = ?",
+                (now, now, model),
             )
     elif outcome == "rate limited":
         row = db.execute("select started_at from ai_calls where id = ?", (call_id,)).fetchone()

@@ -108,6 +108,7 @@ def test_a_learned_rate_grows_a_tenth_after_a_whole_window_without_a_cut() -> No
     assert grown.rate == pytest.approx(33.0)
     # and the room the raise adds is probed at the even spacing, not all at once
     first, second = (embedded_pace.take(db, now + 61, MODEL, None, 60.0, "w", None) for _ in "ab")
+    assert first.wait == 0  # what the catch-up ran ahead is not paid back with a stall
     assert second.wait - first.wait == pytest.approx(60 / (33 * PACE_MARGIN))
 
 
