@@ -339,7 +339,11 @@ def test_shop_figures_of_a_hundred_thousand_items_is_quick(tmp_path: Path) -> No
     now, old = time.time(), time.time() - 3 * 86400
     n = 100_000
     with sqlite3.connect(path) as conn:
-        conn.execute("insert into orders values ('o', 'c', 'paid', ?, ?, null, null)", (old, old))
+        conn.execute(
+            "insert into orders(id, customer_id, payment_status, created_at, paid_at) "
+            "values ('o', 'c', 'paid', ?, ?)",
+            (old, old),
+        )
         conn.executemany(
             "insert into order_items(id, order_id, book_id, personalization, "
             "pressroom_status, generated_at, created_at, updated_at) "
