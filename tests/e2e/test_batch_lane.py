@@ -142,3 +142,27 @@ def test_a_worker_killed_while_its_batch_is_in_flight_is_resumed_without_submitt
     keys = [r["metadata"]["key"] for j in fake.batches.jobs.values() for r in j.requests]
     assert len(keys) == len(set(keys)), "a request went out in two batch jobs"
     assert "cover analysis#1" in keys and fake.batches.jobs["fake0001"].polls >= 2
+
+
+def test_the_cover_lab_goes_out_live_whatever_the_lane(tmp_path: Path, fake: FakeGemini) -> None:
+    """A lane belongs to a book's run: a one-off cover (the Cover Lab, `pressroom cover`)
+    runs no book job, so even with PRESSROOM_AI_LANE=batch its calls are live."""
+    import asyncio
+
+    from app.ai.one_cover import personalize_cover
+    from app.domain import Personalization
+    from tests.unit.ai.test_one_cover import BOOK, COVER, PHOTO
+
+    services = gemini_services(tmp_path, fake, **FAST_BATCH)
+
+    async def lab() -> bytes:
+        try:
+            who = Personalization("Ada", 5, "girl")
+            made = await personalize_cover(services.provider, COVER, PHOTO, BOOK, who)
+            return made.image
+        finally:
+            await services.provider.aclose()
+
+    assert asyncio.run(lab())
+    assert fake.requests and not any(r.batch for r in fake.requests)
+    assert fake.batches.created == 0
