@@ -11,7 +11,6 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -39,7 +38,7 @@ from app.imageio import sha256
 from app.orders.place import checked_order
 from app.pipeline import checkpoints as ck
 from app.pipeline.calls import CallRunner
-from app.pipeline.lane import LaneChoice, choose_lane, open_lane
+from app.pipeline.lane import LaneChoice, start_lane
 from app.pipeline.pdf_stage import pdf_stage
 from app.pipeline.print_stage import print_stage, with_preflight
 from app.pipeline.provenance import with_run
@@ -101,9 +100,11 @@ class BookJob:
             prior_cost_usd=float((previous.get("usage_total") or {}).get("cost_usd", 0.0)),
         )
         token = current_ledger.set(self.ledger)
-        lane_token = current_lane.set(await self._open_lane())
+        lane_token = None
         outcome = "interrupted"
         try:
+            self.lane_choice, self.lane = await start_lane(self.s, self.item, self.claim, self.ck)
+            lane_token = current_lane.set(self.lane)
             item = await self._run_stages()
             outcome = item.pressroom_status.value
             self.ck.drop(ck.BATCHES)  # every answer is in: nothing left to resume
@@ -112,37 +113,12 @@ class BookJob:
             outcome = f"{type(exc).__name__}: {exc}"
             raise
         finally:
-            current_lane.reset(lane_token)
+            if lane_token is not None:
+                current_lane.reset(lane_token)
             current_ledger.reset(token)
             if self.lane is not None:
                 await self.lane.aclose()
             self._write_provenance(previous, outcome)
-
-    async def _open_lane(self) -> BatchLane | None:
-        """The run's lane (app/pipeline/lane.py), said on the item; the batch lane's."""
-        asked = await self.ctx.read_json(ck.LIVE_ASKED) or {}
-        self.lane_choice = choose_lane(
-            self.s.settings,
-            self.item,
-            datetime.now(UTC),
-            batch_capable=getattr(self.s.provider, "batch_capable", False),
-            live_asked=asked.get("why"),
-        )
-        lane, why = self.lane_choice.lane, self.lane_choice.reason
-        await asyncio.to_thread(self.s.store.set_lane, self.claim, lane, why)
-        if lane == "batch":
-            self.lane = open_lane(
-                self.s.settings,
-                self.s.store,
-                self.ck,
-                self.claim,
-                self._say,
-                self.s.waiting_on_batch,
-            )
-        return self.lane
-
-    def _say(self, level: int, text: str) -> None:
-        self.s.events.message(level, text, self.item.id)
 
     async def _run_stages(self) -> OrderItem:
         started = time.perf_counter()

@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from app.ai.batch_lane import BatchLane
 from app.config import Settings
 from app.domain import Claim, OrderItem
 from app.pipeline import checkpoints as ck
-from app.store.ports import OrderStore
+from app.runtime import JobServices
 
 LaneName = Literal["live", "batch"]
 
@@ -72,21 +71,33 @@ class CheckpointNotes:
         self.checkpoints.put_json(ck.BATCHES, notes)
 
 
-def open_lane(
-    settings: Settings,
-    store: OrderStore,
-    checkpoints: ck.Checkpoints,
-    claim: Claim,
-    say: Callable[[int, str], None],
-    waiting: set[str],
-) -> BatchLane:
+async def start_lane(
+    services: JobServices, item: OrderItem, claim: Claim, checkpoints: ck.Checkpoints
+) -> tuple[LaneChoice, BatchLane | None]:
+    """The lane of this run of the item, written on it, and its batch lane when it has one."""
+    asked = await asyncio.to_thread(checkpoints.get_json, ck.LIVE_ASKED, {})
+    choice = choose_lane(
+        services.settings,
+        item,
+        datetime.now(UTC),
+        batch_capable=getattr(services.provider, "batch_capable", False),
+        live_asked=(asked or {}).get("why"),
+    )
+    await asyncio.to_thread(services.store.set_lane, claim, choice.lane, choice.reason)
+    if choice.lane == "live":
+        return choice, None
+    return choice, open_lane(services, claim, checkpoints)
+
+
+def open_lane(services: JobServices, claim: Claim, checkpoints: ck.Checkpoints) -> BatchLane:
     """The run's batch lane; each change of its jobs' state is written on the item, and a
     fall back to the live lane is said on it too."""
+    settings, store = services.settings, services.store
 
     async def shown(state: str) -> None:
         fell_back = lane.fell_back
         if fell_back:
-            say(logging.WARNING, fell_back)
+            services.events.message(logging.WARNING, fell_back, claim.item_id)
         await asyncio.to_thread(store.set_lane, claim, "live" if fell_back else "batch", state)
 
     lane = BatchLane(
@@ -95,6 +106,6 @@ def open_lane(
         poll_seconds=settings.batch_poll_seconds,
         linger_seconds=settings.batch_linger_seconds,
         on_state=shown,
-        waiting=waiting,
+        waiting=services.waiting_on_batch,
     )
     return lane
