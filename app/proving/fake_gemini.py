@@ -30,7 +30,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
-import io
 import json
 import math
 import random
@@ -41,23 +40,21 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from PIL import Image, ImageDraw, ImageOps
-
-from app.ai.imaging import face_region, thumbnail
 from app.proving.fake_gemini_batch import BatchDesk
 from app.proving.fake_gemini_models import NOT_FOR_GENERATION, SERVED, model_entry
 from app.proving.fake_gemini_replies import *  # noqa: F403 (the replies tests script)
 from app.proving.fake_gemini_replies import (
     JUDGE_PASS,
-    LOCATE_BOX,
     Reply,
     _b64,
     bad_request,
+    drawn_image,
     error_body,
     invalid_image_size,
     malformed_json,
     model_not_found,
     rate_limited,
+    sample_answer,
     unavailable,
 )
 from app.proving.fake_server import FakeServer, QuietHandler
@@ -91,58 +88,6 @@ class Recorded:
     @property
     def config(self) -> dict[str, Any]:
         return dict(self.body.get("generationConfig", {}))
-
-
-def _sample(schema: dict[str, Any], name: str = "") -> Any:
-    kind = str(schema.get("type", "STRING")).upper()
-    if schema.get("anyOf"):
-        return _sample(schema["anyOf"][0], name)
-    if schema.get("enum"):
-        return schema["enum"][0]
-    if name == "box_2d":
-        return list(LOCATE_BOX)
-    if kind == "OBJECT":
-        return {k: _sample(v, k) for k, v in schema.get("properties", {}).items()}
-    if kind == "ARRAY":
-        item = schema.get("items", {})
-        if str(item.get("type", "")).upper() in ("NUMBER", "INTEGER"):
-            return [0.3, 0.2, 0.7, 0.6]
-        if "box_2d" in (item.get("properties") or {}):
-            return [_sample(item, name)]  # one box: where the hero stands
-        return [_sample(item, name) for _ in range(2)]
-    if kind in ("NUMBER", "INTEGER"):
-        return 5
-    if kind == "BOOLEAN":
-        return False
-    return f"model's {name.replace('_', ' ')}"
-
-
-def _fake_image(references: list[bytes], aspect: str | None, side: int = 1024) -> bytes:
-    """What an image model would return: a picture `side` px on its long side (the size
-    asked), based on the first reference."""
-    base = (
-        Image.open(io.BytesIO(references[0])).convert("RGB")
-        if references
-        else Image.new("RGB", (side, side), "white")
-    )
-    w, h = (int(v) for v in (aspect or "1:1").split(":"))
-    size = (side, round(side * h / w)) if w >= h else (round(side * w / h), side)
-    out = ImageOps.fit(base, size)
-    draw = ImageDraw.Draw(out)
-    # Where the hero's face is (the largest face-like skin region, as the template provider
-    # finds it), a new face, as a model would draw; else the upper middle.
-    found = face_region(thumbnail(out, 256))  # found small: a 4K flood fill takes 20 s
-    if found is not None:
-        left, top, right, bottom = found[0].to_pixels(*size)
-        pad = max(4, (right - left) // 6)
-        box = (left - pad, top - pad, right + pad, bottom + pad)
-    else:
-        cx, cy, r = size[0] // 2, size[1] // 3, size[0] // 10
-        box = (cx - r, cy - r, cx + r, cy + r)
-    draw.ellipse(box, fill=(150, 96, 70), outline=(40, 30, 30), width=6)
-    buf = io.BytesIO()
-    out.save(buf, "PNG", compress_level=1)
-    return buf.getvalue()
 
 
 def _asks_image(recorded: Recorded) -> bool:
@@ -318,7 +263,7 @@ class FakeGemini(FakeServer):
             aspect = image_config.get("aspectRatio")
             sizes = self.served.get(recorded.model) or {}
             side = sizes.get(str(image_config.get("imageSize")), 1024)
-            data = base64.b64encode(_fake_image(recorded.images, aspect, side)).decode()
+            data = base64.b64encode(drawn_image(recorded.images, aspect, side)).decode()
             usage["candidatesTokenCount"] = {512: 747, 1024: 1120, 2048: 1680}.get(side, 2520)
             parts: list[dict[str, Any]] = [{"inlineData": {"mimeType": "image/png", "data": data}}]
         else:
@@ -326,7 +271,7 @@ class FakeGemini(FakeServer):
             if "same_child" in (schema.get("properties") or {}):
                 answer = dict(JUDGE_PASS)
             else:
-                answer = _sample(schema)
+                answer = sample_answer(schema)
             usage["candidatesTokenCount"] = 180
             parts = [{"text": json.dumps(answer)}]
         usage["totalTokenCount"] = usage["promptTokenCount"] + usage["candidatesTokenCount"]

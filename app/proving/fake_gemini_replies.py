@@ -1,13 +1,19 @@
 """The fake Gemini's replies, shaped as the real service shapes them: Google's error
 bodies (a per-minute 429 with its retry hint, a daily quota, a 503, a 400), safety blocks,
-refusals, malformed JSON, and the judge's and the locate step's structured answers."""
+refusals, malformed JSON, the judge's and the locate step's structured answers, and the
+default answers: a structured one that fits the request's schema, and a drawn picture."""
 
 from __future__ import annotations
 
 import base64
+import io
 import json
 from dataclasses import dataclass, field
 from typing import Any
+
+from PIL import Image, ImageDraw, ImageOps
+
+from app.ai.imaging import face_region, thumbnail
 
 
 @dataclass
@@ -220,3 +226,55 @@ def model_not_found(model: str, version: str = "v1beta") -> Reply:
 def invalid_image_size(size: str) -> Reply:
     """The answer for an image_size the model does not take (Google's invalid-value form)."""
     return bad_request(f"Invalid value at 'generation_config.image_config.image_size', \"{size}\"")
+
+
+def sample_answer(schema: dict[str, Any], name: str = "") -> Any:
+    kind = str(schema.get("type", "STRING")).upper()
+    if schema.get("anyOf"):
+        return sample_answer(schema["anyOf"][0], name)
+    if schema.get("enum"):
+        return schema["enum"][0]
+    if name == "box_2d":
+        return list(LOCATE_BOX)
+    if kind == "OBJECT":
+        return {k: sample_answer(v, k) for k, v in schema.get("properties", {}).items()}
+    if kind == "ARRAY":
+        item = schema.get("items", {})
+        if str(item.get("type", "")).upper() in ("NUMBER", "INTEGER"):
+            return [0.3, 0.2, 0.7, 0.6]
+        if "box_2d" in (item.get("properties") or {}):
+            return [sample_answer(item, name)]  # one box: where the hero stands
+        return [sample_answer(item, name) for _ in range(2)]
+    if kind in ("NUMBER", "INTEGER"):
+        return 5
+    if kind == "BOOLEAN":
+        return False
+    return f"model's {name.replace('_', ' ')}"
+
+
+def drawn_image(references: list[bytes], aspect: str | None, side: int = 1024) -> bytes:
+    """What an image model would return: a picture `side` px on its long side (the size
+    asked), based on the first reference."""
+    base = (
+        Image.open(io.BytesIO(references[0])).convert("RGB")
+        if references
+        else Image.new("RGB", (side, side), "white")
+    )
+    w, h = (int(v) for v in (aspect or "1:1").split(":"))
+    size = (side, round(side * h / w)) if w >= h else (round(side * w / h), side)
+    out = ImageOps.fit(base, size)
+    draw = ImageDraw.Draw(out)
+    # Where the hero's face is (the largest face-like skin region, as the template provider
+    # finds it), a new face, as a model would draw; else the upper middle.
+    found = face_region(thumbnail(out, 256))  # found small: a 4K flood fill takes 20 s
+    if found is not None:
+        left, top, right, bottom = found[0].to_pixels(*size)
+        pad = max(4, (right - left) // 6)
+        box = (left - pad, top - pad, right + pad, bottom + pad)
+    else:
+        cx, cy, r = size[0] // 2, size[1] // 3, size[0] // 10
+        box = (cx - r, cy - r, cx + r, cy + r)
+    draw.ellipse(box, fill=(150, 96, 70), outline=(40, 30, 30), width=6)
+    buf = io.BytesIO()
+    out.save(buf, "PNG", compress_level=1)
+    return buf.getvalue()
